@@ -1,0 +1,215 @@
+// Package config loads the console's settings once at start-up from CONSOLE_*
+// environment variables. Zero configuration means sandbox mode with data under
+// ./data. The resulting struct is passed down explicitly; nothing reads the
+// environment later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode is sandbox (built-in fake upstreams) or live.
+type Mode string
+
+const (
+	ModeSandbox Mode = "sandbox"
+	ModeLive    Mode = "live"
+)
+
+// Config is every setting of the console.
+type Config struct {
+	Mode          Mode
+	Addr          string        // listen address
+	DataDir       string        // SQLite database and session keys
+	SandboxAddr   string        // where the fake upstreams listen in sandbox mode
+	TLSCert       string        // serve HTTPS with this certificate …
+	TLSKey        string        // … and key
+	BehindTLS     bool          // a TLS-terminating proxy is in front: Secure cookies, HSTS
+	TrustedProxy  []string      // CIDRs whose X-Forwarded-For is believed
+	LogLevel      string        // debug, info, warn, error
+	LogFormat     string        // text or json
+	BodyLimit     string        // request body limit, e.g. "12M"
+	IdleTimeout   time.Duration // session idle timeout
+	AbsTimeout    time.Duration // session absolute lifetime
+	UpstreamTO    time.Duration // per-call upstream timeout
+	PushWorkers   int           // concurrent upstream calls of one card push
+	PushRate      float64       // upstream calls per second of one card push (0 = unlimited)
+	OrgCacheTTL   time.Duration // how long a fetched organisation index is kept
+	DefaultOrgID  string        // org tree opened by default
+	Chengxun      Chengxun
+	SCRM          SCRM
+	Tze           Tze
+	SandboxTokTTL time.Duration // lifetime of tokens the sandbox issues
+}
+
+// Chengxun is the workbench-card platform (upstreams.md §A).
+type Chengxun struct {
+	BaseURL   string
+	Token     string // static access_token; when empty, fetched from TokenURL
+	TokenURL  string
+	AppKey    string
+	AppSecret string
+}
+
+// SCRM is the channel-code platform (upstreams.md §B).
+type SCRM struct {
+	BaseURL  string
+	AppID    string
+	AppKey   string
+	Secret   string
+	SignAlgo string // md5 or hmac-sha256
+}
+
+// Tze is the org and message platform (upstreams.md §C).
+type Tze struct {
+	BaseURL   string
+	Token     string // static accessToken; when empty, fetched from TokenURL
+	TokenURL  string
+	AppID     string
+	AppSecret string
+}
+
+// Setting documents one environment variable; the README's table is this list.
+type Setting struct {
+	Env     string
+	Default string
+	Doc     string
+}
+
+// Settings lists every variable Load reads, with its default.
+var Settings = []Setting{
+	{"CONSOLE_MODE", "sandbox", "sandbox (built-in fake upstreams, demo accounts) or live"},
+	{"CONSOLE_ADDR", "127.0.0.1:8080", "listen address"},
+	{"CONSOLE_DATA_DIR", "./data", "SQLite database and session keys"},
+	{"CONSOLE_SANDBOX_ADDR", "127.0.0.1:0", "listen address of the fake upstreams (sandbox mode; 0 = any free port)"},
+	{"CONSOLE_TLS_CERT", "", "PEM certificate: serve HTTPS directly"},
+	{"CONSOLE_TLS_KEY", "", "PEM private key for CONSOLE_TLS_CERT"},
+	{"CONSOLE_BEHIND_TLS", "false", "true when a TLS-terminating proxy is in front (Secure cookies, HSTS)"},
+	{"CONSOLE_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the client IP"},
+	{"CONSOLE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"CONSOLE_LOG_FORMAT", "text", "text or json"},
+	{"CONSOLE_BODY_LIMIT", "12M", "largest accepted request body (uploads included)"},
+	{"CONSOLE_SESSION_IDLE", "30m", "sign out after this long without a request"},
+	{"CONSOLE_SESSION_MAX", "12h", "sign out this long after sign-in, whatever happens"},
+	{"CONSOLE_UPSTREAM_TIMEOUT", "10s", "timeout of one upstream call"},
+	{"CONSOLE_PUSH_WORKERS", "4", "concurrent upstream calls of one card push"},
+	{"CONSOLE_PUSH_RATE", "20", "upstream calls per second of one card push (0 = unlimited)"},
+	{"CONSOLE_ORG_CACHE_TTL", "10m", "how long an organisation's fetched tree is cached for search"},
+	{"CONSOLE_DEFAULT_ORG", "", "org id the tree page opens (sandbox: the seeded education bureau)"},
+	{"CONSOLE_CHENGXUN_BASE_URL", "https://service.cheng-xun.cn/api", "橙讯 API base (live mode)"},
+	{"CONSOLE_CHENGXUN_TOKEN", "", "static 橙讯 access_token (else fetched with app key/secret)"},
+	{"CONSOLE_CHENGXUN_TOKEN_URL", "<base>/apps/v1/token", "橙讯 获取访问凭证 endpoint (assumption)"},
+	{"CONSOLE_CHENGXUN_APP_KEY", "", "橙讯 app key for fetching tokens"},
+	{"CONSOLE_CHENGXUN_APP_SECRET", "", "橙讯 app secret for fetching tokens"},
+	{"CONSOLE_SCRM_BASE_URL", "", "SCRM open API base (required in live mode)"},
+	{"CONSOLE_SCRM_APP_ID", "", "SCRM appId header"},
+	{"CONSOLE_SCRM_APP_KEY", "", "SCRM appKey header"},
+	{"CONSOLE_SCRM_SECRET", "", "SCRM signing secret"},
+	{"CONSOLE_SCRM_SIGN", "md5", "signing strategy: md5 or hmac-sha256"},
+	{"CONSOLE_TZE_BASE_URL", "https://api.tze.cn", "tze.cn API base (live mode)"},
+	{"CONSOLE_TZE_TOKEN", "", "static tze.cn accessToken (else fetched with app id/secret)"},
+	{"CONSOLE_TZE_TOKEN_URL", "<base>/user/openapi/token", "tze.cn 获取接口访问凭证 endpoint (assumption)"},
+	{"CONSOLE_TZE_APP_ID", "", "tze.cn app id for fetching tokens"},
+	{"CONSOLE_TZE_APP_SECRET", "", "tze.cn app secret for fetching tokens"},
+	{"CONSOLE_SANDBOX_TOKEN_TTL", "2h", "lifetime of access tokens the sandbox issues"},
+}
+
+// Load reads the settings through getenv and checks them.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(k string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		for _, s := range Settings {
+			if s.Env == k && !strings.HasPrefix(s.Default, "<") {
+				return s.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	dur := func(k string) time.Duration {
+		d, err := time.ParseDuration(get(k))
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s: not a duration like 30m: %q", k, get(k)))
+		}
+		return d
+	}
+	num := func(k string) float64 {
+		f, err := strconv.ParseFloat(get(k), 64)
+		if err != nil || f < 0 {
+			errs = append(errs, fmt.Errorf("%s: not a non-negative number: %q", k, get(k)))
+		}
+		return f
+	}
+	c := Config{
+		Mode:          Mode(get("CONSOLE_MODE")),
+		Addr:          get("CONSOLE_ADDR"),
+		DataDir:       filepath.Clean(get("CONSOLE_DATA_DIR")),
+		SandboxAddr:   get("CONSOLE_SANDBOX_ADDR"),
+		TLSCert:       get("CONSOLE_TLS_CERT"),
+		TLSKey:        get("CONSOLE_TLS_KEY"),
+		BehindTLS:     get("CONSOLE_BEHIND_TLS") == "true",
+		LogLevel:      get("CONSOLE_LOG_LEVEL"),
+		LogFormat:     get("CONSOLE_LOG_FORMAT"),
+		BodyLimit:     get("CONSOLE_BODY_LIMIT"),
+		IdleTimeout:   dur("CONSOLE_SESSION_IDLE"),
+		AbsTimeout:    dur("CONSOLE_SESSION_MAX"),
+		UpstreamTO:    dur("CONSOLE_UPSTREAM_TIMEOUT"),
+		PushWorkers:   int(num("CONSOLE_PUSH_WORKERS")),
+		PushRate:      num("CONSOLE_PUSH_RATE"),
+		OrgCacheTTL:   dur("CONSOLE_ORG_CACHE_TTL"),
+		DefaultOrgID:  get("CONSOLE_DEFAULT_ORG"),
+		SandboxTokTTL: dur("CONSOLE_SANDBOX_TOKEN_TTL"),
+		Chengxun: Chengxun{
+			BaseURL: get("CONSOLE_CHENGXUN_BASE_URL"), Token: get("CONSOLE_CHENGXUN_TOKEN"),
+			TokenURL: get("CONSOLE_CHENGXUN_TOKEN_URL"), AppKey: get("CONSOLE_CHENGXUN_APP_KEY"),
+			AppSecret: get("CONSOLE_CHENGXUN_APP_SECRET"),
+		},
+		SCRM: SCRM{
+			BaseURL: get("CONSOLE_SCRM_BASE_URL"), AppID: get("CONSOLE_SCRM_APP_ID"),
+			AppKey: get("CONSOLE_SCRM_APP_KEY"), Secret: get("CONSOLE_SCRM_SECRET"),
+			SignAlgo: get("CONSOLE_SCRM_SIGN"),
+		},
+		Tze: Tze{
+			BaseURL: get("CONSOLE_TZE_BASE_URL"), Token: get("CONSOLE_TZE_TOKEN"),
+			TokenURL: get("CONSOLE_TZE_TOKEN_URL"), AppID: get("CONSOLE_TZE_APP_ID"),
+			AppSecret: get("CONSOLE_TZE_APP_SECRET"),
+		},
+	}
+	for _, p := range strings.Split(get("CONSOLE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxy = append(c.TrustedProxy, p)
+		}
+	}
+	if c.Mode != ModeSandbox && c.Mode != ModeLive {
+		errs = append(errs, fmt.Errorf("CONSOLE_MODE: must be sandbox or live, not %q", c.Mode))
+	}
+	if c.PushWorkers < 1 || c.PushWorkers > 64 {
+		errs = append(errs, errors.New("CONSOLE_PUSH_WORKERS: must be 1 to 64"))
+	}
+	if c.SCRM.SignAlgo != "md5" && c.SCRM.SignAlgo != "hmac-sha256" {
+		errs = append(errs, fmt.Errorf("CONSOLE_SCRM_SIGN: must be md5 or hmac-sha256, not %q", c.SCRM.SignAlgo))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("CONSOLE_TLS_CERT and CONSOLE_TLS_KEY go together"))
+	}
+	if c.Mode == ModeLive {
+		for k, v := range map[string]string{"CONSOLE_SCRM_BASE_URL": c.SCRM.BaseURL,
+			"CONSOLE_CHENGXUN_BASE_URL": c.Chengxun.BaseURL, "CONSOLE_TZE_BASE_URL": c.Tze.BaseURL} {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("%s: an http(s) URL is required in live mode", k))
+			}
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// TLS reports whether cookies must be Secure and HSTS sent.
+func (c Config) TLS() bool { return c.TLSCert != "" || c.BehindTLS }
