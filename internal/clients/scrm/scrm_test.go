@@ -1,6 +1,7 @@
 package scrm
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
@@ -8,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -204,4 +206,30 @@ func TestFromConfigChecksTheAlgorithm(t *testing.T) {
 	assert.Equal(t, "https://scrm.example/open", c.Upstream().BaseURL())
 	assert.Equal(t, AlgoHMACSHA256, c.signer.Algo())
 	assert.Equal(t, "1775037600000", strconv.FormatInt(clock.UnixMilli(), 10))
+}
+
+// TestHeadersKeepTheDocsSpelling reads the raw request: Go would canonicalise
+// "appId" to "Appid" unless the client sets the names verbatim.
+func TestHeadersKeepTheDocsSpelling(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	raw := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		head, _ := bufio.NewReader(conn).ReadString('{') // headers end before the JSON body
+		raw <- head
+		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "+
+			strconv.Itoa(len(okEmpty))+"\r\nConnection: close\r\n\r\n"+okEmpty)
+	}()
+	_, err = newClient("http://"+ln.Addr().String(), MD5Signer{"s"}).List(context.Background(), ListRequest{})
+	require.NoError(t, err)
+	head := <-raw
+	for _, h := range []string{"\r\nappId: app-1\r\n", "\r\nappKey: key-1\r\n", "\r\ntimestamp: 1775037600000\r\n", "\r\nsign: "} {
+		assert.Contains(t, head, h)
+	}
 }
