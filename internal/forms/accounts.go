@@ -1,0 +1,475 @@
+package forms
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"io"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// MaxAccountIDLength bounds an account id. §A documents no format for
+// account_id; the console accepts 1–64 characters of [A-Za-z0-9_-@.] (an
+// assumption the README lists), which rejects names and stray punctuation
+// pasted by mistake.
+const MaxAccountIDLength = 64
+
+// Message keys of push targets and uploads (translations in internal/i18n/cards.go).
+const (
+	ErrAccountID          = "cards.err.account_id"          // CSV cell: not a valid account id
+	ErrBadAccountIDs      = "cards.err.bad_account_ids"     // args: count, line of the first
+	ErrEnterpriseRequired = "cards.err.enterprise_required" //
+	ErrDuplicateAccount   = "cards.err.duplicate_account"   // args: row where it appeared first
+	ErrCSVMissingColumn   = "cards.err.csv_missing_column"  // args: column
+	ErrCSVUnknownColumn   = "cards.err.csv_unknown_column"  // args: column
+	ErrCSVDuplicateColumn = "cards.err.csv_duplicate_column"
+	ErrCSVExtraCells      = "cards.err.csv_extra_cells"
+	ErrCSVSyntax          = "cards.err.csv_syntax"
+	ErrCSVEmpty           = "cards.err.csv_empty"
+	ErrCSVTooManyErrors   = "cards.err.csv_too_many_errors" // args: max
+)
+
+// ValidAccountID reports whether s is 1–64 characters of [A-Za-z0-9_-@.].
+func ValidAccountID(s string) bool {
+	if len(s) == 0 || len(s) > MaxAccountIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '-' || c == '@' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// BadID is an invalid account id and the 1-based line it was on.
+type BadID struct {
+	Line  int
+	Value string // shortened for display when very long
+}
+
+func isIDSeparator(r rune) bool {
+	switch r {
+	case ',', '，', ' ', '\t', '\r', ';', '；', '、', '\u3000':
+		return true
+	}
+	return false
+}
+
+// idCollector keeps account ids in first-seen order without duplicates.
+type idCollector struct {
+	seen map[string]bool
+	out  []string
+	bad  []BadID
+}
+
+func (c *idCollector) add(line int, v string) {
+	if !ValidAccountID(v) {
+		c.bad = append(c.bad, BadID{Line: line, Value: TruncateUTF16(v, MaxAccountIDLength)})
+		return
+	}
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if !c.seen[v] {
+		c.seen[v] = true
+		c.out = append(c.out, v)
+	}
+}
+
+// ParseAccountIDs reads pasted account ids (or a TXT upload): separated by
+// newlines, commas (also ，), spaces, tabs, semicolons or 、; trimmed;
+// de-duplicated keeping the first occurrence. Invalid ids come back in bad
+// with their line numbers.
+func ParseAccountIDs(text string) (ids []string, bad []BadID) {
+	var c idCollector
+	text = strings.TrimPrefix(text, "\uFEFF")
+	line := 0
+	for l := range strings.Lines(text) {
+		line++
+		for _, v := range strings.FieldsFunc(strings.TrimRight(l, "\r\n"), isIDSeparator) {
+			c.add(line, v)
+		}
+	}
+	return c.out, c.bad
+}
+
+// isAccountHeader recognises the header cell of an account id column.
+func isAccountHeader(cell string) bool {
+	switch strings.ToLower(strings.TrimSpace(cell)) {
+	case "account_id", "accountid", "account id", "account", "id", "user_id", "userid",
+		"账号", "帐号", "账号id", "帐号id", "用户id", "用户账号", "用户":
+		return true
+	}
+	return false
+}
+
+// ParseAccountIDsCSV reads account ids from the first column of a CSV file.
+// A UTF-8 BOM is skipped and a header row is recognised by its first cell
+// (account_id, id, 账号, 用户ID …). err is set only when the file is not CSV.
+func ParseAccountIDsCSV(r io.Reader) (ids []string, bad []BadID, err error) {
+	cr := newCSVReader(r)
+	var c idCollector
+	for first := true; ; first = false {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return c.out, c.bad, err
+		}
+		cell := strings.TrimSpace(strings.TrimPrefix(rec[0], "\uFEFF"))
+		if first && isAccountHeader(cell) {
+			continue
+		}
+		if cell == "" {
+			continue // a blank first cell is an empty row in a spreadsheet export
+		}
+		line, _ := cr.FieldPos(0)
+		c.add(line, cell)
+	}
+	return c.out, c.bad, nil
+}
+
+// ParseAccountUpload reads an uploaded id list: .csv files as CSV (first
+// column), anything else as text like ParseAccountIDs.
+func ParseAccountUpload(filename string, r io.Reader) (ids []string, bad []BadID, err error) {
+	if strings.EqualFold(filepath.Ext(filename), ".csv") {
+		return ParseAccountIDsCSV(r)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, bad = ParseAccountIDs(string(b))
+	return ids, bad, nil
+}
+
+// Batches splits items into calls of at most size (≤ 0 means
+// MaxAccountsPerCall). The batches share items' memory and cannot grow into
+// each other.
+func Batches[T any](items []T, size int) [][]T {
+	if size <= 0 {
+		size = MaxAccountsPerCall
+	}
+	out := make([][]T, 0, (len(items)+size-1)/size)
+	for i := 0; i < len(items); i += size {
+		j := min(i+size, len(items))
+		out = append(out, items[i:j:j])
+	}
+	return out
+}
+
+// Push targets of the card push form.
+const (
+	TargetOrg      = "org"      // set-org-data: one organisation
+	TargetAccounts = "accounts" // batch-set-same-data: the same data for listed accounts
+	TargetDiff     = "diff"     // batch-set-diff-data: per-account data from a CSV
+)
+
+// PushTargetForm is where card data goes. Fields: target (org|accounts|diff),
+// enterprise_id, show_on_all_enterprise (checkbox), account_ids (textarea;
+// an uploaded TXT/CSV list is put here by the handler so the user sees it).
+type PushTargetForm struct {
+	Target              string
+	EnterpriseID        string
+	ShowOnAllEnterprise bool
+	AccountIDs          string
+}
+
+// ParsePushTargetForm reads the target fields.
+func ParsePushTargetForm(v url.Values) PushTargetForm {
+	show := strings.ToLower(strings.TrimSpace(v.Get("show_on_all_enterprise")))
+	return PushTargetForm{
+		Target:              strings.TrimSpace(v.Get("target")),
+		EnterpriseID:        strings.TrimSpace(v.Get("enterprise_id")),
+		ShowOnAllEnterprise: show == "on" || show == "true" || show == "1",
+		AccountIDs:          v.Get("account_ids"),
+	}
+}
+
+// Accounts parses the account list.
+func (f PushTargetForm) Accounts() ([]string, []BadID) { return ParseAccountIDs(f.AccountIDs) }
+
+// Validate applies §A's target rules: enterprise_id always for the
+// organisation level, and for accounts unless show_on_all_enterprise; at
+// least one valid account id and no invalid ones for the accounts target.
+func (f PushTargetForm) Validate() Errors {
+	errs := Errors{}
+	switch f.Target {
+	case TargetOrg:
+		EnterpriseID.Check(errs, "enterprise_id", f.EnterpriseID)
+		return errs
+	case TargetAccounts, TargetDiff:
+	case "":
+		errs.Add("target", ErrRequired)
+		return errs
+	default:
+		errs.Add("target", ErrInvalid)
+		return errs
+	}
+	if !f.ShowOnAllEnterprise && f.EnterpriseID == "" {
+		errs.Add("enterprise_id", ErrEnterpriseRequired)
+	}
+	if f.Target == TargetAccounts {
+		ids, bad := f.Accounts()
+		switch {
+		case len(bad) > 0:
+			errs.Add("account_ids", ErrBadAccountIDs, len(bad), bad[0].Line)
+		case len(ids) == 0:
+			errs.Add("account_ids", ErrRequired)
+		}
+	}
+	return errs
+}
+
+// DiffRow is one valid row of a different-data CSV: the account and its items
+// (KEYDATA or LIST fields filled as in CardItemForm; When as typed).
+type DiffRow struct {
+	Line      int
+	AccountID string
+	Items     []CardItemForm
+}
+
+// CSVError is a problem at a row (1 = the header) and column (its header
+// name; "" for the whole row).
+type CSVError struct {
+	Row    int
+	Column string
+	Msg    Msg
+}
+
+// MaxCSVErrors stops checking a hopeless file early.
+const MaxCSVErrors = 200
+
+// Columns of a different-data CSV, n = 1…limit:
+//
+//	KEYDATA: account_id, key<n>, data<n>, jump_url<n>, action<n>   (n ≤ 4)
+//	LIST:    account_id, text<n>, jump_url<n>, action<n>, time<n>  (n ≤ 3)
+//
+// time<n> is a local date-time "2006-01-02 15:04" (or with T / seconds).
+// Header names are case-insensitive and may come in any order; a column may
+// be left out; unknown columns are errors (a typo must not drop data silently).
+func diffColumns(typ string) (fields []string, limit int) {
+	if typ == CardKeyData {
+		return []string{"key", "data", "jump_url", "action"}, MaxKeyDataItems
+	}
+	return []string{"text", "jump_url", "action", "time"}, MaxListItems
+}
+
+// column is what one CSV column holds: the account id (item < 0) or a field of an item.
+type column struct {
+	name  string
+	item  int // 0-based
+	field string
+}
+
+// ParseDiffDataCSV reads a different-data CSV for card type typ (KEYDATA or
+// LIST), checking every row against the limits of §A. rows holds the rows
+// without errors; nothing should be sent while errs is non-empty. The reader
+// is consumed record by record, so memory grows with the valid rows only.
+func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError) {
+	if !PushableCardType(typ) {
+		return nil, []CSVError{{Row: 0, Column: "type", Msg: Msg{Key: ErrCardTypeNotSupported}}}
+	}
+	fields, limit := diffColumns(typ)
+	cr := newCSVReader(r)
+	report := func(row int, col, key string, args ...any) bool {
+		if len(errs) >= MaxCSVErrors {
+			errs = append(errs, CSVError{Row: row, Msg: Msg{Key: ErrCSVTooManyErrors, Args: []any{MaxCSVErrors}}})
+			return false
+		}
+		errs = append(errs, CSVError{Row: row, Column: col, Msg: Msg{Key: key, Args: args}})
+		return true
+	}
+
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			report(1, "", ErrCSVEmpty)
+		} else {
+			report(csvErrLine(err, 1), "", ErrCSVSyntax)
+		}
+		return nil, errs
+	}
+	header = slices.Clone(header) // the reader reuses its record slice
+	cols := make([]column, len(header))
+	seen := map[string]bool{}
+	hasAccount := false
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		cols[i] = column{name: name, item: -1}
+		switch {
+		case name == "":
+			continue // an unnamed trailing column from a spreadsheet
+		case seen[name]:
+			report(1, name, ErrCSVDuplicateColumn)
+			continue
+		}
+		seen[name] = true
+		if name == "account_id" {
+			hasAccount = true
+			continue
+		}
+		base := strings.TrimRight(name, "0123456789")
+		n, err := strconv.Atoi(name[len(base):])
+		switch {
+		case err != nil || !slices.Contains(fields, base):
+			report(1, name, ErrCSVUnknownColumn, name)
+		case n < 1:
+			report(1, name, ErrCSVUnknownColumn, name)
+		case n > limit:
+			report(1, name, ErrTooMany, limit, n)
+		default:
+			cols[i].item, cols[i].field = n-1, base
+		}
+	}
+	if !hasAccount {
+		report(1, "account_id", ErrCSVMissingColumn, "account_id")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+
+	form := CardDataForm{Type: typ}
+	firstRow := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			report(csvErrLine(err, 0), "", ErrCSVSyntax)
+			return nil, errs
+		}
+		line, _ := cr.FieldPos(0)
+		items := make([]CardItemForm, limit)
+		var account string
+		rowErrs := Errors{}
+		for i, cell := range rec {
+			cell = strings.TrimSpace(cell)
+			if i >= len(cols) {
+				if cell != "" {
+					rowErrs.Add("", ErrCSVExtraCells)
+				}
+				continue
+			}
+			c := cols[i]
+			if c.name == "account_id" {
+				account = cell
+				continue
+			}
+			if c.item < 0 {
+				continue
+			}
+			it := &items[c.item]
+			switch c.field {
+			case "key":
+				it.Key = cell
+			case "data":
+				it.Data = cell
+			case "text":
+				it.Text = cell
+			case "jump_url":
+				it.JumpURL = cell
+			case "action":
+				it.Action = cell
+			case "time":
+				it.When = cell
+			}
+		}
+		switch {
+		case account == "":
+			rowErrs.Add("account_id", ErrRequired)
+		case !ValidAccountID(account):
+			rowErrs.Add("account_id", ErrAccountID)
+		case firstRow[account] != 0:
+			rowErrs.Add("account_id", ErrDuplicateAccount, firstRow[account])
+		default:
+			firstRow[account] = line
+		}
+		var kept []CardItemForm
+		for n, it := range items {
+			if it.Empty() {
+				continue
+			}
+			form.checkItem(rowErrs, it, func(f string) string {
+				if f == "when" {
+					f = "time"
+				}
+				return f + strconv.Itoa(n+1)
+			})
+			kept = append(kept, it)
+		}
+		if len(kept) == 0 {
+			rowErrs.Add(fields[0]+"1", ErrRequired)
+		}
+		if len(rowErrs) == 0 {
+			rows = append(rows, DiffRow{Line: line, AccountID: account, Items: kept})
+			continue
+		}
+		for _, col := range sortedErrorColumns(rowErrs, header) {
+			m := rowErrs[col]
+			if !report(line, col, m.Key, m.Args...) {
+				return nil, errs
+			}
+		}
+	}
+	if len(rows) == 0 && len(errs) == 0 {
+		report(2, "", ErrCSVEmpty)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return rows, nil
+}
+
+// sortedErrorColumns orders a row's errors as its columns appear in the file.
+func sortedErrorColumns(rowErrs Errors, header []string) []string {
+	out := make([]string, 0, len(rowErrs))
+	if _, ok := rowErrs[""]; ok {
+		out = append(out, "")
+	}
+	for _, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		if _, ok := rowErrs[name]; ok && name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	var rest []string // errors on columns the file lacks (e.g. key1 when no key column)
+	for col := range rowErrs {
+		if !slices.Contains(out, col) {
+			rest = append(rest, col)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// newCSVReader reads comma-separated records of any width, skipping a UTF-8
+// BOM; records are reused so memory stays bounded per row.
+func newCSVReader(r io.Reader) *csv.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr
+}
+
+func csvErrLine(err error, fallback int) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Line
+	}
+	return fallback
+}
