@@ -223,22 +223,44 @@ func Build(rootID string, nodes []Node, opts ...Option) *Index {
 		fill[par[t]]++
 	}
 	fill = nil
-	key := func(t int32) Node {
-		if src[t] >= 0 {
-			return nodes[src[t]]
-		}
-		return Node{ID: idOf(t)} // root and group never compete with real siblings
-	}
+	// Only real nodes are ever siblings here: the root has no parent and the group
+	// is not in these lists.
 	for p := int32(0); p <= m; p++ {
 		if s := child[start[p]:start[p+1]]; len(s) > 1 {
-			slices.SortFunc(s, func(a, b int32) int { return Compare(key(a), key(b)) })
+			slices.SortFunc(s, func(a, b int32) int {
+				na, nb := &nodes[src[a]], &nodes[src[b]]
+				if na.Order != nb.Order {
+					return cmp.Compare(na.Order, nb.Order)
+				}
+				return Compare(*na, *nb)
+			})
 		}
 	}
 
+	// Preorder numbering from the int32 arrays alone, with an explicit stack (the
+	// tree can be deep after a cycle cut).
 	n := int(m)
 	if hasGroup {
 		n++
 	}
+	pre := make([]int32, 0, n) // temporary numbers in preorder
+	newPos := make([]int32, m+1)
+	stack := make([]int32, 0, 64)
+	if hasGroup {
+		stack = append(stack, g)
+	}
+	stack = append(stack, 0)
+	for len(stack) > 0 {
+		t := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		newPos[t] = int32(len(pre))
+		pre = append(pre, t)
+		kids := child[start[t]:start[t+1]]
+		for i := len(kids) - 1; i >= 0; i-- {
+			stack = append(stack, kids[i])
+		}
+	}
+
 	x := &Index{
 		idOff:      make([]uint32, n+1),
 		nameRef:    make([]uint32, n),
@@ -250,75 +272,86 @@ func Build(rootID string, nodes []Node, opts ...Option) *Index {
 		declParent: map[int32]string{},
 		group:      -1,
 	}
-	names := map[string]uint32{}
-	types := map[string]uint32{}
-	intern := func(tab *[]string, refs map[string]uint32, s string) uint32 {
-		if r, ok := refs[s]; ok {
+	lens := make([]uint32, m+1)
+	for t := range m + 1 {
+		lens[t] = uint32(len(idOf(t)))
+	}
+	for p, t := range pre {
+		x.idOff[p+1] = x.idOff[p] + lens[t]
+	}
+	lens = nil
+	blob := make([]byte, x.idOff[n])
+
+	names := make(map[string]uint32, m/8+16)
+	intern := func(s string) uint32 {
+		if r, ok := names[s]; ok {
 			return r
 		}
-		r := uint32(len(*tab))
+		r := uint32(len(x.nameTab))
 		s = strings.Clone(s) // do not pin the decoder's buffers
-		*tab = append(*tab, s)
-		refs[s] = r
+		x.nameTab = append(x.nameTab, s)
+		names[s] = r
 		return r
 	}
-	idLen := len(rootID) + len(UnattachedID)
-	for t := int32(1); t < m; t++ {
-		idLen += len(nodes[src[t]].ID)
+	// A handful of org_type codes, runs of the same one: check the last, then scan.
+	lastType := uint32(0)
+	internType := func(s string) uint32 {
+		if int(lastType) < len(x.typeTab) && x.typeTab[lastType] == s {
+			return lastType
+		}
+		for i, v := range x.typeTab {
+			if v == s {
+				lastType = uint32(i)
+				return lastType
+			}
+		}
+		x.typeTab = append(x.typeTab, strings.Clone(s))
+		lastType = uint32(len(x.typeTab) - 1)
+		return lastType
 	}
-	var blob strings.Builder
-	blob.Grow(idLen)
 
-	// Preorder walk with an explicit stack (the tree can be deep after a cycle cut).
-	newPos := make([]int32, m+1)
-	stack := make([]int32, 0, 64)
-	if hasGroup {
-		stack = append(stack, g)
-	}
-	stack = append(stack, 0)
-	for p := 0; len(stack) > 0; p++ {
-		t := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		newPos[t] = int32(p)
-
+	// Fill the columns in input order (t follows the list), writing to preorder
+	// positions: the list is read sequentially, only small arrays are hit at random.
+	for t := range m + 1 {
+		if t == g && !hasGroup {
+			break
+		}
+		p := newPos[t]
 		nd := Node{ID: idOf(t)}
 		if src[t] >= 0 {
 			nd = nodes[src[t]]
 		}
-		switch {
-		case t == 0:
+		switch t {
+		case 0:
 			nd.Name = cmp.Or(nd.Name, o.rootName, rootID)
 			nd.Type = cmp.Or(nd.Type, o.rootType)
-		case t == g:
-			nd.Name = UnattachedName
-			x.group = int32(p)
-		}
-		blob.WriteString(nd.ID)
-		x.idOff[p+1] = uint32(blob.Len())
-		x.nameRef[p] = intern(&x.nameTab, names, nd.Name)
-		x.typeRef[p] = intern(&x.typeTab, types, nd.Type)
-		x.order[p] = nd.Order
-		if t == 0 {
 			x.parent[p] = -1
-			if src[0] >= 0 && nd.ParentID != "" {
-				x.declParent[int32(p)] = nd.ParentID
+			if nd.ParentID != "" {
+				x.declParent[p] = nd.ParentID // the root record's own parent, kept as sent
 			}
-		} else {
-			x.parent[p] = newPos[par[t]] // parents are emitted before their children
-			if src[t] >= 0 && nd.ParentID != idOf(par[t]) {
-				x.declParent[int32(p)] = nd.ParentID
+		case g:
+			nd.Name = UnattachedName
+			x.group = p
+			x.parent[p] = newPos[0]
+		default:
+			x.parent[p] = newPos[par[t]]
+			// The tree parent differs from the declared one only for orphans, cut
+			// cycle members and empty parent ids.
+			if par[t] == g || (nd.ParentID == "" && rootID != "") {
+				x.declParent[p] = nd.ParentID
 			}
 		}
-		kids := child[start[t]:start[t+1]]
-		x.kids[p] = int32(len(kids))
-		if t == 0 && hasGroup {
-			x.kids[p]++
-		}
-		for i := len(kids) - 1; i >= 0; i-- {
-			stack = append(stack, kids[i])
-		}
+		copy(blob[x.idOff[p]:], nd.ID)
+		x.nameRef[p] = intern(nd.Name)
+		x.typeRef[p] = internType(nd.Type)
+		x.order[p] = nd.Order
+		x.kids[p] = start[t+1] - start[t]
 	}
-	x.idBlob = blob.String()
+	if hasGroup {
+		x.kids[0]++
+	}
+	x.idBlob = string(blob)
+	blob = nil
 
 	// Subtree ends bottom-up: children always sit after their parent in preorder.
 	size := x.end // reuse: size first, then turned into end
@@ -336,13 +369,24 @@ func Build(rootID string, nodes []Node, opts ...Option) *Index {
 	for i, s := range x.nameTab {
 		x.foldTab[i] = fold(s)
 	}
-	x.byID = make([]int32, n)
-	for p := range x.byID {
-		x.byID[p] = int32(p)
+	// Sort (id, position) pairs rather than positions: the comparisons then read
+	// contiguous memory instead of chasing idOff into the blob.
+	pairs := make([]idPos, n)
+	for p := range pairs {
+		pairs[p] = idPos{x.id(int32(p)), int32(p)}
 	}
-	slices.SortFunc(x.byID, func(a, b int32) int { return strings.Compare(x.id(a), x.id(b)) })
+	slices.SortFunc(pairs, func(a, b idPos) int { return strings.Compare(a.id, b.id) })
+	x.byID = make([]int32, n)
+	for i, e := range pairs {
+		x.byID[i] = e.p
+	}
 	x.report = rep
 	return x
+}
+
+type idPos struct {
+	id string
+	p  int32
 }
 
 // fold lower-cases for case-insensitive search. strings.ToLower returns s itself

@@ -424,3 +424,26 @@ func TestBuildRandomBrokenLists(t *testing.T) {
 		}
 	}
 }
+
+// A 50,000-deep chain, and the same chain closed into a cycle: no recursion to
+// overflow, nothing lost.
+func TestDeepChainAndLongCycle(t *testing.T) {
+	const depth = 50_000
+	chain := make([]Node, depth)
+	for i := range chain {
+		chain[i] = Node{ID: "n" + strconv.Itoa(i), Name: "级", ParentID: "n" + strconv.Itoa(i-1)}
+	}
+	chain[0].ParentID = root
+	x := Build(root, chain)
+	assert.Equal(t, depth, x.Size())
+	assert.Len(t, x.Path("n49999"), depth+1)
+	assert.Len(t, x.Ancestors("n49999"), depth)
+	assert.Len(t, preorder(t, x), depth+1)
+
+	chain[0].ParentID = "n49999"
+	x = Build(root, chain)
+	assert.Equal(t, depth, x.Size())
+	assert.Equal(t, 1, x.Report().CycleBreaks)
+	assert.Equal(t, []string{"n0"}, idsOf(x.Children(UnattachedID)), "cut at the smallest id")
+	assert.Equal(t, depth, x.DescendantCount(UnattachedID))
+}
