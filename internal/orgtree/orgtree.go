@@ -108,7 +108,9 @@ func SortNodes(nodes []Node) { slices.SortFunc(nodes, Compare) }
 // Build indexes the flat list of every node below rootID (the is_all=1 result).
 // Empty parent ids are read as the root. Orphans and parent-id cycles go under the
 // unattached group (the last child of the root); a cycle is cut at its member with
-// the smallest id, so the result does not depend on the list's order.
+// the smallest id, so where it breaks does not depend on the list's order. Of
+// duplicate ids the first wins; Report counts the rest. nodes is only read, and
+// not kept: the index copies ids and interns names and types.
 func Build(rootID string, nodes []Node, opts ...Option) *Index {
 	var o options
 	for _, opt := range opts {
@@ -172,6 +174,19 @@ func Build(rootID string, nodes []Node, opts ...Option) *Index {
 			return UnattachedID
 		}
 	}
+
+	// The id lookup table (ids sorted) needs only the ids: sort it on another core
+	// while the tree is put together, in temporary numbers, mapped to positions at
+	// the end. The goroutine only reads nodes, src and rootID.
+	sorted := make(chan []idPos, 1)
+	go func() {
+		pairs := make([]idPos, m)
+		for t := range m {
+			pairs[t] = idPos{idOf(t), t}
+		}
+		slices.SortFunc(pairs, func(a, b idPos) int { return strings.Compare(a.id, b.id) })
+		sorted <- pairs
+	}()
 
 	// Every node must reach the root or the group by following parents. A walk that
 	// comes back onto itself has found a cycle: cut it at its smallest id.
@@ -369,24 +384,28 @@ func Build(rootID string, nodes []Node, opts ...Option) *Index {
 	for i, s := range x.nameTab {
 		x.foldTab[i] = fold(s)
 	}
-	// Sort (id, position) pairs rather than positions: the comparisons then read
-	// contiguous memory instead of chasing idOff into the blob.
-	pairs := make([]idPos, n)
-	for p := range pairs {
-		pairs[p] = idPos{x.id(int32(p)), int32(p)}
+	pairs := <-sorted
+	x.byID = make([]int32, 0, n)
+	groupPending := hasGroup // its id was not in the sort: merge it in at its place
+	for _, e := range pairs {
+		if groupPending && e.id > UnattachedID {
+			x.byID = append(x.byID, x.group)
+			groupPending = false
+		}
+		x.byID = append(x.byID, newPos[e.t])
 	}
-	slices.SortFunc(pairs, func(a, b idPos) int { return strings.Compare(a.id, b.id) })
-	x.byID = make([]int32, n)
-	for i, e := range pairs {
-		x.byID[i] = e.p
+	if groupPending {
+		x.byID = append(x.byID, x.group)
 	}
 	x.report = rep
 	return x
 }
 
+// idPos pairs an id with its temporary number: sorting these reads contiguous
+// memory instead of chasing offsets into the blob.
 type idPos struct {
 	id string
-	p  int32
+	t  int32
 }
 
 // fold lower-cases for case-insensitive search. strings.ToLower returns s itself

@@ -447,3 +447,19 @@ func TestDeepChainAndLongCycle(t *testing.T) {
 	assert.Equal(t, []string{"n0"}, idsOf(x.Children(UnattachedID)), "cut at the smallest id")
 	assert.Equal(t, depth, x.DescendantCount(UnattachedID))
 }
+
+// Ids that sort next to the group's own id are all still found.
+func TestLookupAroundUnattachedID(t *testing.T) {
+	ids := []string{"~a", "~unattache", "~unattachedx", "~z", "zz", "", "A"}
+	var nodes []Node
+	for i, id := range ids {
+		nodes = append(nodes, Node{ID: id, Name: "n", ParentID: "gone", Order: i})
+	}
+	x := Build(root, nodes)
+	for _, id := range append(ids, UnattachedID, root) {
+		n, ok := x.Node(id)
+		require.True(t, ok, "%q", id)
+		assert.Equal(t, id, n.ID)
+	}
+	assert.Len(t, x.Children(UnattachedID), len(ids))
+}
