@@ -46,6 +46,7 @@ type Config struct {
 	SCRM          SCRM
 	Tze           Tze
 	SandboxTokTTL time.Duration // lifetime of tokens the sandbox issues
+	PasswordKiB   int           // argon2id memory per password hash
 }
 
 // Chengxun is the workbench-card platform (upstreams.md §A).
@@ -118,6 +119,7 @@ var Settings = []Setting{
 	{"CONSOLE_TZE_APP_ID", "", "tze.cn app id for fetching tokens"},
 	{"CONSOLE_TZE_APP_SECRET", "", "tze.cn app secret for fetching tokens"},
 	{"CONSOLE_SANDBOX_TOKEN_TTL", "2h", "lifetime of access tokens the sandbox issues"},
+	{"CONSOLE_PASSWORD_MEMORY_KIB", "19456", "argon2id memory per password hash in KiB (OWASP baseline 19456; t=2, p=1)"},
 }
 
 // Load reads the settings through getenv and checks them.
@@ -167,6 +169,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OrgCacheTTL:   dur("CONSOLE_ORG_CACHE_TTL"),
 		DefaultOrgID:  get("CONSOLE_DEFAULT_ORG"),
 		SandboxTokTTL: dur("CONSOLE_SANDBOX_TOKEN_TTL"),
+		PasswordKiB:   int(num("CONSOLE_PASSWORD_MEMORY_KIB")),
 		Chengxun: Chengxun{
 			BaseURL: get("CONSOLE_CHENGXUN_BASE_URL"), Token: get("CONSOLE_CHENGXUN_TOKEN"),
 			TokenURL: get("CONSOLE_CHENGXUN_TOKEN_URL"), AppKey: get("CONSOLE_CHENGXUN_APP_KEY"),
@@ -193,6 +196,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.PushWorkers < 1 || c.PushWorkers > 64 {
 		errs = append(errs, errors.New("CONSOLE_PUSH_WORKERS: must be 1 to 64"))
+	}
+	if c.PasswordKiB < 64 {
+		errs = append(errs, errors.New("CONSOLE_PASSWORD_MEMORY_KIB: at least 64"))
 	}
 	if c.SCRM.SignAlgo != "md5" && c.SCRM.SignAlgo != "hmac-sha256" {
 		errs = append(errs, fmt.Errorf("CONSOLE_SCRM_SIGN: must be md5 or hmac-sha256, not %q", c.SCRM.SignAlgo))

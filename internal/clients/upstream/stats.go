@@ -59,3 +59,16 @@ func (s *Stats) Snapshot() Snapshot {
 	out.P95 = lat[(len(lat)-1)*95/100]
 	return out
 }
+
+// Status is what the status page shows about one platform client.
+type Status struct {
+	Platform string
+	BaseURL  string
+	Token    TokenState
+	Stats    Snapshot
+}
+
+// Status reports the client's health.
+func (c *Client) Status() Status {
+	return Status{Platform: c.cfg.Platform, BaseURL: c.cfg.BaseURL, Token: c.cfg.Tokens.State(), Stats: c.Stats.Snapshot()}
+}

@@ -1,0 +1,152 @@
+// Package app is the console's command line: it loads the configuration once,
+// builds every dependency and runs the chosen command.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/web"
+)
+
+// Version is set at build time (-ldflags "-X …/internal/app.Version=…").
+var Version = "dev"
+
+const usage = `console — operations console for the 橙讯, SCRM and tze.cn open platforms
+
+Usage:
+  console [serve]                       run the web console (default)
+  console sandbox                       run only the fake upstreams
+  console user add NAME -role ROLE [-name DISPLAY]   create an account (password read from stdin)
+  console user passwd NAME              set a new password (read from stdin)
+  console user disable NAME             disable an account and end its sessions
+  console user list                     list accounts
+  console keys rotate                   add a new session key (old cookies still decode)
+  console version                       print the version
+
+Configuration comes from CONSOLE_* environment variables (see README).
+`
+
+// Run executes one command.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "console", Version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "sandbox":
+		return runSandbox(ctx, cfg, log, stdout)
+	case "user":
+		return userCommand(ctx, cfg, args, stdin, stdout)
+	case "keys":
+		if len(args) == 1 && args[0] == "rotate" {
+			if err := web.RotateKeys(cfg.DataDir); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "new session key added to", filepath.Join(cfg.DataDir, "session.keys"))
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(append([]string{cmd}, args...), " "), usage)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	a, err := Build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           a.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      10 * time.Minute, // CSV exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ListenAndServeTLS(cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.ListenAndServe()
+		}
+	}()
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	log.Info("console listening", "url", scheme+"://"+cfg.Addr, "mode", cfg.Mode, "data", cfg.DataDir)
+	if cfg.Mode == config.ModeSandbox {
+		fmt.Fprintf(stdout, "\n  Console: %s://%s   (sign in as admin / sandbox)\n  Sandbox upstreams: %s\n\n", scheme, cfg.Addr, a.Sandbox.URL())
+	}
+	go a.housekeeping(ctx)
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}
+
+func runSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	sb, err := startSandbox(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	fmt.Fprintf(stdout, "sandbox upstreams on %s\n", sb.URL())
+	for _, p := range sb.Platforms() {
+		fmt.Fprintf(stdout, "  %-9s %s\n", p, sb.BaseURL(p))
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func ensureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/chengxun"
+	"github.com/orgconsole/console/internal/clients/scrm"
+	"github.com/orgconsole/console/internal/clients/tze"
+	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/handlers"
+	"github.com/orgconsole/console/internal/sandbox"
+	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
+	sbscrm "github.com/orgconsole/console/internal/sandbox/scrm"
+	sbtze "github.com/orgconsole/console/internal/sandbox/tze"
+	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/internal/web"
+	"github.com/orgconsole/console/web/static"
+)
+
+// Sandbox credentials: the console's clients and the fakes agree on them, so
+// the sandbox exercises the same token fetching and request signing as live.
+const (
+	sandboxSCRMAppID  = "sandbox-scrm-app"
+	sandboxSCRMAppKey = "sandbox-scrm-key"
+	sandboxSCRMSecret = "sandbox-scrm-secret"
+	sandboxTzeAppID   = "sandbox-tze-app"
+	sandboxTzeSecret  = "sandbox-tze-secret"
+)
+
+// App is the built console.
+type App struct {
+	Config   config.Config
+	Echo     *echo.Echo
+	Store    *store.Store
+	Sandbox  *sandbox.Server // nil in live mode
+	Chengxun *chengxun.Client
+	SCRM     *scrm.Client
+	Tze      *tze.Client
+	log      *slog.Logger
+}
+
+// Build opens the store, starts the sandbox in sandbox mode, creates the
+// clients and the HTTP handlers.
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := ensureDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "console.db"))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+	if cfg.Mode == config.ModeSandbox {
+		if a.Sandbox, err = startSandbox(cfg, log); err != nil {
+			return nil, err
+		}
+		cfg = sandboxUpstreams(cfg, a.Sandbox)
+		if err := ensureDemoAccounts(ctx, st, auth.NewHasher(cfg.PasswordKiB)); err != nil {
+			return nil, err
+		}
+	} else if err := refuseSandboxPasswords(ctx, st, log); err != nil {
+		return nil, err
+	}
+	a.Config = cfg
+	if err := a.buildClients(); err != nil {
+		return nil, err
+	}
+	keys, err := web.LoadKeys(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := static.NewAssets()
+	if err != nil {
+		return nil, err
+	}
+	a.Echo, err = handlers.New(handlers.Deps{
+		Config: cfg,
+		Store:  st,
+		Hasher: auth.NewHasher(cfg.PasswordKiB),
+		Sessions: web.NewSessions(st, web.SessionOptions{
+			KeyPairs: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
+		}),
+		Assets:    assets,
+		Log:       log,
+		Sandbox:   a.Sandbox,
+		Upstreams: []handlers.StatusSource{a.Chengxun.Upstream(), a.SCRM.Upstream(), a.Tze.Upstream()},
+		Features:  handlers.Features{},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// Close releases everything Build opened.
+func (a *App) Close() {
+	if a.Sandbox != nil {
+		_ = a.Sandbox.Close()
+	}
+	if a.Store != nil {
+		_ = a.Store.Close()
+	}
+}
+
+func startSandbox(cfg config.Config, log *slog.Logger) (*sandbox.Server, error) {
+	sb := sandbox.New(log.With("component", "sandbox"))
+	sb.Add(sbchengxun.New(sandbox.NewTokens(cfg.SandboxTokTTL), sbchengxun.Options{}))
+	sb.Add(sbscrm.New(sbscrm.Credentials{AppID: sandboxSCRMAppID, AppKey: sandboxSCRMAppKey, Secret: sandboxSCRMSecret, SignAlgo: cfg.SCRM.SignAlgo},
+		nil, sbscrm.WithBaseURL(func() string { return sb.BaseURL("scrm") })))
+	sb.Add(sbtze.New(sandbox.NewTokens(cfg.SandboxTokTTL), sbtze.WithCredentials(sandboxTzeAppID, sandboxTzeSecret)))
+	if err := sb.Start(cfg.SandboxAddr); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return sb, nil
+}
+
+// sandboxUpstreams points every client at the running fakes.
+func sandboxUpstreams(cfg config.Config, sb *sandbox.Server) config.Config {
+	cfg.Chengxun = config.Chengxun{BaseURL: sb.BaseURL("chengxun"), AppKey: sbchengxun.SandboxAppKey, AppSecret: sbchengxun.SandboxAppSecret}
+	cfg.SCRM = config.SCRM{BaseURL: sb.BaseURL("scrm"), AppID: sandboxSCRMAppID, AppKey: sandboxSCRMAppKey, Secret: sandboxSCRMSecret, SignAlgo: cfg.SCRM.SignAlgo}
+	cfg.Tze = config.Tze{BaseURL: sb.BaseURL("tze"), AppID: sandboxTzeAppID, AppSecret: sandboxTzeSecret}
+	if cfg.DefaultOrgID == "" {
+		cfg.DefaultOrgID = sbtze.SeedBureauID
+	}
+	return cfg
+}
+
+// tokenSource is a static token when configured, else fetched and cached.
+func tokenSource(static string, fetch upstream.FetchFunc) upstream.TokenSource {
+	if static != "" {
+		return upstream.StaticToken(static)
+	}
+	return upstream.NewCachedToken(fetch, 5*time.Minute)
+}
+
+func orDefault(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+func (a *App) buildClients() error {
+	cfg := a.Config
+	hc := &http.Client{Timeout: cfg.UpstreamTO}
+	a.Chengxun = chengxun.New(upstream.Config{
+		Platform: upstream.Chengxun, BaseURL: cfg.Chengxun.BaseURL, Timeout: cfg.UpstreamTO,
+		Tokens: tokenSource(cfg.Chengxun.Token, chengxun.TokenFetcher(
+			orDefault(cfg.Chengxun.TokenURL, cfg.Chengxun.BaseURL+chengxun.DefaultTokenPath), cfg.Chengxun.AppKey, cfg.Chengxun.AppSecret, hc)),
+	})
+	var err error
+	if a.SCRM, err = scrm.FromConfig(cfg.SCRM, cfg.UpstreamTO); err != nil {
+		return err
+	}
+	a.Tze = tze.New(upstream.Config{
+		Platform: upstream.Tze, BaseURL: cfg.Tze.BaseURL, Timeout: cfg.UpstreamTO,
+		Tokens: tokenSource(cfg.Tze.Token, tze.TokenFetcher(
+			orDefault(cfg.Tze.TokenURL, cfg.Tze.BaseURL+tze.DefaultTokenPath), cfg.Tze.AppID, cfg.Tze.AppSecret, hc)),
+	})
+	return nil
+}
+
+// demoAccounts exist in sandbox mode only.
+var demoAccounts = []struct {
+	name, display string
+	role          auth.Role
+}{
+	{"admin", "演示管理员", auth.RoleAdmin},
+	{"content", "演示内容运营", auth.RoleContent},
+	{"support", "演示客服", auth.RoleSupport},
+}
+
+func ensureDemoAccounts(ctx context.Context, st *store.Store, hasher *auth.Hasher) error {
+	for _, d := range demoAccounts {
+		_, err := st.UserByName(ctx, d.name)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		hash, err := hasher.Hash(auth.SandboxPassword)
+		if err != nil {
+			return err
+		}
+		if _, err := st.CreateUser(ctx, store.User{Username: d.name, DisplayName: d.display, Role: d.role, PasswordHash: hash},
+			store.AuditEntry{Actor: "system", Action: "user.create", Target: d.name, Detail: "sandbox demo account"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuseSandboxPasswords stops a live console while any account still has
+// the published sandbox password.
+func refuseSandboxPasswords(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	users, err := st.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		log.Warn("no accounts yet: create the first admin with `console user add NAME -role admin`")
+	}
+	for _, u := range users {
+		if ok, _ := auth.CheckPassword(u.PasswordHash, auth.SandboxPassword); ok {
+			return fmt.Errorf("live mode refuses to start: account %q still has the sandbox password; change it with `console user passwd %s`", u.Username, u.Username)
+		}
+	}
+	return nil
+}
+
+// housekeeping purges expired sessions and old login failures.
+func (a *App) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		if err := a.Store.PurgeSessions(ctx, now.Add(-a.Config.IdleTimeout), now.Add(-a.Config.AbsTimeout)); err != nil && ctx.Err() == nil {
+			a.log.Warn("purge sessions", "err", err)
+		}
+		if err := a.Store.PurgeLoginFailures(ctx, now.Add(-auth.Window)); err != nil && ctx.Err() == nil {
+			a.log.Warn("purge login failures", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

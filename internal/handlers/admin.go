@@ -1,0 +1,386 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/sandbox"
+	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/internal/web"
+	"github.com/orgconsole/console/web/templates/components"
+	"github.com/orgconsole/console/web/templates/pages"
+)
+
+func (s *Server) upstreamStatus() []upstream.Status {
+	out := make([]upstream.Status, 0, len(s.Upstreams))
+	for _, u := range s.Upstreams {
+		out = append(out, u.Status())
+	}
+	return out
+}
+
+func (s *Server) dashboard(c echo.Context) error {
+	v := web.Current(c).Viewer
+	f := store.AuditFilter{}
+	all := v.Role == auth.RoleAdmin
+	if !all {
+		f.Actor = v.Username
+	}
+	recent, _, err := s.Store.ListAudit(c.Request().Context(), f, 0, 10)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.Dashboard(pages.DashboardProps{
+		Upstreams: s.upstreamStatus(), Recent: recent, AllUsers: all,
+	}))
+}
+
+func (s *Server) statusPage(c echo.Context) error {
+	return web.Render(c, http.StatusOK, pages.Status(pages.StatusProps{Upstreams: s.upstreamStatus()}))
+}
+
+// --- users ---
+
+func (s *Server) renderUsers(c echo.Context, status int, f forms.UserForm, errs forms.Errors) error {
+	ctx := c.Request().Context()
+	users, err := s.Store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]pages.UserRow, 0, len(users))
+	for _, u := range users {
+		n, err := s.Store.CountSessions(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, pages.UserRow{User: u, Sessions: n})
+	}
+	if f.Role == "" {
+		f.Role = string(auth.RoleContent)
+	}
+	return web.Render(c, status, pages.Users(pages.UsersProps{Rows: rows, Form: f, Errs: errs}))
+}
+
+func (s *Server) usersPage(c echo.Context) error {
+	return s.renderUsers(c, http.StatusOK, forms.UserForm{}, nil)
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	vals, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	f := forms.ParseUser(vals)
+	errs := f.Validate()
+	if !errs.OK() {
+		f.Password, f.Confirm = "", ""
+		return s.renderUsers(c, http.StatusUnprocessableEntity, f, errs)
+	}
+	hash, err := s.Hasher.Hash(f.Password)
+	if err != nil {
+		return err
+	}
+	role, _ := auth.ParseRole(f.Role)
+	_, err = s.Store.CreateUser(c.Request().Context(),
+		store.User{Username: f.Username, DisplayName: f.DisplayName, Role: role, PasswordHash: hash},
+		store.AuditEntry{Actor: web.Actor(c), Action: "user.create", Target: f.Username, Detail: "role=" + f.Role, IP: c.RealIP()})
+	if errors.Is(err, store.ErrConflict) {
+		errs.Add("username", "users.err.taken")
+		f.Password, f.Confirm = "", ""
+		return s.renderUsers(c, http.StatusUnprocessableEntity, f, errs)
+	}
+	if err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "users.created", f.Username)
+	return web.SeeOther(c, "/admin/users")
+}
+
+// targetUser loads the :id user, refusing changes an admin must not make to themself.
+func (s *Server) targetUser(c echo.Context, notSelf bool) (store.User, error) {
+	id, err := parseID(c)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := s.Store.UserByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, echo.NewHTTPError(http.StatusNotFound)
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	if notSelf && u.ID == web.Current(c).Viewer.ID {
+		return store.User{}, echo.NewHTTPError(http.StatusForbidden)
+	}
+	return u, nil
+}
+
+func (s *Server) changeRole(c echo.Context) error {
+	u, err := s.targetUser(c, true)
+	if err != nil {
+		return err
+	}
+	role, ok := auth.ParseRole(c.FormValue("role"))
+	if !ok {
+		web.AddFlash(c, web.FlashError, forms.ErrRole)
+		return web.SeeOther(c, "/admin/users")
+	}
+	if err := s.Store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{Role: &role},
+		store.AuditEntry{Actor: web.Actor(c), Action: "user.role", Target: u.Username, Detail: string(u.Role) + "→" + string(role), IP: c.RealIP()}); err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "users.role_changed", u.Username)
+	return web.SeeOther(c, "/admin/users")
+}
+
+func (s *Server) setDisabled(c echo.Context) error {
+	u, err := s.targetUser(c, true)
+	if err != nil {
+		return err
+	}
+	disabled := c.FormValue("disabled") != "false"
+	action, flash := "user.disable", "users.disabled_msg"
+	if !disabled {
+		action, flash = "user.enable", "users.enabled_msg"
+	}
+	if err := s.Store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{Disabled: &disabled},
+		store.AuditEntry{Actor: web.Actor(c), Action: action, Target: u.Username, IP: c.RealIP()}); err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, flash, u.Username)
+	return web.SeeOther(c, "/admin/users")
+}
+
+func (s *Server) endSessions(c echo.Context) error {
+	u, err := s.targetUser(c, false)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{EndSessions: true},
+		store.AuditEntry{Actor: web.Actor(c), Action: "user.end_sessions", Target: u.Username, IP: c.RealIP()}); err != nil {
+		return err
+	}
+	if u.ID == web.Current(c).Viewer.ID {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	web.AddFlash(c, web.FlashSuccess, "users.sessions_ended", u.Username)
+	return web.SeeOther(c, "/admin/users")
+}
+
+func (s *Server) passwordPage(c echo.Context) error {
+	u, err := s.targetUser(c, false)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.Password(pages.PasswordProps{User: u}))
+}
+
+func (s *Server) resetPassword(c echo.Context) error {
+	u, err := s.targetUser(c, false)
+	if err != nil {
+		return err
+	}
+	vals, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	f := forms.ParsePassword(vals)
+	if errs := f.Validate(); !errs.OK() {
+		return web.Render(c, http.StatusUnprocessableEntity, pages.Password(pages.PasswordProps{User: u, Errs: errs}))
+	}
+	hash, err := s.Hasher.Hash(f.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.UpdateUser(c.Request().Context(), u.ID, store.UserChange{PasswordHash: &hash},
+		store.AuditEntry{Actor: web.Actor(c), Action: "user.password", Target: u.Username, IP: c.RealIP()}); err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "users.password_reset", u.Username)
+	return web.SeeOther(c, "/admin/users")
+}
+
+// --- audit log ---
+
+const auditPageSize = 50
+
+// localLayout is what <input type="datetime-local"> submits.
+const localLayout = "2006-01-02T15:04"
+
+func (s *Server) auditFilter(c echo.Context) (store.AuditFilter, pages.AuditProps, forms.Errors) {
+	p := pages.AuditProps{Actor: c.QueryParam("actor"), Action: c.QueryParam("action"), From: c.QueryParam("from"), To: c.QueryParam("to")}
+	errs := forms.Errors{}
+	f := store.AuditFilter{Actor: p.Actor, Action: p.Action}
+	parse := func(field, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation(localLayout, v, time.Local)
+		if err != nil {
+			errs.Add(field, forms.ErrInvalid)
+		}
+		return t
+	}
+	f.From = parse("from", p.From)
+	f.To = parse("to", p.To)
+	if !f.To.IsZero() {
+		f.To = f.To.Add(time.Minute) // the "to" minute is included
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		errs.Add("to", "audit.err.range")
+	}
+	return f, p, errs
+}
+
+func (s *Server) auditPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, p, errs := s.auditFilter(c)
+	p.Errs = errs
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	var err error
+	if p.Actions, err = s.Store.AuditActions(ctx); err != nil {
+		return err
+	}
+	users, err := s.Store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		p.Actors = append(p.Actors, u.Username)
+	}
+	p.Actors = append(p.Actors, "-")
+	q := url.Values{}
+	for k, v := range map[string]string{"actor": p.Actor, "action": p.Action, "from": p.From, "to": p.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	p.ExportURL = "/audit/export.csv?" + q.Encode()
+	status := http.StatusOK
+	total := 0
+	if errs.OK() {
+		p.Entries, total, err = s.Store.ListAudit(ctx, f, (page-1)*auditPageSize, auditPageSize)
+		if err != nil {
+			return err
+		}
+	} else {
+		status = http.StatusUnprocessableEntity
+	}
+	pages_ := max(1, (total+auditPageSize-1)/auditPageSize)
+	link := func(n int) string {
+		qq := url.Values{}
+		for k, v := range q {
+			qq[k] = v
+		}
+		qq.Set("page", strconv.Itoa(n))
+		return "/audit?" + qq.Encode()
+	}
+	if page > 1 {
+		p.Pager.PrevURL = link(page - 1)
+	}
+	if page < pages_ {
+		p.Pager.NextURL = link(page + 1)
+	}
+	p.Pager.Summary = web.T(c, "pager.summary", page, pages_, total)
+	return web.Render(c, status, pages.Audit(p))
+}
+
+// auditExport streams the filtered rows as CSV (UTF-8 with BOM for Excel).
+func (s *Server) auditExport(c echo.Context) error {
+	f, _, errs := s.auditFilter(c)
+	if !errs.OK() {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="audit-%s.csv"`, s.Now().Format("20060102-150405")))
+	c.Response().WriteHeader(http.StatusOK)
+	_, _ = c.Response().Write([]byte("\ufeff"))
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip"})
+	err := s.Store.EachAudit(c.Request().Context(), f, func(e store.AuditEntry) error {
+		return w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339), csvSafe(e.Actor), e.Action,
+			csvSafe(e.Target), e.Outcome, e.UpstreamCode, csvSafe(e.Detail), e.IP})
+	})
+	w.Flush()
+	if err != nil {
+		s.Log.Error("audit export", "err", err)
+	}
+	return nil
+}
+
+// csvSafe stops spreadsheet formula injection from user-controlled cells.
+func csvSafe(v string) string {
+	if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r') {
+		if v == "-" {
+			return v
+		}
+		return "'" + v
+	}
+	return v
+}
+
+// --- sandbox inspector ---
+
+func (s *Server) sandboxPage(c echo.Context) error {
+	filter := c.QueryParam("platform")
+	p := pages.SandboxProps{Filter: filter}
+	for _, name := range s.Sandbox.Platforms() {
+		p.Platforms = append(p.Platforms, pages.SandboxPlatform{Name: name, BaseURL: s.Sandbox.BaseURL(name), Fault: s.Sandbox.Faults.Get(name)})
+	}
+	for _, r := range s.Sandbox.Recorder.Recent(200) {
+		if filter == "" || r.Platform == filter {
+			p.Requests = append(p.Requests, r)
+		}
+	}
+	return web.Render(c, http.StatusOK, pages.Sandbox(p))
+}
+
+func (s *Server) setFault(c echo.Context) error {
+	name := c.FormValue("platform")
+	if s.Sandbox.Platform(name) == nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	kind := sandbox.FaultKind(c.FormValue("kind"))
+	valid := false
+	for _, k := range sandbox.FaultKinds {
+		valid = valid || k == kind
+	}
+	ms, _ := strconv.Atoi(c.FormValue("latency_ms"))
+	times, _ := strconv.Atoi(c.FormValue("times"))
+	if !valid || ms < 0 || ms > 60000 || times < 0 {
+		web.AddFlash(c, web.FlashError, forms.ErrInvalid)
+		return web.SeeOther(c, "/sandbox")
+	}
+	f := sandbox.Fault{Kind: kind, Latency: time.Duration(ms) * time.Millisecond, Code: clip(c.FormValue("code"), 16),
+		Message: clip(c.FormValue("message"), 200), Path: clip(c.FormValue("path"), 200), Times: times}
+	s.Sandbox.Faults.Set(name, f)
+	if err := s.Store.Audit(c.Request().Context(), store.AuditEntry{Actor: web.Actor(c), Action: "sandbox.fault", Target: name, Detail: f.String(), IP: c.RealIP()}); err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "sandbox.applied", name)
+	return web.SeeOther(c, "/sandbox")
+}
+
+func (s *Server) resetSandbox(c echo.Context) error {
+	s.Sandbox.Faults.Clear()
+	s.Sandbox.Recorder.Reset()
+	if err := s.Store.Audit(c.Request().Context(), store.AuditEntry{Actor: web.Actor(c), Action: "sandbox.reset", IP: c.RealIP()}); err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "sandbox.cleared")
+	return web.SeeOther(c, "/sandbox")
+}
+
+var _ = components.PagerProps{}

@@ -1,0 +1,156 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/web"
+)
+
+// Route is one entry of the route table: who may use it is declared next to
+// the path. A route with no roles and not marked Public cannot be registered
+// (deny by default).
+type Route struct {
+	Method  string
+	Path    string
+	Public  bool        // reachable signed out (sign-in, assets, health)
+	Roles   []auth.Role // who may use it when not public
+	Handler echo.HandlerFunc
+	Nav     *web.NavItem // shown in the navigation to the roles above
+}
+
+var (
+	everyone    = []auth.Role{auth.RoleAdmin, auth.RoleContent, auth.RoleSupport}
+	adminOnly   = []auth.Role{auth.RoleAdmin}
+	contentTeam = []auth.Role{auth.RoleAdmin, auth.RoleContent}
+)
+
+// Features holds the handlers of the feature areas.
+type Features struct{}
+
+// routes is THE route table: every route of the console, with the roles allowed on it.
+func (s *Server) routes() []Route {
+	rs := []Route{
+		// Public.
+		{Method: http.MethodGet, Path: "/static/*", Public: true, Handler: echo.WrapHandler(s.Assets)},
+		{Method: http.MethodGet, Path: "/healthz", Public: true, Handler: s.healthz},
+		{Method: http.MethodGet, Path: "/login", Public: true, Handler: s.loginPage},
+		{Method: http.MethodPost, Path: "/login", Public: true, Handler: s.login},
+		{Method: http.MethodPost, Path: "/lang", Public: true, Handler: s.switchLang},
+
+		// Every signed-in user.
+		{Method: http.MethodPost, Path: "/logout", Roles: everyone, Handler: s.logout},
+		{Method: http.MethodGet, Path: "/", Roles: everyone, Handler: s.dashboard,
+			Nav: &web.NavItem{Label: "nav.dashboard", Href: "/", TestID: "nav-dashboard"}},
+		{Method: http.MethodGet, Path: "/resume/:id", Roles: everyone, Handler: s.resumeForm},
+	}
+
+	// --- cards (issue 3) ---
+	// --- messages (issue 4) ---
+	// --- channel codes (issue 5) ---
+	// --- org tree (issue 6) ---
+
+	rs = append(rs,
+		// Administration.
+		Route{Method: http.MethodGet, Path: "/admin/users", Roles: adminOnly, Handler: s.usersPage,
+			Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.users", Href: "/admin/users", TestID: "nav-users"}},
+		Route{Method: http.MethodPost, Path: "/admin/users", Roles: adminOnly, Handler: s.createUser},
+		Route{Method: http.MethodPost, Path: "/admin/users/:id/role", Roles: adminOnly, Handler: s.changeRole},
+		Route{Method: http.MethodPost, Path: "/admin/users/:id/disable", Roles: adminOnly, Handler: s.setDisabled},
+		Route{Method: http.MethodPost, Path: "/admin/users/:id/end-sessions", Roles: adminOnly, Handler: s.endSessions},
+		Route{Method: http.MethodGet, Path: "/admin/users/:id/password", Roles: adminOnly, Handler: s.passwordPage},
+		Route{Method: http.MethodPost, Path: "/admin/users/:id/password", Roles: adminOnly, Handler: s.resetPassword},
+		Route{Method: http.MethodGet, Path: "/audit", Roles: adminOnly, Handler: s.auditPage,
+			Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.audit", Href: "/audit", TestID: "nav-audit"}},
+		Route{Method: http.MethodGet, Path: "/audit/export.csv", Roles: adminOnly, Handler: s.auditExport},
+		Route{Method: http.MethodGet, Path: "/status", Roles: adminOnly, Handler: s.statusPage,
+			Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.status", Href: "/status", TestID: "nav-status"}},
+	)
+	if s.Sandbox != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/sandbox", Roles: adminOnly, Handler: s.sandboxPage,
+				Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.sandbox", Href: "/sandbox", TestID: "nav-sandbox"}},
+			Route{Method: http.MethodPost, Path: "/sandbox/faults", Roles: adminOnly, Handler: s.setFault},
+			Route{Method: http.MethodPost, Path: "/sandbox/reset", Roles: adminOnly, Handler: s.resetSandbox},
+		)
+	}
+	return rs
+}
+
+// register adds the routes to Echo, each behind its role check, and keeps
+// the navigation they declare.
+func (s *Server) register(e *echo.Echo, rs []Route) error {
+	for _, r := range rs {
+		if !r.Public && len(r.Roles) == 0 {
+			return fmt.Errorf("route %s %s declares no roles", r.Method, r.Path)
+		}
+		if r.Public {
+			e.Add(r.Method, r.Path, r.Handler).Name = PolicyPublic
+			continue
+		}
+		e.Add(r.Method, r.Path, r.Handler, s.requireRoles(r.Roles)).Name = policyName(r.Roles)
+		if r.Nav != nil {
+			s.nav = append(s.nav, navEntry{item: *r.Nav, roles: r.Roles})
+		}
+	}
+	return nil
+}
+
+// PolicyPublic names a registered route anyone may use. Other routes are
+// named "roles:" and their roles, so tests can walk the registered routes and
+// check each against what the table declares.
+const PolicyPublic = "public"
+
+func policyName(roles []auth.Role) string {
+	s := "roles:"
+	for i, r := range roles {
+		if i > 0 {
+			s += ","
+		}
+		s += string(r)
+	}
+	return s
+}
+
+type navEntry struct {
+	item  web.NavItem
+	roles []auth.Role
+}
+
+// navMiddleware gives the layout the links this viewer may open.
+func (s *Server) navMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		info := web.Current(c)
+		if info.Viewer != nil {
+			for _, n := range s.nav {
+				if slices.Contains(n.roles, info.Viewer.Role) {
+					info.Nav = append(info.Nav, n.item)
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
+// requireRoles lets a request through only for a signed-in user with one of
+// the roles. Signed out: GETs go to the sign-in page and come back; a form
+// POSTed after the session expired is kept so it can be sent again after
+// signing in.
+func (s *Server) requireRoles(roles []auth.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			info := web.Current(c)
+			if info.Viewer == nil {
+				return s.toLogin(c)
+			}
+			if !slices.Contains(roles, info.Viewer.Role) {
+				return echo.NewHTTPError(http.StatusForbidden)
+			}
+			return next(c)
+		}
+	}
+}

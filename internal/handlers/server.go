@@ -1,0 +1,276 @@
+// Package handlers is the console's HTTP surface: the Echo server, its
+// middleware, the route table (routes.go) and the foundation's pages. Feature
+// areas live in subpackages (cards, messages, channelcodes, org) and are
+// listed in the same route table.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/sandbox"
+	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/internal/web"
+	"github.com/orgconsole/console/web/static"
+	"github.com/orgconsole/console/web/templates/pages"
+)
+
+// StatusSource is an upstream client as the status page sees it.
+type StatusSource interface {
+	Status() upstream.Status
+}
+
+// Deps is everything the handlers need, built once by the app.
+type Deps struct {
+	Config    config.Config
+	Store     *store.Store
+	Hasher    *auth.Hasher
+	Sessions  *web.Sessions
+	Assets    *static.Assets
+	Log       *slog.Logger
+	Sandbox   *sandbox.Server // nil in live mode
+	Upstreams []StatusSource
+	Features  Features
+	Now       func() time.Time
+}
+
+// Server holds the dependencies of the foundation's handlers.
+type Server struct {
+	Deps
+	throttle auth.Throttle
+	nav      []navEntry
+}
+
+// New builds the Echo instance with every route of the route table.
+func New(d Deps) (*echo.Echo, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{Deps: d, throttle: auth.Throttle{Log: d.Store, Now: d.Now}}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(d.Config.TrustedProxy)
+	e.HTTPErrorHandler = s.errorHandler
+
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(s.recoverMiddleware)
+	e.Use(middleware.RequestID())
+	e.Use(s.logMiddleware)
+	e.Use(s.securityHeaders)
+	e.Use(middleware.BodyLimit(d.Config.BodyLimit))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	e.Use(s.infoMiddleware)
+	e.Use(skipAssets(d.Sessions.Middleware))
+	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		Skipper:        isAsset,
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "console_csrf",
+		CookiePath:     "/",
+		CookieMaxAge:   int((24 * time.Hour).Seconds()),
+		CookieHTTPOnly: true,
+		CookieSecure:   d.Config.TLS(),
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     "csrf",
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "csrf").SetInternal(err)
+		},
+	}))
+	e.Use(s.csrfToInfo)
+	e.Use(skipAssets(s.navMiddleware))
+
+	if err := s.register(e, s.routes()); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func isAsset(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/static/") || p == "/healthz"
+}
+
+func skipAssets(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		wrapped := mw(next)
+		return func(c echo.Context) error {
+			if isAsset(c) {
+				return next(c)
+			}
+			return wrapped(c)
+		}
+	}
+}
+
+// ipExtractor trusts X-Forwarded-For only from configured proxies; without any,
+// the TCP peer is the client (a client cannot pick its own IP to dodge throttling).
+func ipExtractor(cidrs []string) echo.IPExtractor {
+	if len(cidrs) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, c := range cidrs {
+		if _, n, err := net.ParseCIDR(c); err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if s.Config.TLS() {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if !isAsset(c) {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) infoMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		info := &web.Info{
+			Lang:      langOf(r),
+			Path:      r.URL.Path,
+			URI:       r.URL.RequestURI(),
+			Mode:      string(s.Config.Mode),
+			Assets:    s.Assets,
+			RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		}
+		c.SetRequest(r.WithContext(web.WithInfo(r.Context(), info)))
+		return next(c)
+	}
+}
+
+// LangCookie remembers the language switch.
+const LangCookie = "console_lang"
+
+func langOf(r *http.Request) i18n.Lang {
+	if ck, err := r.Cookie(LangCookie); err == nil {
+		if l, ok := i18n.Parse(ck.Value); ok {
+			return l
+		}
+	}
+	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+func (s *Server) csrfToInfo(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if tok, ok := c.Get("csrf").(string); ok {
+			web.Current(c).CSRF = tok
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) logMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := s.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		if isAsset(c) && c.Response().Status < 400 {
+			return nil
+		}
+		// Path only: queries may carry search terms; bodies, cookies and tokens are never logged.
+		attrs := []any{
+			"method", c.Request().Method, "path", c.Request().URL.Path, "status", c.Response().Status,
+			"ms", s.Now().Sub(start).Milliseconds(), "ip", c.RealIP(),
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+		}
+		if v := web.Current(c).Viewer; v != nil {
+			attrs = append(attrs, "user", v.Username)
+		}
+		level := slog.LevelInfo
+		if c.Response().Status >= 500 {
+			level = slog.LevelError
+		}
+		s.Log.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.Log.Error("panic", "path", c.Request().URL.Path, "panic", r)
+				err = echo.NewHTTPError(http.StatusInternalServerError)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// errorHandler renders every error as a page in the layout: never a stack
+// trace, a Go error string or a blank page.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+	}
+	if errors.Is(err, context.Canceled) {
+		code = 499
+	}
+	p := pages.ErrorProps{Status: code, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	switch {
+	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed:
+		code = http.StatusNotFound
+		p.TitleKey, p.BodyKey = "error.404.title", "error.404.body"
+	case code == http.StatusForbidden && he != nil && he.Message == "csrf":
+		p.TitleKey, p.BodyKey = "error.csrf.title", "error.csrf.body"
+	case code == http.StatusForbidden:
+		p.TitleKey, p.BodyKey = "error.403.title", "error.403.body"
+	case code == http.StatusRequestEntityTooLarge:
+		p.TitleKey, p.BodyKey = "error.413.title", "error.413.body"
+	case code >= 400 && code < 500:
+		p.TitleKey, p.BodyKey = "error.400.title", "error.400.body"
+	default:
+		code = http.StatusInternalServerError
+		s.Log.Error("handler error", "path", c.Request().URL.Path, "err", err, "request_id", p.RequestID)
+		p.TitleKey, p.BodyKey = "error.500.title", "error.500.body"
+	}
+	p.Status = code
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(code)
+		return
+	}
+	if rerr := web.Render(c, code, pages.Error(p)); rerr != nil {
+		s.Log.Error("error page", "err", rerr)
+		_ = c.String(code, http.StatusText(code))
+	}
+}

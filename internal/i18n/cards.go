@@ -1,0 +1,5 @@
+package i18n
+
+var cardsZH = Catalog{}
+
+var cardsEN = Catalog{}

@@ -1,0 +1,5 @@
+package i18n
+
+var channelCodesZH = Catalog{}
+
+var channelCodesEN = Catalog{}

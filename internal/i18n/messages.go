@@ -1,0 +1,5 @@
+package i18n
+
+var messagesZH = Catalog{}
+
+var messagesEN = Catalog{}

@@ -1,0 +1,5 @@
+package i18n
+
+var orgZH = Catalog{}
+
+var orgEN = Catalog{}

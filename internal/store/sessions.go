@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Session is a signed-in browser. The cookie carries the id; the row is the
+// server's word that the session is still valid.
+type Session struct {
+	UserID     int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+func hashID(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateSession starts a session for a user and records the sign-in; it
+// returns the id to put in the cookie.
+func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent string, audit AuditEntry) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(b)
+	now := s.now().UnixMilli()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
+			hashID(id), userID, now, now, ip, clipUA(userAgent)); err != nil {
+			return fmt.Errorf("store: create session: %w", err)
+		}
+		return s.appendAudit(ctx, tx, audit)
+	})
+	return id, err
+}
+
+func clipUA(ua string) string {
+	if len(ua) > 200 {
+		return ua[:200]
+	}
+	return ua
+}
+
+// SessionByID returns the session with this cookie id.
+func (s *Store) SessionByID(ctx context.Context, id string) (Session, error) {
+	var sess Session
+	var created, seen int64
+	err := s.db.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?`, hashID(id)).
+		Scan(&sess.UserID, &created, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: session: %w", err)
+	}
+	sess.CreatedAt, sess.LastSeenAt = time.UnixMilli(created), time.UnixMilli(seen)
+	return sess, nil
+}
+
+// TouchSession moves a session's last-seen time forward.
+func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, at.UnixMilli(), hashID(id))
+	return err
+}
+
+// DeleteSession ends one session (sign-out, expiry), with an optional audit entry.
+func (s *Store) DeleteSession(ctx context.Context, id string, audit *AuditEntry) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashID(id)); err != nil {
+			return fmt.Errorf("store: delete session: %w", err)
+		}
+		if audit != nil {
+			return s.appendAudit(ctx, tx, *audit)
+		}
+		return nil
+	})
+}
+
+// CountSessions counts a user's live sessions.
+func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE user_id = ?`, userID).Scan(&n)
+	return n, err
+}
+
+// PurgeSessions removes sessions idle since idleBefore or created before absBefore.
+func (s *Store) PurgeSessions(ctx context.Context, idleBefore, absBefore time.Time) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?`, idleBefore.UnixMilli(), absBefore.UnixMilli())
+	return err
+}

@@ -1,0 +1,81 @@
+// Package components holds the pieces every page shares, so fields, errors,
+// tables and pagers look and behave the same everywhere.
+package components
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/orgconsole/console/internal/forms"
+)
+
+// FieldProps describes one labelled form field.
+type FieldProps struct {
+	Name  string // form field name
+	Label string // already translated
+	Value string
+	Type  string     // text (default), textarea, url, password, datetime-local, date, number, email, search
+	Limit forms.Text // drives required, maxlength, the counter and the server check
+	Err   *forms.Msg // the field's error, shown under it
+	Hint  string     // already translated
+	ID    string     // defaults to the name with dots as dashes
+	Rows  int        // textarea rows
+	Attrs templ.Attributes
+}
+
+func (p FieldProps) id() string {
+	if p.ID != "" {
+		return p.ID
+	}
+	return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(p.Name)
+}
+
+func (p FieldProps) inputType() string {
+	if p.Type == "" {
+		return "text"
+	}
+	return p.Type
+}
+
+// attrs are the input's attributes derived from the limit and the error.
+func (p FieldProps) attrs() templ.Attributes {
+	a := templ.Attributes{}
+	for k, v := range p.Attrs {
+		a[k] = v
+	}
+	if p.Limit.Required {
+		a["required"] = true
+	}
+	if p.Limit.Max > 0 {
+		// Browsers count maxlength in UTF-16 code units, as the platforms do.
+		a["maxlength"] = strconv.Itoa(p.Limit.Max)
+		a["data-max"] = strconv.Itoa(p.Limit.Max)
+	}
+	if p.Err != nil {
+		a["aria-invalid"] = "true"
+		a["aria-describedby"] = p.id() + "-err"
+	} else if p.Hint != "" {
+		a["aria-describedby"] = p.id() + "-hint"
+	}
+	return a
+}
+
+func (p FieldProps) counter() string {
+	return strconv.Itoa(forms.Len(p.Value)) + " / " + strconv.Itoa(p.Limit.Max)
+}
+
+func (p FieldProps) counterClass() string {
+	if forms.Len(p.Value) > p.Limit.Max {
+		return "counter over"
+	}
+	return "counter"
+}
+
+func (p FieldProps) rows() string {
+	if p.Rows > 0 {
+		return strconv.Itoa(p.Rows)
+	}
+	return "4"
+}
