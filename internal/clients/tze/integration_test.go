@@ -32,7 +32,7 @@ func newRig(t testing.TB, opts ...fake.Option) *rig {
 	require.NoError(t, s.Start("127.0.0.1:0"))
 	t.Cleanup(func() { _ = s.Close() })
 	base := s.BaseURL("tze")
-	c := New(upstream.Config{BaseURL: base, Timeout: 2 * time.Second, Backoff: time.Millisecond,
+	c := New(upstream.Config{BaseURL: base, Timeout: 30 * time.Second, Backoff: time.Millisecond, // generous: -race on a busy machine
 		Tokens: upstream.NewCachedToken(TokenFetcher(base+DefaultTokenPath, "app", "secret", nil), time.Minute)})
 	return &rig{srv: s, fake: f, tokens: tokens, client: c}
 }
