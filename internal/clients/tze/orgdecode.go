@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -114,8 +115,10 @@ func readResult(d *jsontext.Decoder) ([]OrgNode, error) {
 			if err != nil {
 				return nil, err
 			}
-			if tok.Kind() == '0' {
-				count = int(min(max(tok.Int(), 0), 1<<20)) // a capacity hint only
+			// A capacity hint only. Parsed from the text: jsontext's number
+			// accessors changed signature between versions.
+			if n, err := strconv.Atoi(tok.String()); err == nil && tok.Kind() == '0' {
+				count = min(max(n, 0), 1<<20)
 			}
 		case "list":
 			if d.PeekKind() == 'n' {
