@@ -18,6 +18,9 @@ import (
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/handlers"
+	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	orgh "github.com/orgconsole/console/internal/handlers/org"
+	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
 	sbscrm "github.com/orgconsole/console/internal/sandbox/scrm"
@@ -100,7 +103,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Log:       log,
 		Sandbox:   a.Sandbox,
 		Upstreams: []handlers.StatusSource{a.Chengxun.Upstream(), a.SCRM.Upstream(), a.Tze.Upstream()},
-		Features:  handlers.Features{},
+		Features: handlers.Features{
+			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRTimeout: cfg.UpstreamTO, Log: log}),
+			Org:          orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID),
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/web"
 )
 
@@ -30,7 +32,10 @@ var (
 )
 
 // Features holds the handlers of the feature areas.
-type Features struct{}
+type Features struct {
+	ChannelCodes *channelcodes.Handler // channel live codes list, export, QR images (issue 5)
+	Org          *org.Handler          // org tree and node picker (issue 6)
+}
 
 // routes is THE route table: every route of the console, with the roles allowed on it.
 func (s *Server) routes() []Route {
@@ -52,7 +57,29 @@ func (s *Server) routes() []Route {
 	// --- cards (issue 3) ---
 	// --- messages (issue 4) ---
 	// --- channel codes (issue 5) ---
+	if cc := s.Features.ChannelCodes; cc != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/channel-codes", Roles: everyone, Handler: cc.List,
+				Nav: &web.NavItem{Label: "nav.channel_codes", Href: "/channel-codes", TestID: "nav-channel-codes"}},
+			Route{Method: http.MethodGet, Path: "/channel-codes/export.csv", Roles: everyone, Handler: cc.Export},
+			Route{Method: http.MethodGet, Path: "/channel-codes/qr/:file", Roles: everyone, Handler: cc.QR},
+		)
+	}
 	// --- org tree (issue 6) ---
+	if o := s.Features.Org; o != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/org", Roles: everyone, Handler: o.Tree,
+				Nav: &web.NavItem{Label: "nav.org", Href: "/org", TestID: "nav-org"}},
+			Route{Method: http.MethodGet, Path: "/org/children", Roles: everyone, Handler: o.Children},
+			Route{Method: http.MethodGet, Path: "/org/node/:id", Roles: everyone, Handler: o.Node},
+			Route{Method: http.MethodGet, Path: "/org/search", Roles: everyone, Handler: o.Search},
+			Route{Method: http.MethodPost, Path: "/org/refresh", Roles: everyone, Handler: o.Refresh},
+			Route{Method: http.MethodGet, Path: "/org/export.csv", Roles: everyone, Handler: o.Export},
+			Route{Method: http.MethodGet, Path: "/org/picker/search", Roles: everyone, Handler: o.PickerSearch},
+			Route{Method: http.MethodPost, Path: "/org/picker/chip", Roles: everyone, Handler: o.PickerChip},
+			Route{Method: http.MethodPost, Path: "/org/picker/remove", Roles: everyone, Handler: o.PickerRemove},
+		)
+	}
 
 	rs = append(rs,
 		// Administration.

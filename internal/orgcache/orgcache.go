@@ -1,0 +1,134 @@
+// Package orgcache keeps one orgtree.Index per organisation, built from one
+// is_all=1 fetch of the tze.cn org child list and kept for a TTL. Search, node
+// details, deep links, CSV export and the node picker all read it, so a whole
+// organisation is fetched once per TTL, not once per page.
+//
+// Concurrent requests for the same org share one fetch (single flight); a
+// failed fetch is not cached, so the next request tries again. Refresh drops
+// the entry and fetches at once (the "refresh" button).
+package orgcache
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/orgconsole/console/internal/orgtree"
+)
+
+// FetchFunc returns every node below orgID (the is_all=1 list).
+type FetchFunc func(ctx context.Context, orgID string) ([]orgtree.Node, error)
+
+// Snapshot is one cached index and when it was fetched.
+type Snapshot struct {
+	Index       *orgtree.Index
+	RefreshedAt time.Time
+}
+
+// Stats describes what the cache holds, for the status page and benchmarks.
+type Stats struct {
+	Orgs  int // cached organisations
+	Nodes int // nodes over all of them
+	Bytes int // estimated memory of the indexes (orgtree.Index.Bytes)
+}
+
+// Cache is safe for concurrent use.
+type Cache struct {
+	fetch FetchFunc
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]Snapshot
+	group   singleflight.Group
+}
+
+// Option adjusts New.
+type Option func(*Cache)
+
+// WithClock replaces time.Now (tests).
+func WithClock(now func() time.Time) Option { return func(c *Cache) { c.now = now } }
+
+// New makes a cache. ttl <= 0 keeps nothing: every Get fetches (still single flight).
+func New(fetch FetchFunc, ttl time.Duration, opts ...Option) *Cache {
+	c := &Cache{fetch: fetch, ttl: ttl, now: time.Now, entries: map[string]Snapshot{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Get returns the org's index, fetching it when none is held or it is older than the TTL.
+func (c *Cache) Get(ctx context.Context, orgID string) (Snapshot, error) {
+	if s, ok := c.Peek(orgID); ok {
+		return s, nil
+	}
+	return c.load(ctx, orgID)
+}
+
+// Peek returns the org's index only when a fresh one is held; it never fetches.
+func (c *Cache) Peek(orgID string) (Snapshot, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.entries[orgID]
+	if !ok {
+		return Snapshot{}, false
+	}
+	if c.ttl <= 0 || c.now().Sub(s.RefreshedAt) >= c.ttl {
+		delete(c.entries, orgID)
+		return Snapshot{}, false
+	}
+	return s, true
+}
+
+// Refresh drops the org's index and fetches it again.
+func (c *Cache) Refresh(ctx context.Context, orgID string) (Snapshot, error) {
+	c.mu.Lock()
+	delete(c.entries, orgID)
+	c.mu.Unlock()
+	return c.load(ctx, orgID)
+}
+
+// load fetches under single flight. The shared fetch runs detached from the
+// first caller's cancellation (the upstream client has its own timeout), so one
+// closed tab does not fail everyone waiting on the same org; each caller still
+// stops waiting when its own ctx ends.
+func (c *Cache) load(ctx context.Context, orgID string) (Snapshot, error) {
+	ch := c.group.DoChan(orgID, func() (any, error) {
+		nodes, err := c.fetch(context.WithoutCancel(ctx), orgID)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		s := Snapshot{Index: orgtree.Build(orgID, nodes), RefreshedAt: c.now()}
+		if c.ttl > 0 {
+			c.mu.Lock()
+			c.entries[orgID] = s
+			c.mu.Unlock()
+		}
+		return s, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return Snapshot{}, r.Err
+		}
+		return r.Val.(Snapshot), nil
+	case <-ctx.Done():
+		return Snapshot{}, ctx.Err()
+	}
+}
+
+// Stats reports what is held now (expired entries included until next looked at).
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var st Stats
+	for _, s := range c.entries {
+		st.Orgs++
+		st.Nodes += s.Index.Size()
+		st.Bytes += s.Index.Bytes()
+	}
+	return st
+}
