@@ -1,0 +1,78 @@
+// Package cards turns a confirmed workbench card push into a stored job of
+// upstream calls (at most 200 accounts each) and runs them: bounded
+// concurrency, a rate limit, each call's upstream code kept, failed calls
+// resendable, and jobs cut short by a restart resumable. Handlers plan and
+// create jobs here; the Runner owns every goroutine that calls the platform.
+package cards
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/orgconsole/console/internal/clients/chengxun"
+	"github.com/orgconsole/console/internal/forms"
+)
+
+// Card is card data as the console stores it with a job: the wire items of
+// one type. It converts to the client's CardData for a call.
+type Card struct {
+	Type    chengxun.CardType      `json:"type"`
+	KeyData []chengxun.KeyDataItem `json:"keydata,omitempty"`
+	List    []chengxun.ListItem    `json:"list,omitempty"`
+}
+
+// Data is the card as the client sends it.
+func (c Card) Data() chengxun.CardData {
+	return chengxun.CardData{Type: c.Type, KeyData: c.KeyData, List: c.List}
+}
+
+// CardFromItems builds a card of type typ from the editor's (or a CSV row's)
+// items. LIST times are read in loc (nil = Asia/Shanghai) and sent as epoch
+// milliseconds (chengxun.TimestampUnit). The items must have passed validation.
+func CardFromItems(typ string, items []forms.CardItemForm, loc *time.Location) (Card, error) {
+	c := Card{Type: chengxun.CardType(typ)}
+	switch c.Type {
+	case chengxun.KeyData:
+		c.KeyData = make([]chengxun.KeyDataItem, 0, len(items))
+		for _, it := range items {
+			c.KeyData = append(c.KeyData, chengxun.KeyDataItem{Key: it.Key, Data: it.Data, JumpURL: it.JumpURL, Action: it.Action})
+		}
+	case chengxun.List:
+		c.List = make([]chengxun.ListItem, 0, len(items))
+		for _, it := range items {
+			ts, err := it.Timestamp(loc)
+			if err != nil {
+				return Card{}, fmt.Errorf("cards: LIST time %q: %w", it.When, err)
+			}
+			c.List = append(c.List, chengxun.ListItem{Text: it.Text, JumpURL: it.JumpURL, Action: it.Action, Timestamp: ts})
+		}
+	default:
+		return Card{}, fmt.Errorf("cards: type %q cannot be pushed", typ)
+	}
+	return c, nil
+}
+
+// CardFromForm builds the card of a validated editor form.
+func CardFromForm(f forms.CardDataForm, loc *time.Location) (Card, error) {
+	return CardFromItems(f.Type, f.Items, loc)
+}
+
+// Entry is one account's data in a different-data call (stored as a call's payload).
+type Entry struct {
+	AccountID string `json:"account_id"`
+	Card      Card   `json:"card"`
+}
+
+func (c Card) marshal() string {
+	b, _ := json.Marshal(c) // plain strings and ints: cannot fail
+	return string(b)
+}
+
+func parseCard(s string) (Card, error) {
+	var c Card
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return Card{}, fmt.Errorf("cards: stored card: %w", err)
+	}
+	return c, nil
+}
