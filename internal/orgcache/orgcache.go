@@ -4,8 +4,8 @@
 // organisation is fetched once per TTL, not once per page.
 //
 // Concurrent requests for the same org share one fetch (single flight); a
-// failed fetch is not cached, so the next request tries again. Refresh drops
-// the entry and fetches at once (the "refresh" button).
+// failed fetch is not cached, so the next request tries again. Refresh
+// fetches at once (the "refresh" button), keeping the old index if that fails.
 package orgcache
 
 import (
@@ -83,11 +83,9 @@ func (c *Cache) Peek(orgID string) (Snapshot, bool) {
 	return s, true
 }
 
-// Refresh drops the org's index and fetches it again.
+// Refresh fetches the org again now. The held index is replaced only when the
+// fetch succeeds, so a failed refresh leaves the earlier data in place.
 func (c *Cache) Refresh(ctx context.Context, orgID string) (Snapshot, error) {
-	c.mu.Lock()
-	delete(c.entries, orgID)
-	c.mu.Unlock()
 	return c.load(ctx, orgID)
 }
 

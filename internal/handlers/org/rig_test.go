@@ -1,6 +1,7 @@
 package org
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,3 +142,5 @@ func (r *rig) orgCalls(match map[string]string) int {
 	}
 	return n
 }
+
+var errStop = errors.New("stop")

@@ -1,0 +1,196 @@
+package org
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/orgtree"
+	"github.com/orgconsole/console/internal/web"
+	orgtempl "github.com/orgconsole/console/web/templates/org"
+)
+
+func exportURL(orgID, id string) string {
+	return "/org/export.csv?" + url.Values{"org": {orgID}, "node": {id}}.Encode()
+}
+
+func crumbs(orgID string, path []orgtree.Node) []orgtempl.Crumb {
+	out := make([]orgtempl.Crumb, len(path))
+	for i, n := range path {
+		out[i] = orgtempl.Crumb{Node: n, Href: nodeURL(orgID, n.ID)}
+	}
+	return out
+}
+
+// DeepLink is the tree opened at id: its ancestors expanded, id highlighted.
+func DeepLink(x *orgtree.Index, id string) string {
+	anc := x.Ancestors(id)
+	if len(anc) > 0 {
+		anc = anc[1:] // the root is always open
+	}
+	return treeURL(x.RootID(), anc, id)
+}
+
+// Node is GET /org/node/:id?org=&page=: name, id, type, breadcrumbs, counts,
+// the deep link, and its direct children a page at a time.
+func (h *Handler) Node(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := orgtempl.NodeProps{}
+	orgID, err := cleanID(h.orgOr(c.QueryParam("org")))
+	if err != nil {
+		var st int
+		p.Problem, st = problemFor("", err)
+		return web.Render(c, max(st, http.StatusBadRequest), orgtempl.NodePage(p))
+	}
+	p.OrgID = orgID
+	snap, err := h.Cache.Get(ctx, orgID)
+	if err != nil {
+		prob, st := problemFor(orgID, err)
+		p.Problem, p.Err = prob, err
+		return web.Render(c, st, orgtempl.NodePage(p))
+	}
+	x := snap.Index
+	id := c.Param("id")
+	n, ok := x.Node(id)
+	if !ok {
+		p.Problem = &orgtempl.Problem{Key: "org.err.node_unknown", Args: []any{id, orgID}}
+		return web.Render(c, http.StatusNotFound, orgtempl.NodePage(p))
+	}
+	p.Node, p.Unattached = n, orgtree.IsUnattached(id)
+	p.Path = crumbs(orgID, x.Path(id))
+	p.ChildCount, p.Descendants = x.ChildCount(id), x.DescendantCount(id)
+	p.DeepLink = DeepLink(x, id)
+	if !p.Unattached {
+		p.ExportHref = exportURL(orgID, id)
+	}
+	p.RefreshedAt = snap.RefreshedAt
+
+	pages := max(1, (p.ChildCount+ChildrenLimit-1)/ChildrenLimit)
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = min(max(page, 1), pages)
+	kids := x.Children(id)
+	lo, hi := (page-1)*ChildrenLimit, min(page*ChildrenLimit, len(kids))
+	rc := &rowsCtx{orgID: orgID, lv: fromIndex(x)}
+	for _, k := range kids[lo:hi] {
+		p.Children = append(p.Children, h.row(rc, k))
+	}
+	pageURL := func(n int) string { return nodeURL(orgID, id) + "&page=" + strconv.Itoa(n) + "#children" }
+	if page > 1 {
+		p.PrevHref = pageURL(page - 1)
+	}
+	if page < pages {
+		p.NextHref = pageURL(page + 1)
+	}
+	p.PageSummary = i18n.T(ctx, "org.node.page", page, pages, p.ChildCount)
+	return web.Render(c, http.StatusOK, orgtempl.NodePage(p))
+}
+
+// Search is GET /org/search?org=&q=: name substring or exact id over the whole
+// (cached) organisation, SearchLimit hits with the total.
+func (h *Handler) Search(c echo.Context) error {
+	ctx := c.Request().Context()
+	input := strings.TrimSpace(c.QueryParam("org"))
+	p := orgtempl.SearchProps{OrgInput: input, Query: strings.TrimSpace(c.QueryParam("q")), Limit: SearchLimit}
+	if input == "" {
+		p.OrgInput = h.DefaultOrgID
+	}
+	orgID, err := cleanID(h.orgOr(input))
+	if err != nil {
+		var st int
+		p.Problem, st = problemFor("", err)
+		return web.Render(c, st, orgtempl.SearchPage(p))
+	}
+	p.OrgID = orgID
+	snap, err := h.Cache.Get(ctx, orgID)
+	if err != nil {
+		prob, st := problemFor(orgID, err)
+		p.Problem, p.Err = prob, err
+		return web.Render(c, st, orgtempl.SearchPage(p))
+	}
+	p.RefreshedAt = snap.RefreshedAt
+	if p.Query != "" {
+		hits, total := snap.Index.Search(p.Query, SearchLimit)
+		p.Total = total
+		for _, hit := range hits {
+			p.Hits = append(p.Hits, orgtempl.Hit{Node: hit.Node, ByID: hit.ByID, Path: crumbs(orgID, hit.Path), Href: nodeURL(orgID, hit.Node.ID)})
+		}
+	}
+	return web.Render(c, http.StatusOK, orgtempl.SearchPage(p))
+}
+
+// Refresh is POST /org/refresh (org, next): fetch the organisation again now.
+func (h *Handler) Refresh(c echo.Context) error {
+	orgID, err := cleanID(h.orgOr(c.FormValue("org")))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	next := c.FormValue("next")
+	if !strings.HasPrefix(next, "/org") { // local org pages only: no open redirect
+		next = "/org/search?" + url.Values{"org": {orgID}}.Encode()
+	}
+	if _, err := h.Cache.Refresh(c.Request().Context(), orgID); err != nil {
+		web.AddFlash(c, web.FlashError, "org.refresh_failed", orgID, errCode(err))
+	} else {
+		web.AddFlash(c, web.FlashSuccess, "org.refreshed", orgID)
+	}
+	return web.SeeOther(c, next)
+}
+
+// Export is GET /org/export.csv?org=&node=: the node's subtree as CSV
+// (orgtree.WriteCSV: BOM, Excel-safe ids, translated header).
+func (h *Handler) Export(c echo.Context) error {
+	ctx := c.Request().Context()
+	orgID, err := cleanID(h.orgOr(c.QueryParam("org")))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	snap, err := h.Cache.Get(ctx, orgID)
+	if err != nil {
+		_, st := problemFor(orgID, err)
+		return echo.NewHTTPError(st, i18n.T(ctx, "org.export_failed", errCode(err)))
+	}
+	id := strings.TrimSpace(c.QueryParam("node"))
+	if id == "" {
+		id = orgID
+	}
+	if _, ok := snap.Index.Node(id); !ok || orgtree.IsUnattached(id) {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	header := []string{i18n.T(ctx, "org.csv.id"), i18n.T(ctx, "org.csv.name"), i18n.T(ctx, "org.csv.type"),
+		i18n.T(ctx, "org.csv.parent"), i18n.T(ctx, "org.csv.path"), i18n.T(ctx, "org.csv.order")}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="org-%s.csv"`, safeFileName(id)))
+	res.WriteHeader(http.StatusOK)
+	if err := snap.Index.WriteCSV(res, id, header); err != nil && !errors.Is(err, orgtree.ErrNotFound) {
+		return nil // headers are out; the client sees a truncated file
+	}
+	return nil
+}
+
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// errCode is the upstream code of err, or its kind when it has none.
+func errCode(err error) string {
+	if e, ok := upstream.AsAPIError(err); ok {
+		if e.Code != "" {
+			return e.Code
+		}
+		return string(e.Kind)
+	}
+	return "-"
+}
