@@ -1,0 +1,157 @@
+// Package channelcodes is the console's 渠道活码 area (issue 5): the filtered,
+// cursor-paged list, the CSV export of everything matching the filters, and
+// the QR images served from the console's own origin.
+//
+// Routes (declared in internal/handlers/routes.go, every role):
+//
+//	GET /channel-codes              the list; filters and cursor history in the URL
+//	GET /channel-codes/export.csv   every matching code, streamed page by page
+//	GET /channel-codes/qr/:file     <id>.png?u=<codeUrl>[&download=1]: the QR image
+package channelcodes
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/clients/scrm"
+	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/web"
+	views "github.com/orgconsole/console/web/templates/channelcodes"
+)
+
+// Path is the list page.
+const Path = "/channel-codes"
+
+// Codes is what the handler needs of the SCRM client.
+type Codes interface {
+	List(ctx context.Context, req scrm.ListRequest) (scrm.ListPage, error)
+	Walk(ctx context.Context, req scrm.ListRequest, fn func(scrm.ChannelCode) error) error
+}
+
+// Config builds a Handler.
+type Config struct {
+	Codes Codes
+	// SCRMBaseURL is the configured platform base URL: QR images are fetched
+	// only from its scheme and host (see QR).
+	SCRMBaseURL string
+	// QRTimeout bounds one image fetch (default 10s).
+	QRTimeout time.Duration
+	// HTTP fetches QR images (default: a client that follows no redirects).
+	HTTP *http.Client
+	Log  *slog.Logger
+	Now  func() time.Time
+}
+
+// Handler serves the channel-code pages.
+type Handler struct {
+	codes   Codes
+	qrBase  *url.URL // nil: no QR images (base URL not configured)
+	qrHTTP  *http.Client
+	qrWait  time.Duration
+	log     *slog.Logger
+	now     func() time.Time
+	perPage int // export rows between flushes: one upstream page
+}
+
+// New returns the handler.
+func New(cfg Config) *Handler {
+	h := &Handler{codes: cfg.Codes, qrHTTP: cfg.HTTP, qrWait: cfg.QRTimeout, log: cfg.Log, now: cfg.Now, perPage: scrm.MaxSize}
+	if u, err := url.Parse(cfg.SCRMBaseURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		h.qrBase = u
+	}
+	if h.qrWait <= 0 {
+		h.qrWait = 10 * time.Second
+	}
+	if h.qrHTTP == nil {
+		// A redirect could lead anywhere: the host check must hold for the
+		// address actually fetched, so redirects are not followed.
+		h.qrHTTP = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
+}
+
+// request turns validated filters into the client's request.
+func request(p forms.ChannelCodeParams) scrm.ListRequest {
+	return scrm.ListRequest{
+		State: p.State, UserIDs: p.UserIDs, DeptIDs: p.DeptIDs, GroupIDs: p.GroupIDs,
+		ReturnChildren: p.ReturnChildren, StartTime: p.StartTime, EndTime: p.EndTime,
+		NextID: p.NextID, Size: p.Size,
+	}
+}
+
+// List shows one page of codes. Wrong filters re-render with an error beside
+// each field and every value kept (422); an upstream failure keeps the filters
+// and explains the failure (502).
+func (h *Handler) List(c echo.Context) error {
+	f := forms.ParseChannelCodeFilter(c.QueryParams())
+	p := views.ListProps{Filter: f, Errs: f.Validate(), ExportURL: exportURL(f)}
+	if !p.Errs.OK() {
+		return h.render(c, http.StatusUnprocessableEntity, p)
+	}
+	page, err := h.codes.List(c.Request().Context(), request(f.Params()))
+	if err != nil {
+		h.log.Warn("channel codes: list", "err", err)
+		p.Upstream = views.Explain(err)
+		return h.render(c, http.StatusBadGateway, p)
+	}
+	p.Loaded, p.End, p.Page = true, page.End, f.Page()
+	for _, code := range page.Codes {
+		p.Rows = append(p.Rows, h.row(code))
+	}
+	if !page.End {
+		p.NextURL = Path + "?" + f.NextQuery(page.NextID).Encode()
+	}
+	if q, ok := f.PrevQuery(); ok {
+		p.PrevURL = Path + "?" + q.Encode()
+	}
+	return h.render(c, http.StatusOK, p)
+}
+
+// render writes the page, or its #cc-page fragment for htmx. htmx swaps only
+// 2xx answers, so a fragment always goes out as 200: the status is for
+// browsers without JavaScript and for tests.
+func (h *Handler) render(c echo.Context, status int, p views.ListProps) error {
+	if web.IsHTMX(c) {
+		return web.Render(c, http.StatusOK, views.Results(p))
+	}
+	return web.Render(c, status, views.List(p))
+}
+
+func exportURL(f forms.ChannelCodeFilter) string {
+	q := f.FilterQuery()
+	q.Del(forms.CCSize) // the export walks every page at the largest size
+	if len(q) == 0 {
+		return Path + "/export.csv"
+	}
+	return Path + "/export.csv?" + q.Encode()
+}
+
+// row prepares one code for the table.
+func (h *Handler) row(code scrm.ChannelCode) views.Row {
+	r := views.Row{Code: code}
+	if h.allowedImage(code.CodeURL) {
+		r.QR = qrPath(code.ID, code.CodeURL, false)
+		r.QRDownload = qrPath(code.ID, code.CodeURL, true)
+	}
+	return r
+}
+
+func qrPath(id int64, codeURL string, download bool) string {
+	q := url.Values{"u": {codeURL}}
+	if download {
+		q.Set("download", "1")
+	}
+	return Path + "/qr/" + strconv.FormatInt(id, 10) + ".png?" + q.Encode()
+}

@@ -1,0 +1,179 @@
+package channelcodes_test
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/apptest"
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/scrm"
+	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/web"
+	"github.com/orgconsole/console/web/static"
+)
+
+func newServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// bare serves one handler with a signed-in viewer, outside the console's
+// router: for clients the app wiring would not build (wrong secret, skewed
+// clock) and for upstream behaviour the sandbox cannot produce.
+func bare(t *testing.T, h *channelcodes.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(bareEcho(t, h))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func bareB(b *testing.B, h *channelcodes.Handler) string {
+	srv := httptest.NewServer(bareEcho(b, h))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func bareEcho(t testing.TB, h *channelcodes.Handler) *echo.Echo {
+	assets, err := static.NewAssets()
+	require.NoError(t, err)
+	e := echo.New()
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			info := &web.Info{Lang: i18n.ZH, Assets: assets, Path: c.Request().URL.Path,
+				Viewer: &web.Viewer{ID: 1, Username: "support", Role: auth.RoleSupport}}
+			c.SetRequest(c.Request().WithContext(web.WithInfo(c.Request().Context(), info)))
+			return next(c)
+		}
+	})
+	e.GET("/channel-codes", h.List)
+	e.GET("/channel-codes/export.csv", h.Export)
+	return e
+}
+
+func get(t *testing.T, url string) (*http.Response, string, *goquery.Document) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(b)))
+	require.NoError(t, err)
+	return resp, string(b), doc
+}
+
+// A real signature mismatch: the console's client signs with a wrong secret
+// against the env's sandbox, which rejects the sign.
+func TestWrongSecretPointsAtTheSettings(t *testing.T) {
+	env := apptest.New(t, nil)
+	cfg := env.App.Config.SCRM
+	signer, err := scrm.NewSigner(cfg.SignAlgo, "not-the-secret")
+	require.NoError(t, err)
+	client := scrm.New(upstream.Config{BaseURL: cfg.BaseURL, Timeout: 3 * time.Second},
+		scrm.Credentials{AppID: cfg.AppID, AppKey: cfg.AppKey}, signer)
+	srv := bare(t, channelcodes.New(channelcodes.Config{Codes: client, SCRMBaseURL: cfg.BaseURL}))
+
+	resp, _, doc := get(t, srv+"/channel-codes?name=%E6%8B%9B%E7%94%9F&size=30")
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	hint := doc.Find("[data-testid=cc-sign-hint]").Text()
+	for _, v := range []string{"CONSOLE_SCRM_APP_ID", "CONSOLE_SCRM_APP_KEY", "CONSOLE_SCRM_SECRET", "CONSOLE_SCRM_SIGN"} {
+		assert.Contains(t, hint, v)
+	}
+	assert.Equal(t, scrm.CodeBadSignature, strings.TrimSpace(doc.Find("[data-testid=upstream-code]").Text()))
+	v, _ := doc.Find("[name=name]").Attr("value")
+	assert.Equal(t, "招生", v, "filters kept")
+	assert.NotContains(t, doc.Text(), "not-the-secret", "the secret never reaches a page")
+
+	// A wrong appKey is a credentials rejection: the same settings hint.
+	client = scrm.New(upstream.Config{BaseURL: cfg.BaseURL, Timeout: 3 * time.Second},
+		scrm.Credentials{AppID: cfg.AppID, AppKey: "wrong"}, signer)
+	srv = bare(t, channelcodes.New(channelcodes.Config{Codes: client, SCRMBaseURL: cfg.BaseURL}))
+	_, _, doc = get(t, srv+"/channel-codes")
+	assert.Equal(t, 1, doc.Find("[data-testid=cc-sign-hint]").Length())
+}
+
+// A real timestamp rejection: the client's clock is 10 minutes fast.
+func TestSkewedClockPointsAtTheServerClock(t *testing.T) {
+	env := apptest.New(t, nil)
+	cfg := env.App.Config.SCRM
+	signer, err := scrm.NewSigner(cfg.SignAlgo, cfg.Secret)
+	require.NoError(t, err)
+	client := scrm.New(upstream.Config{BaseURL: cfg.BaseURL, Timeout: 3 * time.Second},
+		scrm.Credentials{AppID: cfg.AppID, AppKey: cfg.AppKey}, signer,
+		scrm.WithClock(func() time.Time { return time.Now().Add(10 * time.Minute) }))
+	srv := bare(t, channelcodes.New(channelcodes.Config{Codes: client, SCRMBaseURL: cfg.BaseURL}))
+	resp, _, doc := get(t, srv+"/channel-codes")
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	assert.Contains(t, doc.Find("[data-testid=cc-clock-hint]").Text(), "时钟")
+	assert.Equal(t, 0, doc.Find("[data-testid=cc-sign-hint]").Length())
+}
+
+// brokenWalk yields some codes, then fails like the platform would.
+type brokenWalk struct {
+	codes []scrm.ChannelCode
+	err   error
+}
+
+func (b brokenWalk) List(context.Context, scrm.ListRequest) (scrm.ListPage, error) {
+	return scrm.ListPage{Codes: b.codes, End: true}, nil
+}
+
+func (b brokenWalk) Walk(_ context.Context, _ scrm.ListRequest, fn func(scrm.ChannelCode) error) error {
+	for _, c := range b.codes {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return b.err
+}
+
+// A platform failure mid-export ends the file with a line that says so,
+// instead of a silently short file.
+func TestExportBrokenOffEndsWithAnErrorLine(t *testing.T) {
+	codes := []scrm.ChannelCode{
+		{ID: 527448137486400, State: "=HYPERLINK(\"http://x\")", Description: "+1 正常描述", GroupID: 11, GroupName: "@组", CreatorID: 389394161352768, Users: []int64{389394161352768}, CreateTime: "2026-03-31 10:00:00"},
+		{ID: 9007199254740993, State: "-2", Users: []int64{1, 2}, BackendUsers: []int64{3}},
+	}
+	fail := &upstream.APIError{Platform: upstream.SCRM, Kind: upstream.KindAPI, Code: "50000", Message: "系统繁忙"}
+	srv := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{codes: codes, err: fail}}))
+	resp, body, _ := get(t, srv+"/channel-codes/export.csv")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 4) // header, 2 codes, the error line
+	assert.Equal(t, "527448137486400", channelcodes.ParseIDCell(rows[1][0]))
+	assert.Equal(t, "9007199254740993", channelcodes.ParseIDCell(rows[2][0]))
+	assert.Equal(t, "'=HYPERLINK(\"http://x\")", rows[1][1], "formula defused")
+	assert.Equal(t, "'+1 正常描述", rows[1][2])
+	assert.Equal(t, "'@组", rows[1][4])
+	assert.Equal(t, "'-2", rows[2][1])
+	assert.Equal(t, "389394161352768", channelcodes.ParseIDCell(rows[1][6]), "a single staff id is not rounded either")
+	assert.Equal(t, "1;2", channelcodes.ParseIDCell(rows[2][6]))
+	assert.Equal(t, "", rows[2][3], "no group: empty cell")
+	last := rows[3]
+	assert.True(t, strings.HasPrefix(last[0], channelcodes.ExportIncompleteMark), last[0])
+	assert.Contains(t, last[0], "导出未完成")
+	assert.Contains(t, last[0], "50000")
+	assert.Contains(t, last[0], "系统繁忙")
+}
+
+func TestParseIDCell(t *testing.T) {
+	for in, want := range map[string]string{`="527448137486400"`: "527448137486400", "527448137486400": "527448137486400", "": "", `="1;2"`: "1;2"} {
+		assert.Equal(t, want, channelcodes.ParseIDCell(in), in)
+	}
+}

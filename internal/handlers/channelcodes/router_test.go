@@ -1,0 +1,517 @@
+package channelcodes_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/apptest"
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/sandbox"
+	sbscrm "github.com/orgconsole/console/internal/sandbox/scrm"
+)
+
+const listAPI = "/api/v3/channelcode/list"
+
+func fakeOf(t *testing.T, env *apptest.Env) *sbscrm.Fake {
+	t.Helper()
+	f, ok := env.App.Sandbox.Platform("scrm").(*sbscrm.Fake)
+	require.True(t, ok)
+	return f
+}
+
+// rowIDs are the ids shown in the results table, in order.
+func rowIDs(p *apptest.Page) []int64 {
+	var out []int64
+	p.Doc.Find("[data-testid=cc-row] [data-testid=cc-id]").Each(func(_ int, s *goquery.Selection) {
+		n, _ := strconv.ParseInt(strings.TrimSpace(s.Text()), 10, 64)
+		out = append(out, n)
+	})
+	return out
+}
+
+func href(p *apptest.Page, sel string) string {
+	v, _ := p.Doc.Find(sel).First().Attr("href")
+	return v
+}
+
+// walkPages follows Next from path until the end, returning every id shown
+// and the pages visited.
+func walkPages(t *testing.T, b *apptest.Browser, path string) ([]int64, []*apptest.Page) {
+	t.Helper()
+	var ids []int64
+	var pages []*apptest.Page
+	for range 1000 {
+		p := b.Get(path)
+		require.Equal(t, http.StatusOK, p.Status, p.Text("[data-testid=upstream-error]"))
+		pages = append(pages, p)
+		ids = append(ids, rowIDs(p)...)
+		path = href(p, "[data-testid=pager-next]")
+		if path == "" {
+			return ids, pages
+		}
+	}
+	t.Fatal("the pager never ended")
+	return nil, nil
+}
+
+func TestEveryRoleBrowsesTheFirstPage(t *testing.T) {
+	env := apptest.New(t, nil)
+	for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleContent, auth.RoleSupport} {
+		b := env.As(t, role)
+		p := b.Get("/channel-codes")
+		require.Equal(t, http.StatusOK, p.Status, string(role))
+		assert.Len(t, rowIDs(p), 20, "default page size")
+		assert.True(t, p.Has("[data-testid=nav-channel-codes]"), "navigation shows the area to %s", role)
+		assert.Equal(t, "第 1 页 · 本页 20 条 · 每页 20 条", p.Text("[data-testid=cc-summary]"))
+		assert.False(t, p.Has("[data-testid=pager-prev]"), "no Previous on the first page")
+		assert.True(t, p.Has("[data-testid=pager-next]"))
+	}
+	anon := env.Anonymous(t)
+	for _, path := range []string{"/channel-codes", "/channel-codes/export.csv", "/channel-codes/qr/1.png"} {
+		p := anon.Get(path)
+		assert.Equal(t, http.StatusSeeOther, p.Status, path)
+		assert.Contains(t, p.Location, "/login", path)
+	}
+}
+
+// Each wrong filter: a 422 with the error beside its field, every typed
+// value still in the inputs, and no call to the platform.
+func TestBadFiltersShowFieldErrorsAndKeepValues(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+	cases := []struct {
+		name  string
+		query url.Values
+		field string // err-<field>
+		text  string // part of the message
+	}{
+		{"non-numeric staff id", url.Values{"staff": {"12, abc"}, "name": {"招生"}}, "staff", "“abc”不是有效的 ID"},
+		{"non-numeric department id", url.Values{"dept": {"9x"}}, "dept", "“9x”"},
+		{"negative group id", url.Values{"group": {"-5"}}, "group", "“-5”"},
+		{"sub-groups with no group", url.Values{"sub": {"1"}, "staff": {"389394161352768"}}, "sub", "当前 0 个"},
+		{"sub-groups with two groups", url.Values{"sub": {"1"}, "group": {"11,12"}}, "sub", "当前 2 个"},
+		{"end before start", url.Values{"from": {"2025-05-02T10:00"}, "to": {"2025-05-01T10:00"}}, "to", "结束时间不能早于开始时间"},
+		{"size 0", url.Values{"size": {"0"}, "name": {"x"}}, "size", "1 到 100"},
+		{"size 101", url.Values{"size": {"101"}}, "size", "1 到 100"},
+		{"unparseable date", url.Values{"from": {"2025-13-45 99:00"}, "to": {"2025-05-01T10:00"}}, "from", "不是有效的日期时间"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env.App.Sandbox.Recorder.Reset()
+			p := b.Get("/channel-codes?" + c.query.Encode())
+			assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+			assert.Contains(t, p.Text("[data-testid=err-"+c.field+"]"), c.text)
+			for k, v := range c.query {
+				if k == "sub" {
+					_, checked := p.Doc.Find("#f-sub").Attr("checked")
+					assert.True(t, checked, "the checkbox stays ticked")
+					continue
+				}
+				assert.Equal(t, v[0], p.Val("[name="+k+"]"), "value of %s kept", k)
+			}
+			assert.False(t, p.Has("[data-testid=cc-table]"))
+			assert.Empty(t, env.App.Sandbox.Recorder.Requests("scrm", listAPI), "nothing sent upstream")
+		})
+	}
+}
+
+func TestAlteredCursorSaysSoAndOffersTheFirstPage(t *testing.T) {
+	env := apptest.New(t, nil)
+	p := env.As(t, auth.RoleSupport).Get("/channel-codes?name=%E6%8B%9B%E7%94%9F&cursor=abc")
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.True(t, p.Has("[data-testid=cc-link-broken]"))
+	assert.Equal(t, "/channel-codes?name=%E6%8B%9B%E7%94%9F", href(p, "[data-testid=cc-link-broken] a"))
+}
+
+// Faults the platform can produce: each gets a clear message, the filters
+// stay in the form and a retry link repeats the same query.
+func TestUpstreamFailuresKeepTheFilters(t *testing.T) {
+	env := apptest.New(t, map[string]string{"CONSOLE_UPSTREAM_TIMEOUT": "150ms"})
+	b := env.As(t, auth.RoleSupport)
+	query := "/channel-codes?group=527448137486400&name=%E6%8B%9B%E7%94%9F&size=50"
+	cases := []struct {
+		fault sandbox.Fault
+		text  string
+	}{
+		{sandbox.Fault{Kind: sandbox.FaultHang}, "平台在规定时间内没有响应"},
+		{sandbox.Fault{Kind: sandbox.FaultHTTP500}, "HTTP 500"},
+		{sandbox.Fault{Kind: sandbox.FaultMalformed}, "响应格式不正确"},
+		{sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "50000", Message: "系统繁忙"}, "系统繁忙"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.fault.Kind), func(t *testing.T) {
+			env.App.Sandbox.Faults.Set("scrm", c.fault)
+			defer env.App.Sandbox.Faults.Clear()
+			p := b.Get(query)
+			assert.Equal(t, http.StatusBadGateway, p.Status)
+			assert.Contains(t, p.Text("[data-testid=upstream-error]"), "SCRM 渠道活码")
+			assert.Contains(t, p.Text("[data-testid=upstream-error]"), c.text)
+			assert.Equal(t, "招生", p.Val("[name=name]"))
+			assert.Equal(t, "527448137486400", p.Val("[name=group]"))
+			assert.Equal(t, "50", p.Val("[name=size]"))
+			assert.Equal(t, query, href(p, "[data-testid=cc-retry]"))
+			assert.False(t, p.Has("[data-testid=cc-sign-hint]"))
+			assert.NotContains(t, p.Body, "context deadline exceeded", "no Go error strings")
+		})
+	}
+}
+
+// The platform's signature and timestamp rejections (as envelopes) point at
+// the settings and at the clock.
+func TestRejectionEnvelopesPointAtSettingsAndClock(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+
+	env.App.Sandbox.Faults.Set("scrm", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "40002", Message: "签名校验失败"})
+	p := b.Get("/channel-codes?name=x")
+	assert.Equal(t, http.StatusBadGateway, p.Status)
+	hint := p.Text("[data-testid=cc-sign-hint]")
+	for _, v := range []string{"CONSOLE_SCRM_APP_KEY", "CONSOLE_SCRM_SECRET", "CONSOLE_SCRM_SIGN"} {
+		assert.Contains(t, hint, v)
+	}
+	assert.Equal(t, "40002", p.Text("[data-testid=upstream-code]"))
+	assert.Equal(t, "x", p.Val("[name=name]"))
+
+	env.App.Sandbox.Faults.Set("scrm", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "40003", Message: "timestamp 已过期"})
+	p = b.Get("/channel-codes")
+	assert.Contains(t, p.Text("[data-testid=cc-clock-hint]"), "时钟")
+	assert.False(t, p.Has("[data-testid=cc-sign-hint]"))
+}
+
+// 527448137486400 reaches the page exactly, with its seeded fields.
+func TestWellKnownIDIsExactOnThePage(t *testing.T) {
+	env := apptest.New(t, nil)
+	var code sbscrm.Code
+	for _, c := range fakeOf(t, env).Codes() {
+		if c.ID == sbscrm.WellKnownCodeID {
+			code = c
+		}
+	}
+	require.NotZero(t, code.ID)
+	at := code.CreateTime.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04:05")
+	p := env.As(t, auth.RoleSupport).Get("/channel-codes?" + url.Values{"from": {at}, "to": {at}}.Encode())
+	require.Equal(t, http.StatusOK, p.Status)
+	row := p.Doc.Find(`[data-testid=cc-row][data-id="527448137486400"]`)
+	require.Equal(t, 1, row.Length())
+	assert.Equal(t, "527448137486400", strings.TrimSpace(row.Find("[data-testid=cc-id]").Text()))
+	assert.Equal(t, code.State, strings.TrimSpace(row.Find("[data-testid=cc-name]").Text()))
+	assert.Contains(t, row.Find("[data-testid=cc-group]").Text(), code.GroupName)
+
+	body := lastListBody(t, env)
+	assert.Equal(t, at[:10]+" "+at[11:], body["startTime"], "sent as YYYY-MM-DD HH:mm:ss")
+	assert.Equal(t, body["startTime"], body["endTime"])
+}
+
+func lastListBody(t *testing.T, env *apptest.Env) map[string]any {
+	t.Helper()
+	reqs := env.App.Sandbox.Recorder.Requests("scrm", listAPI)
+	require.NotEmpty(t, reqs)
+	var body map[string]any
+	dec := json.NewDecoder(strings.NewReader(reqs[len(reqs)-1].Body))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&body))
+	return body
+}
+
+// A full walk through the pages shows every code exactly once, ends with a
+// clear marker, and Previous goes back through the same pages.
+func TestCursorWalkShowsEachCodeOnce(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+	ids, pages := walkPages(t, b, "/channel-codes?size=50")
+	all := fakeOf(t, env).Codes()
+	require.Len(t, ids, len(all))
+	seen := map[int64]bool{}
+	for i, id := range ids {
+		assert.False(t, seen[id], "id %d shown twice", id)
+		seen[id] = true
+		assert.Equal(t, all[i].ID, id, "newest first")
+	}
+	last := pages[len(pages)-1]
+	assert.True(t, last.Has("[data-testid=cc-end]"), "end of list marker")
+	assert.False(t, pages[0].Has("[data-testid=cc-end]"))
+	assert.Contains(t, last.Text("[data-testid=cc-summary]"), "第 11 页")
+
+	// Back from page 3 is page 2, and its Previous is page 1.
+	back := b.Get(href(pages[2], "[data-testid=pager-prev]"))
+	assert.Equal(t, rowIDs(pages[1]), rowIDs(back))
+	back = b.Get(href(back, "[data-testid=pager-prev]"))
+	assert.Equal(t, rowIDs(pages[0]), rowIDs(back))
+	assert.False(t, back.Has("[data-testid=pager-prev]"))
+	// Every page link keeps the filters.
+	assert.Contains(t, href(pages[3], "[data-testid=pager-next]"), "size=50")
+}
+
+// Filters go to the platform as documented and the pages show exactly what
+// the sandbox's data says should match.
+func TestFilterSemanticsThroughClientAndSandbox(t *testing.T) {
+	env := apptest.New(t, nil)
+	fake := fakeOf(t, env)
+	b := env.As(t, auth.RoleSupport)
+	all := fake.Codes()
+
+	var top sbscrm.Group
+	for _, g := range fake.Groups() {
+		if g.Level == 1 && len(fake.SubGroups(g.ID)) > 0 {
+			top = g
+			break
+		}
+	}
+	subtree := map[int64]bool{}
+	var add func(int64)
+	add = func(id int64) {
+		subtree[id] = true
+		for _, c := range fake.SubGroups(id) {
+			add(c)
+		}
+	}
+	add(top.ID)
+	require.Greater(t, len(subtree), 3, "a group with sub-groups")
+
+	want := func(keep func(sbscrm.Code) bool) []int64 {
+		var out []int64
+		for _, c := range all {
+			if keep(c) {
+				out = append(out, c.ID)
+			}
+		}
+		return out
+	}
+	staff := all[7].Users[0]
+	dept := all[3].DeptIDs[0]
+	cases := []struct {
+		name  string
+		query url.Values
+		keep  func(sbscrm.Code) bool
+		sent  map[string]string // JSON fields expected in the body
+	}{
+		{"group with sub-groups", url.Values{"group": {strconv.FormatInt(top.ID, 10)}, "sub": {"1"}},
+			func(c sbscrm.Code) bool { return subtree[c.GroupID] },
+			map[string]string{"groupIds": "[" + strconv.FormatInt(top.ID, 10) + "]", "returnChildren": "1"}},
+		{"group alone", url.Values{"group": {strconv.FormatInt(top.ID, 10)}},
+			func(c sbscrm.Code) bool { return c.GroupID == top.ID },
+			map[string]string{"returnChildren": "0"}},
+		{"name substring", url.Values{"name": {"招生"}},
+			func(c sbscrm.Code) bool { return strings.Contains(c.State, "招生") },
+			map[string]string{"state": `"招生"`}},
+		{"staff any-match", url.Values{"staff": {strconv.FormatInt(staff, 10) + "，1"}},
+			func(c sbscrm.Code) bool {
+				return slices.Contains(c.Users, staff) || slices.Contains(c.BackendUsers, staff)
+			},
+			map[string]string{"userIds": "[" + strconv.FormatInt(staff, 10) + ",1]"}},
+		{"department any-match", url.Values{"dept": {strconv.FormatInt(dept, 10)}},
+			func(c sbscrm.Code) bool { return slices.Contains(c.DeptIDs, dept) },
+			map[string]string{"deptIds": "[" + strconv.FormatInt(dept, 10) + "]"}},
+		{"inclusive time range", url.Values{"from": {"2025-01-01T00:00"}, "to": {"2025-03-31T23:59"}},
+			func(c sbscrm.Code) bool {
+				s := c.CreateTime.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04:05")
+				return s >= "2025-01-01 00:00:00" && s <= "2025-03-31 23:59:59"
+			},
+			map[string]string{"startTime": `"2025-01-01 00:00:00"`, "endTime": `"2025-03-31 23:59:59"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.query.Set("size", "100")
+			ids, _ := walkPages(t, b, "/channel-codes?"+c.query.Encode())
+			expected := want(c.keep)
+			require.NotEmpty(t, expected)
+			assert.Equal(t, expected, ids)
+			raw := env.App.Sandbox.Recorder.Requests("scrm", listAPI)
+			var body map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal([]byte(raw[len(raw)-1].Body), &body))
+			for k, v := range c.sent {
+				assert.JSONEq(t, v, string(body[k]), k)
+			}
+		})
+	}
+
+	// Nothing matches: a helpful empty state with a way out.
+	p := b.Get("/channel-codes?name=" + url.QueryEscape("没有这个名字"))
+	assert.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Text("[data-testid=empty]"), "没有符合筛选条件的活码")
+	assert.Equal(t, "/channel-codes", href(p, "[data-testid=cc-empty-clear]"))
+}
+
+// readCSV checks the BOM and parses the export.
+func readCSV(t *testing.T, p *apptest.Page) [][]string {
+	t.Helper()
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Equal(t, "text/csv; charset=utf-8", p.Header.Get("Content-Type"))
+	assert.Contains(t, p.Header.Get("Content-Disposition"), "attachment; filename=\"channel-codes-")
+	body, ok := strings.CutPrefix(p.Body, "\ufeff")
+	require.True(t, ok, "UTF-8 BOM")
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	require.NoError(t, err)
+	return rows
+}
+
+// The export holds every matching code once, with exact ids, localized
+// headers, and no formula a spreadsheet would run.
+func TestExportMatchesTheFilters(t *testing.T) {
+	env := apptest.New(t, nil)
+	fake := fakeOf(t, env)
+	b := env.As(t, auth.RoleSupport)
+
+	rows := readCSV(t, b.Get("/channel-codes/export.csv"))
+	assert.Equal(t, []string{"活码 ID", "活码名称", "描述", "分组 ID", "分组", "创建人 ID", "适用员工 ID", "后台员工 ID", "创建时间", "二维码地址"}, rows[0])
+	all := fake.Codes()
+	require.Len(t, rows, len(all)+1, "one row per code")
+	found := false
+	for i, r := range rows[1:] {
+		id := channelcodes.ParseIDCell(r[0])
+		assert.Equal(t, strconv.FormatInt(all[i].ID, 10), id)
+		assert.Equal(t, `="`+id+`"`, r[0], "Excel keeps the digits as text")
+		if id == "527448137486400" {
+			found = true
+			assert.Equal(t, all[i].State, r[1])
+			assert.Equal(t, strconv.FormatInt(all[i].GroupID, 10), channelcodes.ParseIDCell(r[3]))
+		}
+	}
+	assert.True(t, found, "527448137486400 exported exactly")
+	assert.Len(t, env.App.Sandbox.Recorder.Requests("scrm", listAPI), (len(all)+99)/100, "walked at page size 100")
+
+	// Filtered: the page's own export link, with sub-groups.
+	var top sbscrm.Group
+	for _, g := range fake.Groups() {
+		if g.Level == 1 {
+			top = g
+			break
+		}
+	}
+	p := b.Get("/channel-codes?size=5&sub=1&group=" + strconv.FormatInt(top.ID, 10))
+	link := href(p, "[data-testid=cc-export]")
+	assert.NotContains(t, link, "size=", "the export is not limited to the page size")
+	shown, _ := walkPages(t, b, "/channel-codes?size=100&sub=1&group="+strconv.FormatInt(top.ID, 10))
+	rows = readCSV(t, b.Get(link))
+	assert.Len(t, rows, len(shown)+1, "row count equals the matching count")
+
+	// English header for an English viewer.
+	b.PostForm("/lang", url.Values{"lang": {"en"}, "next": {"/channel-codes"}})
+	rows = readCSV(t, b.Get("/channel-codes/export.csv?name=x"))
+	assert.Equal(t, "Code id", rows[0][0])
+}
+
+func TestExportWithBadFiltersShowsThePage(t *testing.T) {
+	env := apptest.New(t, nil)
+	p := env.As(t, auth.RoleSupport).Get("/channel-codes/export.csv?staff=abc")
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Equal(t, "abc", p.Val("[name=staff]"))
+	assert.True(t, p.Has("[data-testid=err-staff]"))
+}
+
+func TestExportFailingAtOnceExplainsOnThePage(t *testing.T) {
+	env := apptest.New(t, nil)
+	env.App.Sandbox.Faults.Set("scrm", sandbox.Fault{Kind: sandbox.FaultHTTP500, Path: listAPI})
+	p := env.As(t, auth.RoleSupport).Get("/channel-codes/export.csv?name=%E6%8B%9B%E7%94%9F")
+	assert.Equal(t, http.StatusBadGateway, p.Status)
+	assert.Contains(t, p.Header.Get("Content-Type"), "text/html")
+	assert.Contains(t, p.Text("[data-testid=upstream-error]"), "HTTP 500")
+	assert.Equal(t, "招生", p.Val("[name=name]"))
+}
+
+// QR images come through the console, from the SCRM host only.
+func TestQRImagesComeThroughTheConsole(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+	p := b.Get("/channel-codes?size=3")
+	require.Equal(t, http.StatusOK, p.Status)
+
+	// No page element points outside the console.
+	p.Doc.Find("img[src], a[href]").Each(func(_ int, s *goquery.Selection) {
+		v, ok := s.Attr("src")
+		if !ok {
+			v, _ = s.Attr("href")
+		}
+		assert.True(t, strings.HasPrefix(v, "/") || strings.HasPrefix(v, "#"), "same-origin: %s", v)
+	})
+	src, _ := p.Doc.Find("[data-testid=cc-row] img.cc-thumb").First().Attr("src")
+	require.True(t, strings.HasPrefix(src, "/channel-codes/qr/"), src)
+
+	img := b.Get(src)
+	require.Equal(t, http.StatusOK, img.Status)
+	assert.Equal(t, "image/png", img.Header.Get("Content-Type"))
+	assert.True(t, strings.HasPrefix(img.Body, "\x89PNG\r\n\x1a\n"))
+	assert.Contains(t, img.Header.Get("Cache-Control"), "max-age=")
+	assert.Empty(t, img.Header.Get("Content-Disposition"))
+
+	dl := b.Get(href(p, "[data-testid=cc-qr-download]"))
+	require.Equal(t, http.StatusOK, dl.Status)
+	assert.Regexp(t, `^attachment; filename="channel-code-\d+\.png"$`, dl.Header.Get("Content-Disposition"))
+	assert.Equal(t, img.Body, dl.Body)
+
+	// Foreign hosts are refused without any outbound request.
+	scrmBase, err := url.Parse(env.App.Config.SCRM.BaseURL)
+	require.NoError(t, err)
+	foreign := httptestPNG(t)
+	for _, u := range []string{
+		foreign + "/qr.png",
+		"http://169.254.169.254/latest/meta-data",
+		"file:///etc/passwd",
+		"http://evil@" + scrmBase.Host + "/scrm/qr/1.png",
+		"//" + scrmBase.Host + "/scrm/qr/1.png",
+		"",
+	} {
+		r := b.Get("/channel-codes/qr/527448137486400.png?u=" + url.QueryEscape(u))
+		assert.Equal(t, http.StatusBadRequest, r.Status, u)
+	}
+	// Unknown image on the right host: 404; bad file names: 404.
+	r := b.Get("/channel-codes/qr/1.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/qr/1.png"))
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	r = b.Get("/channel-codes/qr/abc.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/qr/1.png"))
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	// Something that is not a PNG on the right host is not passed on.
+	r = b.Get("/channel-codes/qr/1.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/api/v3/channelcode/list"))
+	assert.Equal(t, http.StatusBadGateway, r.Status)
+}
+
+// httptestPNG is a server on another loopback port that would happily serve
+// a PNG, and fails the test if the console ever asks it.
+func httptestPNG(t *testing.T) string {
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the console fetched a foreign host: %s", r.URL)
+		_, _ = w.Write([]byte("\x89PNG\r\n\x1a\n"))
+	}))
+	return srv
+}
+
+// htmx gets the #cc-page fragment (200 even for wrong filters, since htmx
+// swaps 2xx answers only); the full page is for everyone else.
+func TestHTMXGetsTheFragment(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+	b.Get("/channel-codes")
+	p := b.HTMX(http.MethodGet, "/channel-codes?size=5", nil)
+	assert.Equal(t, http.StatusOK, p.Status)
+	assert.NotContains(t, p.Body, "<html")
+	assert.True(t, p.Has("#cc-page [data-testid=cc-table]"))
+	assert.Len(t, rowIDs(p), 5)
+	p = b.HTMX(http.MethodGet, "/channel-codes?size=0", nil)
+	assert.Equal(t, http.StatusOK, p.Status)
+	assert.True(t, p.Has("#cc-page [data-testid=err-size]"))
+	next, _ := p.Doc.Find("[data-testid=pager-next]").Attr("hx-push-url")
+	assert.Empty(t, next)
+}
+
+func TestEnglishPage(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+	b.Get("/channel-codes")
+	b.PostForm("/lang", url.Values{"lang": {"en"}, "next": {"/channel-codes"}})
+	p := b.Get("/channel-codes?sub=1")
+	assert.Equal(t, "Channel codes", p.Text("main h1"))
+	assert.Equal(t, "Including sub-groups needs exactly one group id (now 0).", p.Text("[data-testid=err-sub]"))
+	assert.True(t, bytes.Contains([]byte(p.Body), []byte("Include sub-groups")))
+}

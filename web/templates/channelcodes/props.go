@@ -1,0 +1,100 @@
+// Package channelcodes renders the 渠道活码 pages: the filter form, the
+// results with QR thumbnails, the cursor pager and upstream failures.
+package channelcodes
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/orgconsole/console/internal/clients/scrm"
+	"github.com/orgconsole/console/internal/forms"
+)
+
+// ListProps is the list page (and its htmx fragment).
+type ListProps struct {
+	Filter    forms.ChannelCodeFilter // as typed, so a rejected filter re-renders unchanged
+	Errs      forms.Errors
+	Loaded    bool // a page was fetched (false on wrong filters or a failure)
+	Rows      []Row
+	Page      int  // 1-based
+	End       bool // no page follows
+	NextURL   string
+	PrevURL   string
+	ExportURL string
+	Upstream  *Problem // the platform call failed
+}
+
+// Row is one code in the table.
+type Row struct {
+	Code       scrm.ChannelCode
+	QR         string // the console's own image URL; "" when there is no usable codeUrl
+	QRDownload string
+}
+
+// Problem is a failed platform call with what the user can do about it.
+type Problem struct {
+	Err       error
+	Signature bool // appId/appKey/secret/sign algorithm: a settings problem
+	Clock     bool // the timestamp was refused: the server clock is off
+}
+
+// Explain classifies a client error for the page.
+func Explain(err error) *Problem {
+	return &Problem{Err: err, Signature: scrm.IsSignatureRejected(err), Clock: errors.Is(err, scrm.ErrTimestampRejected)}
+}
+
+// SettingsVars are the settings a signature rejection points at.
+func SettingsVars() []string {
+	return []string{"CONSOLE_SCRM_APP_ID", "CONSOLE_SCRM_APP_KEY", "CONSOLE_SCRM_SECRET", "CONSOLE_SCRM_SIGN"}
+}
+
+const listPath = "/channel-codes"
+
+func (p ListProps) selfURL() string {
+	q := p.Filter.Query()
+	if len(q) == 0 {
+		return listPath
+	}
+	return listPath + "?" + q.Encode()
+}
+
+func (p ListProps) firstURL() string {
+	q := p.Filter.FilterQuery()
+	if len(q) == 0 {
+		return listPath
+	}
+	return listPath + "?" + q.Encode()
+}
+
+// groupURL filters by one group and its sub-groups, keeping the page size.
+func (p ListProps) groupURL(id int64) string {
+	q := url.Values{forms.CCGroup: {strconv.FormatInt(id, 10)}, forms.CCSub: {"1"}}
+	if p.Filter.Size != "" && p.Errs.Get(forms.CCSize) == nil {
+		q.Set(forms.CCSize, p.Filter.Size)
+	}
+	return listPath + "?" + q.Encode()
+}
+
+func (p ListProps) size() int { return p.Filter.Params().Size }
+
+// linkBroken reports an altered cursor or history in a page link.
+func (p ListProps) linkBroken() bool {
+	return p.Errs.Get(forms.CCCursor) != nil || p.Errs.Get(forms.CCPrev) != nil
+}
+
+func id(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func ids(list []int64) string {
+	parts := make([]string, len(list))
+	for i, n := range list {
+		parts[i] = strconv.FormatInt(n, 10)
+	}
+	return strings.Join(parts, ", ")
+}
