@@ -160,7 +160,7 @@ func (b *Browser) SetCookies(cs []*network.Cookie) {
 func (b *Browser) Shot(name string) {
 	b.t.Helper()
 	var png []byte
-	b.Run(chromedp.FullScreenshot(&png, 90))
+	b.Run(chromedp.FullScreenshot(&png, 100)) // quality 100 = PNG
 	dir := screenshotDir()
 	require.NoError(b.t, os.MkdirAll(dir, 0o755))
 	require.NoError(b.t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
