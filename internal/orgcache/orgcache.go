@@ -130,3 +130,9 @@ func (c *Cache) Stats() Stats {
 	}
 	return st
 }
+
+// FetchOnly runs the fetch without caching or indexing (benchmarks split the
+// time of fetch+decode from the index build with it).
+func (c *Cache) FetchOnly(ctx context.Context, orgID string) ([]orgtree.Node, error) {
+	return c.fetch(ctx, orgID)
+}
