@@ -12,12 +12,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/handlers"
+	cardsh "github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	orgh "github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/orgcache"
@@ -49,6 +51,7 @@ type App struct {
 	Chengxun *chengxun.Client
 	SCRM     *scrm.Client
 	Tze      *tze.Client
+	CardPush *cards.Runner // runs workbench card push jobs (issue 3)
 	log      *slog.Logger
 }
 
@@ -92,6 +95,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return nil, err
 	}
+	// Card pushes: jobs a previous process left running wait for "resume".
+	a.CardPush = cards.NewRunner(ctx, st, a.Chengxun, cards.Options{Workers: cfg.PushWorkers, Rate: cfg.PushRate, Log: log})
+	if _, err := a.CardPush.Recover(ctx); err != nil {
+		return nil, err
+	}
+	var cardFake *sbchengxun.Fake
+	if a.Sandbox != nil {
+		cardFake, _ = a.Sandbox.Platform(sbchengxun.Name).(*sbchengxun.Fake)
+	}
 	a.Echo, err = handlers.New(handlers.Deps{
 		Config: cfg,
 		Store:  st,
@@ -104,6 +116,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Sandbox:   a.Sandbox,
 		Upstreams: []handlers.StatusSource{a.Chengxun.Upstream(), a.SCRM.Upstream(), a.Tze.Upstream()},
 		Features: handlers.Features{
+			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID),
 		},
@@ -117,6 +130,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 
 // Close releases everything Build opened.
 func (a *App) Close() {
+	if a.CardPush != nil {
+		a.CardPush.Close() // before the store and the sandbox it uses
+	}
 	if a.Sandbox != nil {
 		_ = a.Sandbox.Close()
 	}

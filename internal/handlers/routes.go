@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/web"
@@ -33,6 +34,7 @@ var (
 
 // Features holds the handlers of the feature areas.
 type Features struct {
+	Cards        *cards.Handler        // workbench card templates, editor, pushes (issue 3)
 	ChannelCodes *channelcodes.Handler // channel live codes list, export, QR images (issue 5)
 	Org          *org.Handler          // org tree and node picker (issue 6)
 }
@@ -55,6 +57,27 @@ func (s *Server) routes() []Route {
 	}
 
 	// --- cards (issue 3) ---
+	if h := s.Features.Cards; h != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/cards", Roles: contentTeam, Handler: h.TemplatesPage,
+				Nav: &web.NavItem{Label: "nav.cards", Href: "/cards", TestID: "nav-cards"}},
+			Route{Method: http.MethodPost, Path: "/cards/templates", Roles: adminOnly, Handler: h.CreateTemplate},
+			Route{Method: http.MethodGet, Path: "/cards/templates/:id/edit", Roles: adminOnly, Handler: h.EditTemplatePage},
+			Route{Method: http.MethodPost, Path: "/cards/templates/:id", Roles: adminOnly, Handler: h.UpdateTemplate},
+			Route{Method: http.MethodGet, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplatePage},
+			Route{Method: http.MethodPost, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplate},
+			Route{Method: http.MethodGet, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPage},
+			Route{Method: http.MethodPost, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPost},
+			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview},
+			Route{Method: http.MethodPost, Path: "/cards/targets", Roles: adminOnly, Handler: h.TargetsPage},
+			Route{Method: http.MethodPost, Path: "/cards/confirm", Roles: adminOnly, Handler: h.ConfirmPage},
+			Route{Method: http.MethodPost, Path: "/cards/push", Roles: adminOnly, Handler: h.Push},
+			Route{Method: http.MethodGet, Path: "/cards/jobs", Roles: adminOnly, Handler: h.JobsPage},
+			Route{Method: http.MethodGet, Path: "/cards/jobs/:id", Roles: adminOnly, Handler: h.JobPage},
+			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/retry", Roles: adminOnly, Handler: h.RetryJob},
+			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/resume", Roles: adminOnly, Handler: h.ResumeJob},
+		)
+	}
 	// --- messages (issue 4) ---
 	// --- channel codes (issue 5) ---
 	if cc := s.Features.ChannelCodes; cc != nil {
@@ -104,6 +127,9 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/sandbox/faults", Roles: adminOnly, Handler: s.setFault},
 			Route{Method: http.MethodPost, Path: "/sandbox/reset", Roles: adminOnly, Handler: s.resetSandbox},
 		)
+		if h := s.Features.Cards; h != nil {
+			rs = append(rs, Route{Method: http.MethodGet, Path: "/sandbox/cards", Roles: adminOnly, Handler: h.SandboxCards})
+		}
 	}
 	return rs
 }

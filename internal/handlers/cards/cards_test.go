@@ -1,0 +1,590 @@
+package cards_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/apptest"
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/chengxun"
+	"github.com/orgconsole/console/internal/sandbox"
+	fake "github.com/orgconsole/console/internal/sandbox/chengxun"
+	"github.com/orgconsole/console/internal/store"
+)
+
+// Seeded templates of the sandbox (fake.New without NoSeed).
+const (
+	tplKeyData = "ctpl1001"
+	tplList    = "ctpl1002"
+	tplImage   = "ctpl1003"
+)
+
+func newEnv(t *testing.T) *apptest.Env {
+	return apptest.New(t, map[string]string{"CONSOLE_PUSH_RATE": "0"})
+}
+
+// card returns editor values for a card of typ with the given items, each a
+// map of field name → value.
+func card(tpl, typ string, items ...map[string]string) url.Values {
+	v := url.Values{"template": {tpl}, "template_name": {"校园数据看板"}, "type": {typ}}
+	for i, it := range items {
+		for k, val := range it {
+			v.Set(fmt.Sprintf("items.%d.%s", i, k), val)
+		}
+	}
+	return v
+}
+
+func with(v url.Values, kv ...string) url.Values {
+	out := url.Values{}
+	for k, vals := range v {
+		out[k] = append([]string(nil), vals...)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out.Set(kv[i], kv[i+1])
+	}
+	return out
+}
+
+func tile(key, data string) map[string]string { return map[string]string{"key": key, "data": data} }
+
+func ids(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("t%05d", i)
+	}
+	return out
+}
+
+func waitJob(t *testing.T, env *apptest.Env, id int64) store.PushJob {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		j, err := env.App.Store.PushJob(context.Background(), id)
+		require.NoError(t, err)
+		if !j.Active() {
+			return j
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("job %d still running", id)
+	return store.PushJob{}
+}
+
+func jobIDOf(t *testing.T, location string) int64 {
+	t.Helper()
+	var id int64
+	_, err := fmt.Sscanf(location, "/cards/jobs/%d", &id)
+	require.NoError(t, err, location)
+	return id
+}
+
+// confirmAndPush goes through the confirmation page and pushes; it returns
+// the confirmation and the job.
+func confirmAndPush(t *testing.T, env *apptest.Env, b *apptest.Browser, vals url.Values) (*apptest.Page, store.PushJob) {
+	t.Helper()
+	conf := b.PostForm("/cards/confirm", vals)
+	require.Equal(t, http.StatusOK, conf.Status, conf.Text("[data-testid=err-enterprise_id]")+conf.Text("[data-testid=err-account_ids]"))
+	push := b.PostForm("/cards/push", formOf(conf, "push-form"))
+	require.Equal(t, http.StatusSeeOther, push.Status)
+	return conf, waitJob(t, env, jobIDOf(t, push.Location))
+}
+
+// formOf collects the hidden fields of a form on a page, as a browser would send them.
+func formOf(p *apptest.Page, testID string) url.Values {
+	v := url.Values{}
+	p.Doc.Find(`[data-testid="` + testID + `"] input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
+		name, _ := s.Attr("name")
+		val, _ := s.Attr("value")
+		v.Add(name, val)
+	})
+	return v
+}
+
+func TestTemplatesListCreateEditDelete(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+
+	p := b.Get("/cards")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Equal(t, 4, p.Doc.Find("[data-testid=templates-table] tbody tr").Length())
+	assert.True(t, p.Has("[data-testid=edit-data-"+tplKeyData+"]"))
+	img := p.Doc.Find("[data-testid=template-" + tplImage + "]")
+	assert.Equal(t, 1, img.Find("[data-testid=unsupported]").Length(), "IMAGE is marked not yet supported")
+	assert.Zero(t, img.Find("[data-testid=edit-data-"+tplImage+"]").Length(), "IMAGE cannot be pushed")
+
+	// Invalid: name missing, then 51 characters.
+	p = b.PostForm("/cards/templates", url.Values{"name": {""}, "type": {"LIST"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.True(t, p.Has("[data-testid=err-name]"))
+	long := strings.Repeat("名", 50) + "x"
+	p = b.PostForm("/cards/templates", url.Values{"name": {long}, "type": {"LIST"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Equal(t, long, p.Val("input[name=name]"))
+
+	// The platform refuses: its code and message shown, the form kept, the refusal audited.
+	env.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "40099", Message: "模板数量已达上限", Path: chengxun.PathAddTemplate, Times: 1})
+	p = b.PostForm("/cards/templates", url.Values{"name": {"通知栏"}, "type": {"LIST"}})
+	assert.Equal(t, http.StatusBadGateway, p.Status)
+	assert.Equal(t, "40099", p.Text("[data-testid=upstream-code]"))
+	assert.Equal(t, "模板数量已达上限", p.Text("[data-testid=upstream-message]"))
+	assert.Equal(t, "通知栏", p.Val("input[name=name]"))
+
+	p = b.PostForm("/cards/templates", url.Values{"name": {"通知栏"}, "type": {"LIST"}})
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	p = b.Follow(p)
+	var id string
+	p.Doc.Find("[data-testid=templates-table] tbody tr").Each(func(_ int, s *goquery.Selection) {
+		if strings.TrimSpace(s.Find("[data-testid=template-name]").Text()) == "通知栏" {
+			id, _ = s.Attr("data-testid")
+		}
+	})
+	id = strings.TrimPrefix(id, "template-")
+	require.NotEmpty(t, id)
+
+	p = b.Get("/cards/templates/" + id + "/edit")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Equal(t, "通知栏", p.Val("input[name=name]"))
+	p = b.PostForm("/cards/templates/"+id, url.Values{"name": {"通知公告栏"}, "type": {"LIST"}})
+	require.Equal(t, http.StatusSeeOther, p.Status)
+
+	p = b.Get("/cards/templates/" + id + "/delete")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Text("[data-testid=delete-confirm]"), "通知公告栏")
+	p = b.PostForm("/cards/templates/"+id+"/delete", nil)
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	for _, tp := range env.App.Sandbox.Platform(fake.Name).(*fake.Fake).Templates() {
+		assert.NotEqual(t, id, tp.ID)
+	}
+
+	entries, _, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: "cards.template"}, 0, 20)
+	require.NoError(t, err)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Action+" "+e.Outcome+" "+e.UpstreamCode)
+	}
+	sort.Strings(got)
+	assert.Equal(t, []string{"cards.template.create failed 40099", "cards.template.create ok ", "cards.template.delete ok ", "cards.template.update ok "}, got)
+}
+
+func TestRoles(t *testing.T) {
+	env := newEnv(t)
+	c := env.As(t, auth.RoleContent)
+	p := c.Get("/cards")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.False(t, p.Has("[data-testid=template-form]"), "content staff cannot create templates")
+	assert.False(t, p.Has("[data-testid=delete-"+tplKeyData+"]"))
+	p = c.Get("/cards/editor?template=" + tplKeyData)
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.False(t, p.Has("[data-testid=next-targets]"), "content staff see no push button")
+	p = c.HTMX(http.MethodPost, "/cards/preview", card(tplKeyData, "KEYDATA", tile("人数", "20")))
+	assert.Equal(t, http.StatusOK, p.Status)
+
+	vals := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "a1",
+		"key", "0123456789abcdef0123456789abcdef")
+	for _, path := range []string{"/cards/targets", "/cards/confirm", "/cards/push", "/cards/templates", "/cards/templates/" + tplKeyData + "/delete"} {
+		assert.Equal(t, http.StatusForbidden, c.PostForm(path, vals).Status, path)
+	}
+	assert.Equal(t, http.StatusForbidden, c.Get("/cards/jobs").Status)
+	assert.Empty(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData))
+	assert.Equal(t, http.StatusForbidden, env.As(t, auth.RoleSupport).Get("/cards").Status)
+}
+
+func TestEditorLimitsAtTheBoundary(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	url300 := "https://x.cn/" + strings.Repeat("a", 300-len("https://x.cn/"))
+	cases := []struct {
+		typ, field, value string
+		ok                bool
+	}{
+		{"KEYDATA", "key", strings.Repeat("键", 20), true},
+		{"KEYDATA", "key", strings.Repeat("键", 21), false},
+		{"KEYDATA", "key", strings.Repeat("😀", 10), true},
+		{"KEYDATA", "key", strings.Repeat("😀", 10) + "a", false},
+		{"KEYDATA", "data", strings.Repeat("9", 20), true},
+		{"KEYDATA", "data", strings.Repeat("😀", 10) + "1", false},
+		{"KEYDATA", "jump_url", url300, true},
+		{"KEYDATA", "jump_url", url300 + "a", false},
+		{"KEYDATA", "jump_url", "javascript:alert(1)", false},
+		{"KEYDATA", "action", strings.Repeat("a", 300), true},
+		{"KEYDATA", "action", strings.Repeat("a", 298) + "😀", true},
+		{"KEYDATA", "action", strings.Repeat("a", 299) + "😀", false},
+		{"LIST", "text", strings.Repeat("文", 100), true},
+		{"LIST", "text", strings.Repeat("文", 99) + "😀", false},
+		{"LIST", "action", strings.Repeat("a", 301), false},
+		{"LIST", "when", "2025-04-01T08:00", true},
+		{"LIST", "when", "2025-13-01T08:00", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.typ+" "+tc.field+" "+fmt.Sprint(len([]rune(tc.value))), func(t *testing.T) {
+			item := map[string]string{"key": "人数", "data": "20", "text": "通知"}
+			item[tc.field] = tc.value
+			tpl := tplKeyData
+			if tc.typ == "LIST" {
+				tpl = tplList
+			}
+			p := b.PostForm("/cards/editor", with(card(tpl, tc.typ, item), "preview", "1"))
+			name := "items.0." + tc.field
+			if tc.ok {
+				assert.Equal(t, http.StatusOK, p.Status)
+				assert.False(t, p.Has("[data-testid='err-"+name+"']"))
+			} else {
+				assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+				assert.True(t, p.Has("[data-testid='err-"+name+"']"), "error under %s", name)
+			}
+			assert.Equal(t, tc.value, p.Val("[name='"+name+"']"), "value kept")
+		})
+	}
+
+	// Item counts: the 5th KEYDATA tile or 4th LIST row cannot be sent.
+	four := card(tplKeyData, "KEYDATA", tile("a", "1"), tile("b", "2"), tile("c", "3"), tile("d", "4"))
+	assert.Equal(t, http.StatusOK, b.PostForm("/cards/editor", with(four, "preview", "1")).Status)
+	five := card(tplKeyData, "KEYDATA", tile("a", "1"), tile("b", "2"), tile("c", "3"), tile("d", "4"), tile("e", "5"))
+	p := b.PostForm("/cards/targets", five)
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.True(t, p.Has("[data-testid=err-items]"))
+	row := map[string]string{"text": "通知"}
+	p = b.PostForm("/cards/targets", card(tplList, "LIST", row, row, row, row))
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.True(t, p.Has("[data-testid=err-items]"))
+	// The counter and maxlength come from the same limits.
+	p = b.Get("/cards/editor?template=" + tplKeyData)
+	assert.Equal(t, "20", attr(p, "[name='items.0.key']", "maxlength"))
+	assert.Equal(t, "0 / 20", p.Text("#f-items-0-key-count"))
+}
+
+func attr(p *apptest.Page, sel, name string) string {
+	v, _ := p.Doc.Find(sel).First().Attr(name)
+	return v
+}
+
+func TestEditorRowsWithAndWithoutJS(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleContent)
+	p := b.Get("/cards/editor?template=" + tplKeyData)
+	require.Equal(t, 1, p.Doc.Find("fieldset.card-item").Length())
+
+	// JS off: the add button posts the form; the page comes back with one more tile and the typed values.
+	vals := with(card(tplKeyData, "KEYDATA", tile("到校", "98%")), "add_item", "1")
+	for n := 2; n <= 4; n++ {
+		p = b.PostForm("/cards/editor", vals)
+		require.Equal(t, http.StatusOK, p.Status)
+		require.Equal(t, n, p.Doc.Find("fieldset.card-item").Length())
+		assert.Equal(t, "到校", p.Val("[name='items.0.key']"))
+		vals = with(vals, fmt.Sprintf("items.%d.key", n-1), "")
+	}
+	assert.False(t, p.Has("[data-testid=add-item]"), "no add button at the limit of 4")
+
+	// htmx: the same buttons return only the editor fragment.
+	p = b.HTMX(http.MethodPost, "/cards/editor", with(card(tplKeyData, "KEYDATA", tile("a", "1"), tile("b", "2")), "remove_item", "0"))
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.NotContains(t, p.Body, "<html")
+	assert.Equal(t, 1, p.Doc.Find("#card-editor fieldset.card-item").Length())
+	assert.Equal(t, "b", p.Val("[name='items.0.key']"))
+	assert.Equal(t, "b", p.Text("[data-testid=preview-key]"), "the preview follows")
+}
+
+func TestPreviewRendersEverythingAsText(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleContent)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	xss := `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	for _, tc := range []struct{ tpl, typ string }{{tplKeyData, "KEYDATA"}, {tplList, "LIST"}} {
+		item := map[string]string{"key": xss, "data": xss, "text": xss, "jump_url": xss, "action": xss}
+		vals := card(tc.tpl, tc.typ, item)
+		vals.Set("template_name", xss)
+		p := b.HTMX(http.MethodPost, "/cards/preview", vals)
+		require.Equal(t, http.StatusOK, p.Status)
+		assert.Zero(t, p.Doc.Find("#card-preview script, #card-preview img").Length(), tc.typ)
+		assert.Contains(t, p.Doc.Find("#card-preview").Text(), xss)
+		assert.True(t, strings.HasPrefix(p.Text("[data-testid=preview-title]"), "<script>"), "the title is text too")
+		// The full page after a submit too.
+		p = b.PostForm("/cards/editor", with(vals, "preview", "1"))
+		assert.Zero(t, p.Doc.Find("main script, main img").Length())
+		assert.NotContains(t, p.Body, "<script>alert")
+	}
+}
+
+func TestEnterpriseIDRule(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	data := card(tplKeyData, "KEYDATA", tile("人数", "20"))
+
+	p := b.PostForm("/cards/confirm", with(data, "target", "accounts", "account_ids", "a1"))
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.True(t, p.Has("[data-testid=err-enterprise_id]"))
+	assert.Equal(t, "a1", p.Text("textarea[name=account_ids]"), "what was typed stays")
+
+	p = b.PostForm("/cards/confirm", with(data, "target", "accounts", "account_ids", "a1", "show_on_all_enterprise", "true"))
+	assert.Equal(t, http.StatusOK, p.Status)
+	p = b.PostForm("/cards/confirm", with(data, "target", "accounts", "account_ids", "a1", "enterprise_id", "ent1"))
+	assert.Equal(t, http.StatusOK, p.Status)
+
+	// The organisation level always needs it, show-on-all or not.
+	p = b.PostForm("/cards/confirm", with(data, "target", "org", "show_on_all_enterprise", "true"))
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.True(t, p.Has("[data-testid=err-enterprise_id]"))
+
+	conf, j := confirmAndPush(t, env, b, with(data, "target", "org", "enterprise_id", "school-7"))
+	assert.Equal(t, "1", conf.Text("[data-testid=confirm-calls]"))
+	assert.Equal(t, store.PushDone, j.Status)
+	reqs := env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathSetOrgData)
+	require.Len(t, reqs, 1)
+	assert.JSONEq(t, `{"enterprise_id":"school-7","type":"KEYDATA","data":{"items":[{"key":"人数","data":"20"}]}}`, reqs[0].Body)
+	assert.JSONEq(t, reqs[0].Body, conf.Text("[data-testid=first-call-json]"), "the confirmation showed the exact body")
+}
+
+func TestPushToAccountsInCallsOf200(t *testing.T) {
+	for _, n := range []int{1, 200, 201, 10000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			env := newEnv(t)
+			b := env.As(t, auth.RoleAdmin)
+			b.Get("/cards/editor?template=" + tplList)
+			row := map[string]string{"text": "期中考试安排已发布", "when": "2025-04-01T08:00", "jump_url": "https://school.example/exam"}
+			list := ids(n)
+			// Pasted with a duplicate, blanks and mixed separators.
+			pasted := strings.Join(list, "\n") + "\n  " + list[0] + " ,\n"
+			conf, j := confirmAndPush(t, env, b, with(card(tplList, "LIST", row), "target", "accounts", "enterprise_id", "ent-1", "account_ids", pasted))
+			calls := (n + 199) / 200
+			assert.Equal(t, fmt.Sprint(n), conf.Text("[data-testid=confirm-accounts]"))
+			assert.Equal(t, fmt.Sprint(calls), conf.Text("[data-testid=confirm-calls]"))
+			assert.Equal(t, store.PushDone, j.Status)
+
+			reqs := env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData)
+			require.Len(t, reqs, calls)
+			var got []string
+			for _, r := range reqs {
+				var body struct {
+					EnterpriseID string   `json:"enterprise_id"`
+					ShowOnAll    bool     `json:"show_on_all_enterprise"`
+					IDs          []string `json:"account_id_list"`
+					Type         string   `json:"type"`
+					Data         struct {
+						Items []chengxun.ListItem `json:"items"`
+					} `json:"data"`
+				}
+				require.NoError(t, json.Unmarshal([]byte(r.Body), &body))
+				assert.Equal(t, "ent-1", body.EnterpriseID)
+				assert.False(t, body.ShowOnAll)
+				assert.Equal(t, "LIST", body.Type)
+				assert.Equal(t, []chengxun.ListItem{{Text: "期中考试安排已发布", JumpURL: "https://school.example/exam", Timestamp: 1743465600000}}, body.Data.Items)
+				assert.LessOrEqual(t, len(body.IDs), 200)
+				assert.GreaterOrEqual(t, len(body.IDs), 1)
+				got = append(got, body.IDs...)
+			}
+			sort.Strings(got)
+			assert.Equal(t, list, got, "every account exactly once")
+			p := b.Get(fmt.Sprintf("/cards/jobs/%d", j.ID))
+			assert.Equal(t, fmt.Sprint(calls), p.Text("[data-testid=calls-ok]"))
+			assert.Equal(t, fmt.Sprintf("%d / %d", n, n), p.Text("[data-testid=accounts-covered]"))
+			assert.False(t, p.Doc.Find("#job-progress").Is("[hx-trigger]"), "a finished job is not polled")
+		})
+	}
+}
+
+func multipartPost(t *testing.T, env *apptest.Env, b *apptest.Browser, path string, vals url.Values, files map[string][2]string) *apptest.Page {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	vals = with(vals, "_csrf", b.CSRF())
+	for k, vs := range vals {
+		for _, v := range vs {
+			require.NoError(t, w.WriteField(k, v))
+		}
+	}
+	for field, f := range files {
+		fw, err := w.CreateFormFile(field, f[0])
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte(f[1]))
+	}
+	require.NoError(t, w.Close())
+	req, err := http.NewRequest(http.MethodPost, env.URL+path, &buf)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.Do(req)
+}
+
+func TestUploads(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	data := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "enterprise_id", "e1")
+
+	// An id list with invalid ids: reported with their lines, nothing sent.
+	p := multipartPost(t, env, b, "/cards/confirm", with(data, "target", "accounts"), map[string][2]string{
+		"account_file": {"ids.txt", "u1\nu2\n张三\nu3, bad id!\n"},
+	})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	bad := p.Doc.Find("[data-testid=bad-ids] li")
+	require.Equal(t, 2, bad.Length())
+	assert.Contains(t, bad.Eq(0).Text(), "3")
+	assert.Contains(t, bad.Eq(0).Text(), "张三")
+	assert.Contains(t, bad.Eq(1).Text(), "4")
+	assert.Contains(t, bad.Eq(1).Text(), "id!")
+
+	// A good CSV list joins the pasted ids.
+	p = multipartPost(t, env, b, "/cards/confirm", with(data, "target", "accounts", "account_ids", "p1"), map[string][2]string{
+		"account_file": {"ids.csv", "\ufeffaccount_id\nc1\nc2\np1\n"},
+	})
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Equal(t, "3", p.Text("[data-testid=confirm-accounts]"))
+
+	// Different data: every row checked, errors with rows and columns, nothing sent.
+	csv := "account_id,key1,data1,jump_url1\n" +
+		"s1,到校,98%,https://a.cn\n" +
+		"s2,," + strings.Repeat("9", 21) + ",\n" +
+		"s1,出勤,1,javascript:x\n"
+	p = multipartPost(t, env, b, "/cards/confirm", with(data, "target", "diff"), map[string][2]string{"diff_file": {"diff.csv", csv}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	var errs []string
+	p.Doc.Find("[data-testid=csv-error]").Each(func(_ int, s *goquery.Selection) {
+		errs = append(errs, strings.TrimSpace(s.Find("[data-testid=csv-row]").Text())+":"+strings.TrimSpace(s.Find("[data-testid=csv-column]").Text()))
+	})
+	assert.Equal(t, []string{"3:key1", "3:data1", "4:account_id", "4:jump_url1"}, errs)
+	assert.Empty(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetDiffData))
+
+	// A good file: confirmation, then one different-data call per 200 accounts.
+	var sb strings.Builder
+	sb.WriteString("account_id,key1,data1,key2,data2\n")
+	for i := range 250 {
+		fmt.Fprintf(&sb, "d%03d,到校,%d,缺勤,%d\n", i, i, 250-i)
+	}
+	p = multipartPost(t, env, b, "/cards/confirm", with(data, "target", "diff"), map[string][2]string{"diff_file": {"diff.csv", sb.String()}})
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Equal(t, "250", p.Text("[data-testid=confirm-accounts]"))
+	assert.Equal(t, "2", p.Text("[data-testid=confirm-calls]"))
+	push := b.PostForm("/cards/push", formOf(p, "push-form"))
+	require.Equal(t, http.StatusSeeOther, push.Status)
+	assert.Equal(t, store.PushDone, waitJob(t, env, jobIDOf(t, push.Location)).Status)
+	require.Len(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetDiffData), 2)
+	got, ok := env.App.Sandbox.Platform(fake.Name).(*fake.Fake).AccountCard("d249")
+	require.True(t, ok)
+	assert.Equal(t, "249", got.KeyData[0].Data)
+	assert.Equal(t, "1", got.KeyData[1].Data)
+}
+
+func TestRetryFailedCallsUnderFaults(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	env.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "50000", Message: "系统繁忙", Times: 2, Path: chengxun.PathBatchSetSameData})
+	_, j := confirmAndPush(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true",
+		"account_ids", strings.Join(ids(1000), "\n")))
+	assert.Equal(t, store.PushFailed, j.Status)
+
+	page := fmt.Sprintf("/cards/jobs/%d", j.ID)
+	p := b.Get(page)
+	assert.Equal(t, "3", p.Text("[data-testid=calls-ok]"))
+	assert.Equal(t, "2", p.Text("[data-testid=calls-failed]"))
+	assert.Equal(t, "600 / 1000", p.Text("[data-testid=accounts-covered]"))
+	assert.Equal(t, 2, p.Doc.Find("[data-testid=failure]").Length())
+	assert.Equal(t, "50000", p.Text("[data-testid=failure-code]"))
+	assert.Equal(t, "系统繁忙", p.Text("[data-testid=failure-message]"))
+	require.True(t, p.Has("[data-testid=retry]"))
+
+	r := b.PostForm(page+"/retry", nil)
+	require.Equal(t, http.StatusSeeOther, r.Status)
+	j = waitJob(t, env, j.ID)
+	assert.Equal(t, store.PushDone, j.Status)
+	assert.Len(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData), 7, "5 calls + the 2 failed ones again")
+	p = b.Get(page)
+	assert.Equal(t, "1000 / 1000", p.Text("[data-testid=accounts-covered]"))
+	assert.False(t, p.Has("[data-testid=retry]"))
+
+	entries, _, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: "cards.push"}, 0, 10)
+	require.NoError(t, err)
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action+" "+e.Outcome+" "+e.UpstreamCode)
+	}
+	assert.Equal(t, []string{"cards.push.finish ok ", "cards.push.retry ok ", "cards.push.finish failed 50000", "cards.push.create ok "}, actions)
+}
+
+func TestDoubleSubmitPushesOnce(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	conf := b.PostForm("/cards/confirm", with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true",
+		"account_ids", strings.Join(ids(450), ",")))
+	require.Equal(t, http.StatusOK, conf.Status)
+	form := formOf(conf, "push-form")
+	first := b.PostForm("/cards/push", form)
+	second := b.PostForm("/cards/push", form)
+	require.Equal(t, http.StatusSeeOther, first.Status)
+	require.Equal(t, http.StatusSeeOther, second.Status)
+	assert.Equal(t, first.Location, second.Location, "the second submit lands on the same job")
+	waitJob(t, env, jobIDOf(t, first.Location))
+	assert.Len(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData), 3)
+	_, total, err := env.App.Store.ListPushJobs(context.Background(), 0, 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, total)
+	// A new confirmation page is a new push.
+	conf2 := b.PostForm("/cards/confirm", with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "x1"))
+	assert.NotEqual(t, form.Get("key"), formOf(conf2, "push-form").Get("key"))
+}
+
+func TestInterruptedJobResumes(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	// A job a previous process left behind: one call done, two pending.
+	j, _, err := env.App.Store.CreatePushJob(ctx, store.PushJob{IdempotencyKey: "old", CreatedBy: "admin", CardType: "KEYDATA", Target: "accounts",
+		ShowOnAll: true, DataJSON: `{"type":"KEYDATA","keydata":[{"key":"人数","data":"7"}]}`, TotalAccounts: 3},
+		[]store.PushCall{{AccountIDs: []string{"r1"}}, {AccountIDs: []string{"r2"}}, {AccountIDs: []string{"r3"}}}, store.AuditEntry{Action: "cards.push.create"})
+	require.NoError(t, err)
+	require.NoError(t, env.App.Store.StartPushJob(ctx, j.ID))
+	require.NoError(t, env.App.Store.RecordPushCall(ctx, j.ID, 0, true, "0", ""))
+	_, err = env.App.CardPush.Recover(ctx)
+	require.NoError(t, err)
+
+	b := env.As(t, auth.RoleAdmin)
+	page := fmt.Sprintf("/cards/jobs/%d", j.ID)
+	p := b.Get(page)
+	assert.True(t, p.Has("[data-testid=interrupted-note]"))
+	assert.Equal(t, "2", p.Text("[data-testid=calls-pending]"))
+	require.True(t, p.Has("[data-testid=resume]"))
+	assert.Contains(t, b.Get("/cards/jobs").Text("[data-testid=job-"+fmt.Sprint(j.ID)+"] [data-testid=job-status]"), "")
+
+	require.Equal(t, http.StatusSeeOther, b.PostForm(page+"/resume", nil).Status)
+	assert.Equal(t, store.PushDone, waitJob(t, env, j.ID).Status)
+	reqs := env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData)
+	require.Len(t, reqs, 2, "only the pending calls are sent")
+	f := env.App.Sandbox.Platform(fake.Name).(*fake.Fake)
+	_, ok := f.AccountCard("r1")
+	assert.False(t, ok, "the call done before the restart is not repeated")
+	c, ok := f.AccountCard("r3")
+	require.True(t, ok)
+	assert.Equal(t, "7", c.KeyData[0].Data)
+
+	// The htmx poll of a running job gets the fragment with its trigger.
+	hp := b.HTMX(http.MethodGet, page, nil)
+	assert.NotContains(t, hp.Body, "<html")
+	assert.True(t, hp.Has("#job-progress"))
+}
+
+func TestSandboxInspectorShowsWhatAnAccountSees(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	confirmAndPush(t, env, b, with(card(tplKeyData, "KEYDATA", tile("到校人数", "1024")), "target", "accounts", "enterprise_id", "ent-5", "account_ids", "zhang"))
+	p := b.Get("/sandbox/cards?account=zhang")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Text("[data-testid=sandbox-account-cards]"), "1024")
+	assert.Contains(t, p.Text("[data-testid=sandbox-account-cards]"), "ent-5")
+	assert.Equal(t, http.StatusForbidden, env.As(t, auth.RoleContent).Get("/sandbox/cards").Status)
+}
