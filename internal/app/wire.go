@@ -21,6 +21,7 @@ import (
 	"github.com/orgconsole/console/internal/handlers"
 	cardsh "github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/handlers/messages"
 	orgh "github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
@@ -95,6 +96,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return nil, err
 	}
+	// One org handler: the org pages and the message composer's recipient picker share its cache.
+	orgHandler := orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID)
 	// Card pushes: jobs a previous process left running wait for "resume".
 	a.CardPush = cards.NewRunner(ctx, st, a.Chengxun, cards.Options{Workers: cfg.PushWorkers, Rate: cfg.PushRate, Log: log})
 	if _, err := a.CardPush.Recover(ctx); err != nil {
@@ -118,7 +121,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Features: handlers.Features{
 			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRTimeout: cfg.UpstreamTO, Log: log}),
-			Org:          orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID),
+			Org:          orgHandler,
+			Messages:     messages.New(st, a.Tze, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
 		},
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/handlers/messages"
 	"github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/web"
 )
@@ -37,6 +38,7 @@ type Features struct {
 	Cards        *cards.Handler        // workbench card templates, editor, pushes (issue 3)
 	ChannelCodes *channelcodes.Handler // channel live codes list, export, QR images (issue 5)
 	Org          *org.Handler          // org tree and node picker (issue 6)
+	Messages     *messages.Handler     // compose, preview, drafts, send once, history (issue 4)
 }
 
 // routes is THE route table: every route of the console, with the roles allowed on it.
@@ -79,6 +81,25 @@ func (s *Server) routes() []Route {
 		)
 	}
 	// --- messages (issue 4) ---
+	if m := s.Features.Messages; m != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/messages", Roles: contentTeam, Handler: m.Index,
+				Nav: &web.NavItem{Label: "nav.messages", Href: "/messages", TestID: "nav-messages"}},
+			Route{Method: http.MethodGet, Path: "/messages/new", Roles: contentTeam, Handler: m.New},
+			Route{Method: http.MethodPost, Path: "/messages/compose", Roles: contentTeam, Handler: m.Compose},
+			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview},
+			Route{Method: http.MethodGet, Path: "/messages/swatch.svg", Roles: contentTeam, Handler: m.Swatch},
+			Route{Method: http.MethodPost, Path: "/messages/send", Roles: contentTeam, Handler: m.Send},
+			Route{Method: http.MethodGet, Path: "/messages/drafts", Roles: contentTeam, Handler: m.Drafts},
+			Route{Method: http.MethodGet, Path: "/messages/drafts/:id", Roles: contentTeam, Handler: m.Draft},
+			Route{Method: http.MethodGet, Path: "/messages/drafts/:id/delete", Roles: contentTeam, Handler: m.DraftDeletePage},
+			Route{Method: http.MethodPost, Path: "/messages/drafts/:id/delete", Roles: contentTeam, Handler: m.DraftDelete},
+			Route{Method: http.MethodGet, Path: "/messages/history", Roles: contentTeam, Handler: m.History},
+			Route{Method: http.MethodGet, Path: "/messages/history/:id", Roles: contentTeam, Handler: m.Detail},
+			Route{Method: http.MethodGet, Path: "/messages/history/:id/retry", Roles: contentTeam, Handler: m.Retry},
+			Route{Method: http.MethodPost, Path: "/messages/history/:id/duplicate", Roles: contentTeam, Handler: m.Duplicate},
+		)
+	}
 	// --- channel codes (issue 5) ---
 	if cc := s.Features.ChannelCodes; cc != nil {
 		rs = append(rs,

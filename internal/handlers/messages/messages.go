@@ -1,0 +1,553 @@
+// Package messages is the message console (issue 4): compose text / link /
+// oa messages with a live preview, keep drafts, send each busiId exactly
+// once, and browse the send history.
+//
+// Sending once: the send-history row of a busiId is inserted (status
+// "sending", with its audit entry) before the platform is called; the UNIQUE
+// index on busi_id makes a second submit find that row and show its result
+// instead of calling the platform again. A failed send keeps its row with the
+// failure; sending the same busiId again ("try again") reuses the row,
+// because the platform treats a repeated busiId as the same message — should
+// the failed attempt have got through after all, it is not delivered twice.
+// Text messages carry no busiId on the wire, so that guarantee is the
+// console's alone: after a timeout the composer warns before a retry.
+package messages
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/clients/tze"
+	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/internal/web"
+	tpl "github.com/orgconsole/console/web/templates/messages"
+	orgtpl "github.com/orgconsole/console/web/templates/org"
+)
+
+// Sender is what the handler needs of the tze.cn client.
+type Sender interface {
+	Send(ctx context.Context, to tze.Recipients, msg tze.Message) (tze.SendResult, error)
+	CurlCommand(body []byte) string
+}
+
+// Picker is the org-tree recipient picker (*handlers/org.Handler): it reads
+// the picked node ids from vals[field], applies its own buttons and reports
+// whether one was pressed (then the composer re-renders instead of going on).
+type Picker interface {
+	Picker(ctx context.Context, orgID, field string, vals url.Values) (orgtpl.PickerProps, bool, error)
+}
+
+// Handler serves the /messages pages.
+type Handler struct {
+	store  *store.Store
+	tze    Sender
+	picker Picker // nil: plain org id inputs
+	orgID  string
+	now    func() time.Time
+	// staleAfter: a send still "sending" after this long was cut off (the
+	// console stopped mid-call) and may be tried again.
+	staleAfter time.Duration
+}
+
+// Options configures a Handler.
+type Options struct {
+	Picker       Picker
+	DefaultOrgID string        // the org the picker opens
+	StaleAfter   time.Duration // default 5 minutes
+	Now          func() time.Time
+}
+
+// New returns the handler.
+func New(st *store.Store, client Sender, o Options) *Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 5 * time.Minute
+	}
+	return &Handler{store: st, tze: client, picker: o.Picker, orgID: o.DefaultOrgID, now: o.Now, staleAfter: o.StaleAfter}
+}
+
+// orgField is the posted name of the picked org node ids.
+const orgField = "orgIds"
+
+// Index sends /messages to the composer.
+func (h *Handler) Index(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, "/messages/new")
+}
+
+// New shows an empty composer with a fresh busiId.
+func (h *Handler) New(c echo.Context) error {
+	return h.renderComposer(c, http.StatusOK, tpl.ComposerProps{Form: forms.NewMessageForm()}, url.Values{})
+}
+
+// renderComposer renders the composer page, or only the composer for htmx.
+func (h *Handler) renderComposer(c echo.Context, status int, p tpl.ComposerProps, vals url.Values) error {
+	if h.picker != nil && p.Picker == nil {
+		pp, _ := h.pick(c, p.Form, vals)
+		p.Picker = orgtpl.Picker(pp)
+	}
+	if web.IsHTMX(c) {
+		return web.Render(c, status, tpl.Composer(p))
+	}
+	return web.Render(c, status, tpl.Compose(p))
+}
+
+// pick runs the org picker over the posted values, with the form's org ids
+// in place of the posted ones (a reopened draft posts nothing). A tree that
+// cannot be loaded is not an error here: the picker shows it and keeps the
+// ids as chips.
+func (h *Handler) pick(c echo.Context, f forms.MessageForm, vals url.Values) (orgtpl.PickerProps, bool) {
+	v := url.Values{}
+	for k, vs := range vals {
+		v[k] = slices.Clone(vs)
+	}
+	v[orgField] = slices.Clone(f.OrgIDs)
+	pp, pressed, _ := h.picker.Picker(c.Request().Context(), h.orgID, orgField, v)
+	pp.Label = web.T(c, "messages.f.org_ids")
+	return pp, pressed
+}
+
+// pickedIDs are the ids of the picker's chips, in order.
+func pickedIDs(pp orgtpl.PickerProps) []string {
+	out := make([]string, 0, len(pp.Picked))
+	for _, n := range pp.Picked {
+		out = append(out, n.ID)
+	}
+	return out
+}
+
+// checkPicked refuses org ids the loaded organisation does not have. When
+// the tree could not be loaded the ids stand (the platform will judge them).
+func checkPicked(pp orgtpl.PickerProps, errs forms.Errors) {
+	if pp.Err != nil {
+		return
+	}
+	for _, n := range pp.Picked {
+		if n.Unknown {
+			errs.Add(orgField, "messages.err.org_unknown", n.ID)
+			return
+		}
+	}
+}
+
+// parse reads the composer from a post: the form and the draft it came from.
+func parse(c echo.Context) (forms.MessageForm, int64, url.Values, error) {
+	vals, err := c.FormParams()
+	if err != nil {
+		return forms.MessageForm{}, 0, nil, echo.NewHTTPError(http.StatusBadRequest)
+	}
+	f := forms.ParseMessageForm(vals)
+	draftID, _ := strconv.ParseInt(vals.Get("draftId"), 10, 64)
+	return f, max(draftID, 0), vals, nil
+}
+
+// Compose handles every button of the composer: tabs, rows, picker, new
+// busiId and "update preview" re-render it; "save" stores a draft; "review"
+// validates and shows the confirmation page.
+func (h *Handler) Compose(c echo.Context) error {
+	f, draftID, vals, err := parse(c)
+	if err != nil {
+		return err
+	}
+	p := tpl.ComposerProps{Form: f, DraftID: draftID}
+	if t := vals.Get("tab"); t != "" {
+		if slices.Contains(forms.MsgTypes(), t) {
+			p.Form.Type = t
+		}
+		return h.renderComposer(c, http.StatusOK, p, vals)
+	}
+	if p.Form.ApplyRowButtons(vals) {
+		return h.renderComposer(c, http.StatusOK, p, vals)
+	}
+	var pp orgtpl.PickerProps
+	if h.picker != nil {
+		var pressed bool
+		pp, pressed = h.pick(c, p.Form, vals)
+		p.Picker = orgtpl.Picker(pp)
+		if pressed {
+			p.Form.OrgIDs = pickedIDs(pp)
+			return h.renderComposer(c, http.StatusOK, p, vals)
+		}
+	}
+	switch vals.Get("op") {
+	case "save":
+		return h.saveDraft(c, p.Form, draftID)
+	case "review":
+		return h.review(c, p, pp, vals)
+	case "newbusi":
+		p.Form.BusiID = forms.NewBusiID()
+	}
+	return h.renderComposer(c, http.StatusOK, p, vals)
+}
+
+// review validates the form and shows the exact request before sending.
+func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerProps, vals url.Values) error {
+	p.Errs = p.Form.Validate()
+	checkPicked(pp, p.Errs)
+	if !p.Errs.OK() {
+		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
+	}
+	var names []string
+	for _, n := range pp.Picked {
+		names = append(names, strings.TrimPrefix(n.Path+" / "+n.Name, " / "))
+	}
+	to := p.Form.Recipients()
+	body, err := tze.RequestBody(to, p.Form.Message())
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, tpl.Confirm(tpl.ConfirmProps{
+		Form: p.Form, DraftID: p.DraftID, Body: string(body), Curl: h.tze.CurlCommand(body),
+		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names,
+	}))
+}
+
+// Preview is the live preview fragment (htmx, as the user types).
+func (h *Handler) Preview(c echo.Context) error {
+	f, _, _, err := parse(c)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, tpl.PreviewUpdate(f))
+}
+
+// Swatch draws ?c=AARRGGBB as a small SVG (the JS-free colour swatch).
+func (h *Handler) Swatch(c echo.Context) error {
+	svg, ok := tpl.SwatchSVG(c.QueryParam("c"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=86400")
+	return c.Blob(http.StatusOK, "image/svg+xml", svg)
+}
+
+// Send posts the message once per busiId.
+func (h *Handler) Send(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, draftID, vals, err := parse(c)
+	if err != nil {
+		return err
+	}
+	p := tpl.ComposerProps{Form: f, DraftID: draftID}
+	p.Errs = f.Validate()
+	if h.picker != nil {
+		pp, _ := h.pick(c, f, vals)
+		checkPicked(pp, p.Errs)
+	}
+	if !p.Errs.OK() {
+		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
+	}
+	to, msg := f.Recipients(), f.Message()
+	body, err := tze.RequestBody(to, msg)
+	if err != nil {
+		return err
+	}
+	actor, ip := web.Actor(c), c.RealIP()
+	row, claimed, err := h.store.BeginSend(ctx, store.MessageSend{
+		BusiID: f.BusiID, MsgType: f.Type, Title: f.Headline(), Sender: actor, Recipients: to.Count(),
+		Request: string(body), Form: tpl.FormValues(f).Encode(),
+	}, h.now().Add(-h.staleAfter), store.AuditEntry{
+		Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.SendSending, IP: ip,
+		Detail: fmt.Sprintf("type=%s recipients=%d", f.Type, to.Count()),
+	})
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		// A double submit (or a second tab): show the first send's result.
+		web.AddFlash(c, web.FlashInfo, "messages.flash.already_sent", f.BusiID)
+		return web.SeeOther(c, historyURL(row.ID))
+	}
+	// The platform call and its record must finish even if the browser
+	// goes away: the client's own timeout bounds it.
+	bg := context.WithoutCancel(ctx)
+	res, sendErr := h.tze.Send(bg, to, msg)
+	out := outcome(res, sendErr)
+	audit := store.AuditEntry{Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.OutcomeOK,
+		UpstreamCode: out.UpstreamCode, IP: ip, Detail: fmt.Sprintf("type=%s recipients=%d attempt=%d", f.Type, to.Count(), row.Attempts)}
+	if sendErr != nil {
+		audit.Outcome = store.OutcomeFailed
+	}
+	if row, err = h.store.FinishSend(bg, row.ID, out, audit); err != nil {
+		return err
+	}
+	if sendErr != nil {
+		p.UpstreamErr = sendErr
+		p.UnknownOutcome = f.Type == forms.MsgTypeText && !definiteRefusal(sendErr)
+		return h.renderComposer(c, http.StatusBadGateway, p, vals)
+	}
+	if draftID != 0 {
+		// The draft became this message; a missing draft is no matter.
+		if err := h.store.DeleteDraft(ctx, web.Current(c).Viewer.ID, draftID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	web.AddFlash(c, web.FlashSuccess, "messages.flash.sent", f.BusiID)
+	return web.SeeOther(c, historyURL(row.ID))
+}
+
+// definiteRefusal: the platform answered with an error, so nothing was delivered.
+func definiteRefusal(err error) bool {
+	e, ok := upstream.AsAPIError(err)
+	return ok && (e.Kind == upstream.KindAPI || e.Kind == upstream.KindAuth)
+}
+
+// sendResponse is what the history keeps of the platform's answer.
+type sendResponse struct {
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	MsgID      string `json:"msgId,omitempty"`
+	Kind       string `json:"kind,omitempty"` // failures: api, auth, timeout, network, http, malformed
+	HTTPStatus int    `json:"httpStatus,omitempty"`
+}
+
+func outcome(res tze.SendResult, err error) store.SendOutcome {
+	var r sendResponse
+	out := store.SendOutcome{Status: store.SendOK}
+	if err == nil {
+		r = sendResponse{Code: tze.CodeOK, MsgID: res.MsgID}
+		out.UpstreamCode, out.MsgID = tze.CodeOK, res.MsgID
+	} else {
+		out.Status = store.SendFailed
+		if e, ok := upstream.AsAPIError(err); ok {
+			r = sendResponse{Code: e.Code, Message: e.Message, Kind: string(e.Kind), HTTPStatus: e.HTTPStatus}
+			out.UpstreamCode, out.UpstreamMessage = e.Code, e.Message
+		} else {
+			r = sendResponse{Kind: "error"}
+		}
+	}
+	b, _ := json.MarshalIndent(r, "", "  ")
+	out.Response = string(b)
+	return out
+}
+
+func historyURL(id int64) string { return "/messages/history/" + strconv.FormatInt(id, 10) }
+
+// saveDraft stores the composer as typed (drafts need not be valid yet).
+func (h *Handler) saveDraft(c echo.Context, f forms.MessageForm, draftID int64) error {
+	d, err := h.store.SaveDraft(c.Request().Context(), store.Draft{
+		ID: draftID, OwnerID: web.Current(c).Viewer.ID, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode(),
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// The draft was deleted meanwhile (another tab): keep the work as a new one.
+		d, err = h.store.SaveDraft(c.Request().Context(), store.Draft{
+			OwnerID: web.Current(c).Viewer.ID, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode(),
+		})
+	}
+	if err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "messages.flash.draft_saved")
+	return web.SeeOther(c, "/messages/drafts/"+strconv.FormatInt(d.ID, 10))
+}
+
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return id, nil
+}
+
+// draft loads the viewer's :id draft (404 for anyone else's).
+func (h *Handler) draft(c echo.Context) (store.Draft, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return store.Draft{}, err
+	}
+	d, err := h.store.DraftByID(c.Request().Context(), web.Current(c).Viewer.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Draft{}, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return d, err
+}
+
+// storedForm parses a stored composer.
+func storedForm(encoded string) (forms.MessageForm, url.Values) {
+	v, _ := url.ParseQuery(encoded) // written by FormValues; a bad row just opens empty
+	return forms.ParseMessageForm(v), v
+}
+
+// Drafts lists the viewer's drafts.
+func (h *Handler) Drafts(c echo.Context) error {
+	ds, err := h.store.ListDrafts(c.Request().Context(), web.Current(c).Viewer.ID)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, tpl.Drafts(tpl.DraftsProps{Drafts: ds}))
+}
+
+// Draft reopens a draft in the composer.
+func (h *Handler) Draft(c echo.Context) error {
+	d, err := h.draft(c)
+	if err != nil {
+		return err
+	}
+	f, _ := storedForm(d.Form)
+	return h.renderComposer(c, http.StatusOK, tpl.ComposerProps{Form: f, DraftID: d.ID}, nil)
+}
+
+// DraftDeletePage asks before deleting.
+func (h *Handler) DraftDeletePage(c echo.Context) error {
+	d, err := h.draft(c)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, tpl.DraftDelete(d))
+}
+
+// DraftDelete deletes the draft.
+func (h *Handler) DraftDelete(c echo.Context) error {
+	d, err := h.draft(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteDraft(c.Request().Context(), d.OwnerID, d.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "messages.flash.draft_deleted")
+	return web.SeeOther(c, "/messages/drafts")
+}
+
+// historyPageSize is how many sends one history page lists.
+const historyPageSize = 20
+
+// dateLayout is what <input type="date"> submits.
+const dateLayout = "2006-01-02"
+
+// History lists the sends, filtered by type, sender and date.
+func (h *Handler) History(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := tpl.HistoryProps{Type: c.QueryParam("type"), Sender: c.QueryParam("sender"), From: c.QueryParam("from"), To: c.QueryParam("to"), Errs: forms.Errors{}}
+	f := store.SendFilter{MsgType: p.Type, Sender: p.Sender}
+	if p.Type != "" && !slices.Contains(forms.MsgTypes(), p.Type) {
+		p.Errs.Add("type", forms.ErrInvalid)
+	}
+	day := func(field, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation(dateLayout, v, time.Local)
+		if err != nil {
+			p.Errs.Add(field, forms.ErrInvalid)
+		}
+		return t
+	}
+	f.From = day("from", p.From)
+	if f.To = day("to", p.To); !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1) // the "to" day is included
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		p.Errs.Add("to", "messages.err.date_range")
+	}
+	var err error
+	if p.Senders, err = h.store.MessageSenders(ctx); err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	status, total := http.StatusOK, 0
+	if p.Errs.OK() {
+		if p.Sends, total, err = h.store.ListMessageSends(ctx, f, (page-1)*historyPageSize, historyPageSize); err != nil {
+			return err
+		}
+	} else {
+		status = http.StatusUnprocessableEntity
+	}
+	pages := max(1, (total+historyPageSize-1)/historyPageSize)
+	link := func(n int) string {
+		q := url.Values{}
+		for k, v := range map[string]string{"type": p.Type, "sender": p.Sender, "from": p.From, "to": p.To} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		q.Set("page", strconv.Itoa(n))
+		return "/messages/history?" + q.Encode()
+	}
+	if page > 1 {
+		p.Pager.PrevURL = link(min(page-1, pages))
+	}
+	if page < pages {
+		p.Pager.NextURL = link(page + 1)
+	}
+	p.Pager.Summary = web.T(c, "pager.summary", page, pages, total)
+	return web.Render(c, status, tpl.History(p))
+}
+
+func (h *Handler) send(c echo.Context) (store.MessageSend, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return store.MessageSend{}, err
+	}
+	s, err := h.store.MessageSendByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.MessageSend{}, echo.NewHTTPError(http.StatusNotFound)
+	}
+	return s, err
+}
+
+// Detail shows one send (also the result page after sending). htmx polls it
+// while the send is under way and gets the outcome block only.
+func (h *Handler) Detail(c echo.Context) error {
+	s, err := h.send(c)
+	if err != nil {
+		return err
+	}
+	if web.IsHTMX(c) {
+		return web.Render(c, http.StatusOK, tpl.DetailStatus(s))
+	}
+	f, _ := storedForm(s.Form)
+	return web.Render(c, http.StatusOK, tpl.Detail(tpl.DetailProps{Send: s, Form: f}))
+}
+
+// Duplicate saves a sent message as a new draft of the viewer, with a new busiId.
+func (h *Handler) Duplicate(c echo.Context) error {
+	s, err := h.send(c)
+	if err != nil {
+		return err
+	}
+	f, _ := storedForm(s.Form)
+	f.BusiID = forms.NewBusiID()
+	if f.BgColor == "" {
+		f.BgColor = forms.DefaultBgColor
+	}
+	return h.saveDraftAs(c, f, "messages.flash.duplicated")
+}
+
+func (h *Handler) saveDraftAs(c echo.Context, f forms.MessageForm, flash string) error {
+	d, err := h.store.SaveDraft(c.Request().Context(), store.Draft{
+		OwnerID: web.Current(c).Viewer.ID, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode(),
+	})
+	if err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, flash)
+	return web.SeeOther(c, "/messages/drafts/"+strconv.FormatInt(d.ID, 10))
+}
+
+// Retry reopens a failed send in the composer with the same busiId.
+func (h *Handler) Retry(c echo.Context) error {
+	s, err := h.send(c)
+	if err != nil {
+		return err
+	}
+	if s.Status != store.SendFailed {
+		return c.Redirect(http.StatusSeeOther, historyURL(s.ID))
+	}
+	f, _ := storedForm(s.Form)
+	return h.renderComposer(c, http.StatusOK, tpl.ComposerProps{Form: f}, nil)
+}

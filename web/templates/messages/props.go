@@ -1,0 +1,60 @@
+package messages
+
+import (
+	"github.com/a-h/templ"
+
+	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/web/templates/components"
+)
+
+// ComposerProps is the composer: the form as typed, its errors and what the
+// last send attempt said.
+type ComposerProps struct {
+	Form    forms.MessageForm
+	Errs    forms.Errors
+	DraftID int64 // 0 = not a saved draft
+	// Picker is the org-node picker (chips with hidden orgIds inputs); nil
+	// shows plain org id inputs instead.
+	Picker      templ.Component
+	UpstreamErr error // the failed send, shown above the form
+	// UnknownOutcome: the failed send may have reached the platform (timeout,
+	// 5xx) and text messages carry no busiId upstream, so "send" again could
+	// deliver twice: the page says so.
+	UnknownOutcome bool
+}
+
+// ConfirmProps is the page between "review" and "send".
+type ConfirmProps struct {
+	Form    forms.MessageForm
+	DraftID int64
+	Body    string // the exact JSON body to be posted
+	Curl    string // the same as a cURL command, token as a placeholder
+	Users   int    // account ids addressed
+	Orgs    int    // org nodes addressed
+	// OrgNames are the picked nodes' paths, when the picker knows them.
+	OrgNames []string
+}
+
+// DraftsProps is the list of the viewer's drafts.
+type DraftsProps struct {
+	Drafts []store.Draft
+}
+
+// HistoryProps is the send history with its filters.
+type HistoryProps struct {
+	Sends   []store.MessageSend
+	Senders []string
+	Type    string
+	Sender  string
+	From    string // YYYY-MM-DD as typed
+	To      string
+	Errs    forms.Errors
+	Pager   components.PagerProps
+}
+
+// DetailProps is one send: its request, response and outcome.
+type DetailProps struct {
+	Send store.MessageSend
+	Form forms.MessageForm // parsed from the stored values, for the preview
+}
