@@ -375,7 +375,7 @@ func refreshed(orgID string, at time.Time) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		if !at.IsZero() {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<form method=\"post\" action=\"/org/refresh\" class=\"actions org-refresh\" data-testid=\"org-refresh\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<form method=\"post\" action=\"/org/refresh\" class=\"org-refresh\" data-testid=\"org-refresh\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
