@@ -1,0 +1,106 @@
+package sandbox
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type echoPlatform struct{}
+
+func (echoPlatform) Name() string { return "echo" }
+func (echoPlatform) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_, _ = w.Write([]byte(`{"ok":true,"path":"` + r.URL.Path + `","body":` + string(b) + `}`))
+	})
+}
+func (echoPlatform) ErrorEnvelope(code, msg string) []byte {
+	return []byte(`{"err":"` + code + `","msg":"` + msg + `"}`)
+}
+
+func start(t *testing.T) *Server {
+	s := New(nil)
+	s.Add(echoPlatform{})
+	require.NoError(t, s.Start("127.0.0.1:0"))
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func post(t *testing.T, url, body string, timeout time.Duration) (int, string, error) {
+	c := &http.Client{Timeout: timeout}
+	resp, err := c.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+func TestRecordsEveryRequestWithSecretsRedacted(t *testing.T) {
+	s := start(t)
+	status, body, err := post(t, s.BaseURL("echo")+"/a/b?access_token=secret-token&x=1", `{"n":1}`, time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, 200, status)
+	assert.Contains(t, body, `"path":"/a/b"`)
+	reqs := s.Recorder.Requests("echo", "/a/b")
+	require.Len(t, reqs, 1)
+	assert.Equal(t, `{"n":1}`, reqs[0].Body)
+	assert.NotContains(t, reqs[0].Query, "secret-token")
+	assert.Contains(t, reqs[0].Query, "x=1")
+	assert.Equal(t, 404, func() int { st, _, _ := post(t, s.URL()+"/nope/x", "{}", time.Second); return st }())
+}
+
+func TestFaults(t *testing.T) {
+	s := start(t)
+	url := s.BaseURL("echo") + "/x"
+
+	s.Faults.Set("echo", Fault{Kind: FaultEnvelope, Code: "42", Message: "boom", Times: 1})
+	_, body, _ := post(t, url, "{}", time.Second)
+	assert.Equal(t, `{"err":"42","msg":"boom"}`, body)
+	_, body, _ = post(t, url, "{}", time.Second)
+	assert.Contains(t, body, `"ok":true`, "Times: 1 hits one call")
+
+	s.Faults.Set("echo", Fault{Kind: FaultHTTP500})
+	status, body, _ := post(t, url, "{}", time.Second)
+	assert.Equal(t, 500, status)
+	assert.Contains(t, body, "<html>")
+
+	s.Faults.Set("echo", Fault{Kind: FaultMalformed})
+	_, body, _ = post(t, url, "{}", time.Second)
+	assert.True(t, strings.HasPrefix(body, "{") && !strings.HasSuffix(body, "}"))
+
+	s.Faults.Set("echo", Fault{Kind: FaultHang})
+	_, _, err := post(t, url, "{}", 100*time.Millisecond)
+	assert.Error(t, err, "the client gives up")
+
+	s.Faults.Set("echo", Fault{Latency: 60 * time.Millisecond})
+	t0 := time.Now()
+	_, body, _ = post(t, url, "{}", time.Second)
+	assert.GreaterOrEqual(t, time.Since(t0), 60*time.Millisecond)
+	assert.Contains(t, body, `"ok":true`)
+
+	s.Faults.Set("echo", Fault{Kind: FaultEnvelope, Path: "/other"})
+	_, body, _ = post(t, url, "{}", time.Second)
+	assert.Contains(t, body, `"ok":true`, "a fault on another path leaves this one alone")
+	s.Faults.Clear()
+	assert.Equal(t, "none", s.Faults.Get("echo").String())
+}
+
+func TestTokensExpire(t *testing.T) {
+	tk := NewTokens(time.Minute)
+	now := time.Now()
+	tk.now = func() time.Time { return now }
+	tok, ttl := tk.Issue()
+	assert.Equal(t, time.Minute, ttl)
+	assert.True(t, tk.Valid(tok))
+	now = now.Add(61 * time.Second)
+	assert.False(t, tk.Valid(tok))
+	assert.False(t, tk.Valid("forged"))
+}
