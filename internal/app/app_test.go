@@ -1,0 +1,85 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/app"
+)
+
+func run(t *testing.T, env map[string]string, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := app.Run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &out)
+	return out.String(), err
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	out, err := run(t, nil, "", "version")
+	require.NoError(t, err)
+	assert.Contains(t, out, "console ")
+	_, err = run(t, map[string]string{}, "", "frobnicate")
+	assert.ErrorContains(t, err, "unknown command")
+}
+
+func TestBadConfigurationIsReportedClearly(t *testing.T) {
+	_, err := run(t, map[string]string{"CONSOLE_MODE": "production", "CONSOLE_SESSION_IDLE": "soon"}, "", "user", "list")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CONSOLE_MODE: must be sandbox or live")
+	assert.Contains(t, err.Error(), "CONSOLE_SESSION_IDLE")
+}
+
+func TestUserCommands(t *testing.T) {
+	env := map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_PASSWORD_MEMORY_KIB": "256"}
+	_, err := run(t, env, "short\n", "user", "add", "alice", "-role", "admin")
+	assert.ErrorContains(t, err, "password: At least 8 characters")
+	out, err := run(t, env, "a good password\n", "user", "add", "alice", "-role", "admin", "-name", "爱丽丝")
+	require.NoError(t, err)
+	assert.Contains(t, out, "created alice (admin)")
+	_, err = run(t, env, "a good password\n", "user", "add", "alice", "-role", "admin")
+	assert.ErrorContains(t, err, "already exists")
+	out, err = run(t, env, "", "user", "list")
+	require.NoError(t, err)
+	assert.Contains(t, out, "alice")
+	assert.Contains(t, out, "爱丽丝")
+	_, err = run(t, env, "", "user", "disable", "alice")
+	require.NoError(t, err)
+	out, _ = run(t, env, "", "user", "list")
+	assert.Contains(t, out, "disabled")
+}
+
+// Live mode has no demo accounts and will not start while an account still
+// has the sandbox password.
+func TestLiveModeRefusesTheSandboxPassword(t *testing.T) {
+	dir := t.TempDir()
+	sandboxEnv := map[string]string{"CONSOLE_DATA_DIR": dir, "CONSOLE_PASSWORD_MEMORY_KIB": "256", "CONSOLE_SANDBOX_ADDR": "127.0.0.1:0"}
+	cfgLive := map[string]string{"CONSOLE_DATA_DIR": dir, "CONSOLE_PASSWORD_MEMORY_KIB": "256", "CONSOLE_MODE": "live",
+		"CONSOLE_SCRM_BASE_URL": "https://scrm.example", "CONSOLE_ADDR": "127.0.0.1:0"}
+	// A sandbox run creates the demo accounts …
+	a := buildApp(t, sandboxEnv)
+	a.Close()
+	// … and live mode then refuses to start.
+	_, err := run(t, cfgLive, "", "serve")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "still has the sandbox password")
+	for _, name := range []string{"admin", "content", "support"} {
+		_, err := run(t, cfgLive, "a new secret\n", "user", "passwd", name)
+		require.NoError(t, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond) // start, then shut down gracefully
+	defer cancel()
+	var out bytes.Buffer
+	err = app.Run(ctx, []string{"serve"}, func(k string) string { return cfgLive[k] }, strings.NewReader(""), &out, &out)
+	assert.NoError(t, err)
+}
+
+func TestLiveModeNeedsUpstreamURLs(t *testing.T) {
+	_, err := run(t, map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_MODE": "live"}, "", "serve")
+	assert.ErrorContains(t, err, "CONSOLE_SCRM_BASE_URL: an http(s) URL is required in live mode")
+}
