@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/forms"
@@ -89,12 +88,4 @@ func id(n int64) string {
 		return ""
 	}
 	return strconv.FormatInt(n, 10)
-}
-
-func ids(list []int64) string {
-	parts := make([]string, len(list))
-	for i, n := range list {
-		parts[i] = strconv.FormatInt(n, 10)
-	}
-	return strings.Join(parts, ", ")
 }
