@@ -148,4 +148,3 @@ func BenchmarkSendPageOver50msUpstream(b *testing.B) {
 	b.ReportMetric(float64(page[len(page)*99/100])/float64(time.Millisecond), "page-p99-ms")
 	b.ReportMetric(med(page)/med(up), "ratio")
 }
-

@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/auth"
+	fake "github.com/orgconsole/console/internal/sandbox/tze"
+)
+
+// waitJS polls a JavaScript condition until it is true.
+func waitJS(b *Browser, cond string) {
+	b.t.Helper()
+	var ok bool
+	b.Run(chromedp.Poll(cond, &ok, chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+// previewText is a JS expression: the text of sel inside the phone preview.
+func previewText(sel string) string {
+	return `(document.querySelector('[data-testid="preview-phone"] ` + sel + `')||{textContent:''}).textContent.trim()`
+}
+
+// Compose an oa message with 3 form rows, watch the preview follow, pick a
+// class from the org tree, send, and find it in the history.
+func TestJourneyMessages(t *testing.T) {
+	b := Start(t, nil)
+	tz, ok := b.Env.App.Sandbox.Platform("tze").(*fake.Fake)
+	require.True(t, ok)
+	nodes, err := tz.Nodes(fake.SeedBureauID)
+	require.NoError(t, err)
+	className := ""
+	for _, n := range nodes {
+		if n.OrgType == "7" {
+			className = n.OrgName
+			break
+		}
+	}
+	require.NotEmpty(t, className)
+
+	b.Login(auth.RoleContent)
+	b.Open("/messages/new")
+	b.Shot("messages-composer-text")
+
+	// The oa tab (htmx swaps the composer).
+	b.Run(
+		chromedp.Click(`[data-testid="tab-oa"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="fields-oa"]`, chromedp.ByQuery),
+	)
+	head := "三年级家长会通知"
+	b.Run(chromedp.SendKeys(`#f-headText`, head, chromedp.ByQuery))
+	waitJS(b, previewText(`[data-testid="pv-head"]`)+` === '`+head+`'`)
+	assert.Equal(t, fmt.Sprintf("%d / 255", len([]rune(head))), b.Text(`#f-headText-count`), "the counter follows")
+
+	b.Run(
+		chromedp.SendKeys(`#f-pcUrl`, "https://school.example.edu/notice/42", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-appUrl`, "https://m.school.example.edu/notice/42", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-bodyTitle`, "本周五下午家长会", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-bodyContent`, "请各位家长准时到校。\n带好家校联系册。", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-author`, "教务处", chromedp.ByQuery),
+	)
+	waitJS(b, previewText(`[data-testid="pv-body-title"]`)+` === '本周五下午家长会'`)
+
+	// Three form rows, each added with htmx and typed into.
+	rows := [][2]string{{"时间", "周五 15:00"}, {"地点", "学校礼堂"}, {"联系人", "王老师"}}
+	for i, r := range rows {
+		b.Run(
+			chromedp.Click(`[data-testid="add-row"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(fmt.Sprintf(`#f-form-%d-key`, i), chromedp.ByQuery),
+			chromedp.SendKeys(fmt.Sprintf(`#f-form-%d-key`, i), r[0], chromedp.ByQuery),
+			chromedp.SendKeys(fmt.Sprintf(`#f-form-%d-value`, i), r[1], chromedp.ByQuery),
+		)
+	}
+	waitJS(b, `document.querySelectorAll('[data-testid="preview-phone"] [data-testid="pv-form-row"]').length === 3`)
+	waitJS(b, previewText(`[data-testid="pv-form-row"]:last-child dd`)+` === '王老师'`)
+
+	// A pale head colour: the swatch follows and the contrast warning shows.
+	b.Run(chromedp.Evaluate(`document.querySelector("#f-bgColor").value = ""`, nil), chromedp.SendKeys(`#f-bgColor`, "80FFD700", chromedp.ByQuery))
+	waitJS(b, `!!document.querySelector('[data-testid="contrast-warning"]')`)
+	waitJS(b, `document.querySelector('#bg-swatch img').getAttribute('src').endsWith('80FFD700')`)
+	b.Shot("messages-composer-contrast")
+	b.Run(chromedp.Evaluate(`document.querySelector("#f-bgColor").value = ""`, nil), chromedp.SendKeys(`#f-bgColor`, "FF0B6BCB", chromedp.ByQuery))
+	waitJS(b, `!document.querySelector('[data-testid="contrast-warning"]')`)
+
+	// Pick a class from the org tree.
+	b.Run(
+		chromedp.SendKeys(`[data-testid="picker-q"]`, className, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-results"] [data-testid^="picker-add-"]`, chromedp.ByQuery),
+	)
+	var classID string
+	b.Run(chromedp.AttributeValue(`[data-testid="picker-results"] [data-testid^="picker-add-"]`, "value", &classID, nil, chromedp.ByQuery))
+	require.NotEmpty(t, classID)
+	b.Run(
+		chromedp.Click(`[data-testid="picker-add-`+classID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-chip-`+classID+`"]`, chromedp.ByQuery),
+	)
+	assert.Contains(t, b.Text(`[data-testid="picker-chip-`+classID+`"]`), className)
+	b.Shot("messages-composer-oa")
+
+	// Review: the exact body and the cURL; then send.
+	b.Run(
+		chromedp.Click(`[data-testid="review"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="request-json"]`, chromedp.ByQuery),
+	)
+	assert.Contains(t, b.Text(`[data-testid="request-json"]`), `"toOrgIds":["`+classID+`"]`)
+	assert.Contains(t, b.Text(`[data-testid="curl"]`), "$TZE_ACCESS_TOKEN")
+	b.Shot("messages-confirm")
+	b.Run(
+		chromedp.Click(`[data-testid="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="detail-status"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "已发送", b.Text(`[data-testid="detail-status"]`))
+	assert.Equal(t, "000000", b.Text(`[data-testid="detail-code"]`))
+	b.Shot("messages-sent")
+
+	got := tz.Messages()
+	require.Len(t, got, 1)
+	assert.Equal(t, []string{classID}, got[0].ToOrgIDs)
+	assert.Contains(t, got[0].Body, `{"key":"联系人","value":"王老师"}`)
+
+	// Find it in the history.
+	b.Open("/messages/history?type=oa")
+	assert.Equal(t, head, b.Text(`[data-testid="history-title"]`))
+	assert.Equal(t, "1", b.Text(`[data-testid="history-recipients"]`))
+	b.Shot("messages-history")
+}
