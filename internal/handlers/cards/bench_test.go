@@ -1,0 +1,80 @@
+package cards_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgconsole/console/internal/apptest"
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/forms"
+	pages "github.com/orgconsole/console/web/templates/cards"
+)
+
+func p99(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[(len(ds)*99)/100]
+}
+
+func fullKeyData() forms.CardDataForm {
+	f := forms.CardDataForm{Type: forms.CardKeyData}
+	for _, k := range []string{"最大访问人数", "到校人数", "请假人数", "😀😀表情"} {
+		f.Items = append(f.Items, forms.CardItemForm{Key: k, Data: "12345", JumpURL: "https://school.example/" + strings.Repeat("p", 200), Action: "open"})
+	}
+	return f
+}
+
+// BenchmarkPreview is the live preview as the user waits for it: POST
+// /cards/preview through the whole router (session, CSRF, role check,
+// render) for a full 4-tile KEYDATA card. It reports the p99 latency; the
+// "render-p99" metric is the component alone.
+func BenchmarkPreview(b *testing.B) {
+	env := apptest.New(b, nil)
+	br := env.As(b, auth.RoleContent)
+	br.Get("/cards/editor?template=" + tplKeyData)
+	vals := url.Values{"template": {tplKeyData}, "template_name": {"校园数据看板"}, "type": {"KEYDATA"}}
+	for i, it := range fullKeyData().Items {
+		p := "items." + string(rune('0'+i)) + "."
+		vals.Set(p+"key", it.Key)
+		vals.Set(p+"data", it.Data)
+		vals.Set(p+"jump_url", it.JumpURL)
+		vals.Set(p+"action", it.Action)
+	}
+	body := vals.Encode()
+	var http99 []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/cards/preview", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", br.CSRF())
+		start := time.Now()
+		resp, err := br.HTTP.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		http99 = append(http99, time.Since(start))
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.StopTimer()
+	props := pages.PreviewProps{TemplateName: "校园数据看板", Form: fullKeyData()}
+	var render []time.Duration
+	for range 2000 {
+		start := time.Now()
+		if err := pages.Preview(props).Render(context.Background(), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		render = append(render, time.Since(start))
+	}
+	b.ReportMetric(float64(p99(http99).Microseconds()), "p99-µs")
+	b.ReportMetric(float64(p99(render).Microseconds()), "render-p99-µs")
+}
