@@ -717,3 +717,47 @@ func TestRecipientsFromTheOrgPicker(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, []string{id}, got[0].ToOrgIDs)
 }
+
+func TestFailedSendCanBeReopenedWithTheSameBusiID(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := signIn(t, env, auth.RoleContent)
+	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "系统繁忙", Path: tze.PathSend})
+	v := linkVals()
+	require.Equal(t, http.StatusBadGateway, b.PostForm("/messages/send", v).Status)
+	row, err := env.App.Store.MessageSendByBusiID(context.Background(), v.Get("busiId"))
+	require.NoError(t, err)
+
+	d := b.Get(fmt.Sprintf("/messages/history/%d", row.ID))
+	assert.Equal(t, "发送失败", d.Text(`[data-testid="detail-status"]`))
+	assert.Equal(t, "100001", d.Text(`[data-testid="detail-code"]`))
+	assert.Equal(t, "系统繁忙", d.Text(`[data-testid="detail-message"]`))
+	assert.Contains(t, d.Text(`[data-testid="detail-response"]`), `"code": "100001"`)
+	href, ok := d.Doc.Find(`[data-testid="retry"]`).Attr("href")
+	require.True(t, ok)
+	re := b.Get(href)
+	require.Equal(t, http.StatusOK, re.Status)
+	assert.Equal(t, v.Get("busiId"), re.Val(`input[name="busiId"]`))
+	assert.Equal(t, v.Get("title"), fieldValue(re, "title"))
+}
+
+func TestASendUnderWayIsShownNotRepeated(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := signIn(t, env, auth.RoleContent)
+	v := oaVals()
+	// Another request has claimed the busiId and is waiting for the platform.
+	row, claimed, err := env.App.Store.BeginSend(context.Background(), store.MessageSend{BusiID: v.Get("busiId"), MsgType: "oa",
+		Title: "家长会通知", Sender: "admin", Recipients: 3, Request: "{}", Form: "type=oa"}, time.Time{}, store.AuditEntry{Action: "messages.send"})
+	require.NoError(t, err)
+	require.True(t, claimed)
+
+	p := b.PostForm("/messages/send", v)
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	d := b.Follow(p)
+	assert.Equal(t, "发送中", d.Text(`[data-testid="detail-status"]`))
+	trigger, _ := d.Doc.Find(`#send-status`).Attr("hx-trigger")
+	assert.Equal(t, "every 1s", trigger, "the page asks again until the outcome is known")
+	frag := b.HTMX(http.MethodGet, fmt.Sprintf("/messages/history/%d", row.ID), nil)
+	assert.NotContains(t, frag.Body, "<html")
+	assert.True(t, frag.Has(`#send-status`))
+	assert.Empty(t, fakeOf(t, env).Messages())
+}
