@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,6 +41,9 @@ type Config struct {
 	// SCRMBaseURL is the configured platform base URL: QR images are fetched
 	// only from its scheme and host (see QR).
 	SCRMBaseURL string
+	// QRHosts are further hosts (host or host:port) codeUrl images may be
+	// fetched from, for a live platform that serves them from a CDN.
+	QRHosts []string
 	// QRTimeout bounds one image fetch (default 10s).
 	QRTimeout time.Duration
 	// HTTP fetches QR images (default: a client that follows no redirects).
@@ -51,7 +55,7 @@ type Config struct {
 // Handler serves the channel-code pages.
 type Handler struct {
 	codes   Codes
-	qrBase  *url.URL // nil: no QR images (base URL not configured)
+	qrHosts []string // hosts QR images may come from: the SCRM base URL's, plus Config.QRHosts
 	qrHTTP  *http.Client
 	qrWait  time.Duration
 	log     *slog.Logger
@@ -63,7 +67,12 @@ type Handler struct {
 func New(cfg Config) *Handler {
 	h := &Handler{codes: cfg.Codes, qrHTTP: cfg.HTTP, qrWait: cfg.QRTimeout, log: cfg.Log, now: cfg.Now, perPage: scrm.MaxSize}
 	if u, err := url.Parse(cfg.SCRMBaseURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		h.qrBase = u
+		h.qrHosts = append(h.qrHosts, u.Host)
+	}
+	for _, host := range cfg.QRHosts {
+		if host = strings.TrimSpace(host); host != "" {
+			h.qrHosts = append(h.qrHosts, host)
+		}
 	}
 	if h.qrWait <= 0 {
 		h.qrWait = 10 * time.Second

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ func bareEcho(t testing.TB, h *channelcodes.Handler) *echo.Echo {
 	})
 	e.GET("/channel-codes", h.List)
 	e.GET("/channel-codes/export.csv", h.Export)
+	e.GET("/channel-codes/qr/:file", h.QR)
 	return e
 }
 
@@ -176,4 +178,24 @@ func TestParseIDCell(t *testing.T) {
 	for in, want := range map[string]string{`="527448137486400"`: "527448137486400", "527448137486400": "527448137486400", "": "", `="1;2"`: "1;2"} {
 		assert.Equal(t, want, channelcodes.ParseIDCell(in), in)
 	}
+}
+
+// A live platform may serve codeUrl images from a CDN host: allowed only
+// when configured.
+func TestQRFromAConfiguredCDNHost(t *testing.T) {
+	cdn := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write([]byte("\x89PNG\r\n\x1a\nrest"))
+	}))
+	u := strings.TrimPrefix(cdn, "http://")
+	img := "/channel-codes/qr/5.png?u=" + url.QueryEscape(cdn+"/q/5.png")
+
+	allowed := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{}, SCRMBaseURL: "https://open.scrm.example", QRHosts: []string{u}}))
+	resp, body, _ := get(t, allowed+img)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "\x89PNG\r\n\x1a\nrest", body)
+
+	refused := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{}, SCRMBaseURL: "https://open.scrm.example"}))
+	resp, _, _ = get(t, refused+img)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }

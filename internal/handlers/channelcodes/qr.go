@@ -25,7 +25,8 @@ var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 // Pages may load images from their own origin only (CSP img-src 'self', and
 // school intranets are often offline), so the console fetches the image
 // behind a code's codeUrl and passes it on. It is not an open proxy: the URL
-// must be http(s) on exactly the configured SCRM base URL's host (and port),
+// must be http(s) on exactly the configured SCRM base URL's host (and port)
+// or one of Config.QRHosts,
 // redirects are not followed, at most MaxQRBytes are read and the body must
 // be a PNG. download=1 adds Content-Disposition: attachment.
 func (h *Handler) QR(c echo.Context) error {
@@ -52,16 +53,21 @@ func (h *Handler) QR(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/png", img)
 }
 
-// allowedImage reports whether raw is an http(s) URL on the SCRM host.
+// allowedImage reports whether raw is an http(s) URL on an allowed host.
 func (h *Handler) allowedImage(raw string) bool {
-	if h.qrBase == nil || raw == "" {
+	if raw == "" {
 		return false
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.User != nil || u.Opaque != "" {
+	if err != nil || u.User != nil || u.Opaque != "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return (u.Scheme == "http" || u.Scheme == "https") && strings.EqualFold(u.Host, h.qrBase.Host)
+	for _, host := range h.qrHosts {
+		if strings.EqualFold(u.Host, host) {
+			return true
+		}
+	}
+	return false
 }
 
 // fetchQR returns the image, or the status to answer with instead.
