@@ -9,8 +9,8 @@ import (
 
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/forms"
-	"github.com/orgconsole/console/internal/store"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
+	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/web/templates/components"
 )
 
