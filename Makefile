@@ -26,13 +26,13 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	$(GO) tool templ generate -path web/templates >/dev/null
+	$(GO) tool templ generate >/dev/null
 	@stale=$$(git status --porcelain -- '*_templ.go' 2>/dev/null); \
 	  if [ -n "$$stale" ]; then echo "generated templ code was stale (run make generate and commit):"; echo "$$stale"; exit 1; fi
 
 ## generate: regenerate templ components
 generate:
-	$(GO) tool templ generate -path web/templates
+	$(GO) tool templ generate
 
 ## build: a static binary in bin/console
 build:

@@ -120,7 +120,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Upstreams: []handlers.StatusSource{a.Chengxun.Upstream(), a.SCRM.Upstream(), a.Tze.Upstream()},
 		Features: handlers.Features{
 			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
-			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRTimeout: cfg.UpstreamTO, Log: log}),
+			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgHandler,
 			Messages:     messages.New(st, a.Tze, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
 		},
@@ -160,7 +160,7 @@ func startSandbox(cfg config.Config, log *slog.Logger) (*sandbox.Server, error) 
 // sandboxUpstreams points every client at the running fakes.
 func sandboxUpstreams(cfg config.Config, sb *sandbox.Server) config.Config {
 	cfg.Chengxun = config.Chengxun{BaseURL: sb.BaseURL("chengxun"), AppKey: sbchengxun.SandboxAppKey, AppSecret: sbchengxun.SandboxAppSecret}
-	cfg.SCRM = config.SCRM{BaseURL: sb.BaseURL("scrm"), AppID: sandboxSCRMAppID, AppKey: sandboxSCRMAppKey, Secret: sandboxSCRMSecret, SignAlgo: cfg.SCRM.SignAlgo}
+	cfg.SCRM = config.SCRM{BaseURL: sb.BaseURL("scrm"), AppID: sandboxSCRMAppID, AppKey: sandboxSCRMAppKey, Secret: sandboxSCRMSecret, SignAlgo: cfg.SCRM.SignAlgo, QRHosts: cfg.SCRM.QRHosts}
 	cfg.Tze = config.Tze{BaseURL: sb.BaseURL("tze"), AppID: sandboxTzeAppID, AppSecret: sandboxTzeSecret}
 	if cfg.DefaultOrgID == "" {
 		cfg.DefaultOrgID = sbtze.SeedBureauID

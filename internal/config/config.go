@@ -64,7 +64,8 @@ type SCRM struct {
 	AppID    string
 	AppKey   string
 	Secret   string
-	SignAlgo string // md5 or hmac-sha256
+	SignAlgo string   // md5 or hmac-sha256
+	QRHosts  []string // further hosts codeUrl images may be fetched from (a CDN)
 }
 
 // Tze is the org and message platform (upstreams.md §C).
@@ -113,6 +114,7 @@ var Settings = []Setting{
 	{"CONSOLE_SCRM_APP_KEY", "", "SCRM appKey header"},
 	{"CONSOLE_SCRM_SECRET", "", "SCRM signing secret"},
 	{"CONSOLE_SCRM_SIGN", "md5", "signing strategy: md5 or hmac-sha256"},
+	{"CONSOLE_SCRM_QR_HOSTS", "", "comma-separated hosts (host or host:port) besides the SCRM base URL's that QR images (codeUrl) may come from"},
 	{"CONSOLE_TZE_BASE_URL", "https://api.tze.cn", "tze.cn API base (live mode)"},
 	{"CONSOLE_TZE_TOKEN", "", "static tze.cn accessToken (else fetched with app id/secret)"},
 	{"CONSOLE_TZE_TOKEN_URL", "<base>/user/openapi/token", "tze.cn 获取接口访问凭证 endpoint (assumption)"},
@@ -186,11 +188,8 @@ func Load(getenv func(string) string) (Config, error) {
 			AppSecret: get("CONSOLE_TZE_APP_SECRET"),
 		},
 	}
-	for _, p := range strings.Split(get("CONSOLE_TRUSTED_PROXIES"), ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			c.TrustedProxy = append(c.TrustedProxy, p)
-		}
-	}
+	c.TrustedProxy = list(get("CONSOLE_TRUSTED_PROXIES"))
+	c.SCRM.QRHosts = list(get("CONSOLE_SCRM_QR_HOSTS"))
 	if c.Mode != ModeSandbox && c.Mode != ModeLive {
 		errs = append(errs, fmt.Errorf("CONSOLE_MODE: must be sandbox or live, not %q", c.Mode))
 	}
@@ -215,6 +214,16 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // TLS reports whether cookies must be Secure and HSTS sent.
