@@ -53,8 +53,13 @@ func TestErrorKinds(t *testing.T) {
 		code   string
 		status int
 	}{
-		{"envelope", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"code":3,"msg":"参数错误"}`)) }, KindAPI, "3", 200},
-		{"html 502", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(502); _, _ = w.Write([]byte("<html>bad gateway</html>")) }, KindHTTP, "", 502},
+		{"envelope", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"code":3,"msg":"参数错误"}`))
+		}, KindAPI, "3", 200},
+		{"html 502", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(502)
+			_, _ = w.Write([]byte("<html>bad gateway</html>"))
+		}, KindHTTP, "", 502},
 		{"truncated json", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"code":0,"da`)) }, KindMalformed, "", 200},
 	}
 	for _, c := range cases {
