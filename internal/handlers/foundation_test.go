@@ -332,3 +332,40 @@ func TestHealthz(t *testing.T) {
 	assert.Equal(t, http.StatusOK, p.Status)
 	assert.Contains(t, p.Body, `"status":"ok"`)
 }
+
+func TestRequestBodyLimit(t *testing.T) {
+	env := apptest.New(t, map[string]string{"CONSOLE_BODY_LIMIT": "1K"})
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/admin/users")
+	p := b.PostForm("/admin/users", url.Values{"display_name": {strings.Repeat("x", 4096)}})
+	assert.Equal(t, http.StatusRequestEntityTooLarge, p.Status)
+	assert.Equal(t, "内容过大", p.Text("main h1"))
+}
+
+// Faults set on the inspector page reach the platform calls, and the
+// status page shows what happened.
+func TestInspectorFaultsAndStatusPage(t *testing.T) {
+	env := apptest.New(t, nil)
+	admin := env.As(t, auth.RoleAdmin)
+	admin.Get("/sandbox")
+	p := admin.PostForm("/sandbox/faults", url.Values{"platform": {"tze"}, "kind": {"envelope"}, "code": {"100001"},
+		"message": {"机构不存在"}, "latency_ms": {"0"}, "times": {"1"}, "path": {"/user/openapi/org/get-org-child-list"}})
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	page := admin.Follow(p)
+	assert.Contains(t, page.Text("[data-testid=fault-tze] [data-testid=fault-current]"), "envelope")
+
+	org := admin.Get("/org")
+	assert.Equal(t, "100001", org.Text("[data-testid=upstream-code]"))
+	assert.Equal(t, "机构不存在", org.Text("[data-testid=upstream-message]"))
+
+	status := admin.Get("/status")
+	row := status.Doc.Find("[data-testid=upstream-status] tr").FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.Contains(s.Text(), "tze.cn")
+	})
+	assert.Contains(t, row.Text(), "机构不存在", "the last error is on the status page")
+	assert.Contains(t, row.Text(), "有效", "a fetched token with its expiry")
+
+	reqs := admin.Get("/sandbox?platform=tze")
+	assert.Greater(t, reqs.Doc.Find("[data-testid=sandbox-request]").Length(), 0)
+	assert.NotContains(t, reqs.Body, "sbx-", "tokens are redacted in the inspector")
+}

@@ -72,9 +72,9 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(middleware.RequestID())
 	e.Use(s.logMiddleware)
 	e.Use(s.securityHeaders)
+	e.Use(s.infoMiddleware)
 	e.Use(middleware.BodyLimit(d.Config.BodyLimit))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
-	e.Use(s.infoMiddleware)
 	e.Use(skipAssets(d.Sessions.Middleware))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        isAsset,
@@ -154,18 +154,23 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *Server) infoMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		info := &web.Info{
-			Lang:      langOf(r),
-			Path:      r.URL.Path,
-			URI:       r.URL.RequestURI(),
-			Mode:      string(s.Config.Mode),
-			Assets:    s.Assets,
-			RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
-		}
-		c.SetRequest(r.WithContext(web.WithInfo(r.Context(), info)))
+		s.attachInfo(c)
 		return next(c)
 	}
+}
+
+// attachInfo gives the request what the layout needs to render.
+func (s *Server) attachInfo(c echo.Context) {
+	r := c.Request()
+	info := &web.Info{
+		Lang:      langOf(r),
+		Path:      r.URL.Path,
+		URI:       r.URL.RequestURI(),
+		Mode:      string(s.Config.Mode),
+		Assets:    s.Assets,
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+	}
+	c.SetRequest(r.WithContext(web.WithInfo(r.Context(), info)))
 }
 
 // LangCookie remembers the language switch.
@@ -265,6 +270,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		p.TitleKey, p.BodyKey = "error.500.title", "error.500.body"
 	}
 	p.Status = code
+	if web.Current(c).Assets == nil {
+		s.attachInfo(c) // the error happened before the request info existed
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(code)
 		return

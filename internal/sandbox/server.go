@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -146,7 +147,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Path:     path,
 		Query:    redactQuery(r.URL.Query()),
 		Headers:  pickHeaders(r.Header),
-		Body:     clip(string(body)),
+		Body:     clip(redactBody(string(body))),
 	}
 
 	fault := s.Faults.take(name, path)
@@ -183,7 +184,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault.Kind != FaultHang {
 		rec.Status = cw.status
 	}
-	rec.Response = clip(cw.buf.String())
+	rec.Response = clip(redactBody(cw.buf.String()))
 	rec.Duration = time.Since(start)
 	s.Recorder.add(rec)
 }
@@ -227,6 +228,11 @@ func redactQuery(q url.Values) string {
 	}
 	return q.Encode()
 }
+
+// tokenField matches access tokens in JSON bodies (token endpoints answer with them).
+var tokenField = regexp.MustCompile(`"(access_token|accessToken|app_secret|appSecret)"\s*:\s*"[^"]*"`)
+
+func redactBody(s string) string { return tokenField.ReplaceAllString(s, `"$1":"•••"`) }
 
 // recordedHeaders are the request headers that matter to the contracts.
 var recordedHeaders = []string{"User-Agent", "Content-Type", "appId", "appKey", "timestamp", "sign"}
