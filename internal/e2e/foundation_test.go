@@ -79,3 +79,24 @@ func TestJourneySignOutAndReplay(t *testing.T) {
 	assert.Equal(t, 1, b.Count(`[data-testid=login-form]`))
 	b.Shot("replayed-cookie")
 }
+
+// With JavaScript off, sign-in, navigation, the language switch and the admin
+// forms still work.
+func TestJourneyWithoutJavaScript(t *testing.T) {
+	b := Start(t, nil)
+	b.DisableJS()
+	b.Login(auth.RoleAdmin)
+	b.Open("/admin/users")
+	b.Run(
+		chromedp.SendKeys(`#f-username`, "zhao.lei", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-password`, "long enough", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-confirm`, "long enough", chromedp.ByQuery),
+		chromedp.Click(`[data-testid=user-create]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery),
+	)
+	assert.Contains(t, b.Text("[data-testid=flash]"), "已创建用户 zhao.lei")
+	assert.Equal(t, 1, b.Count(`[data-testid="user-zhao.lei"]`))
+	b.Run(chromedp.Click(`[data-testid=lang-en]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=lang-zh-CN]`, chromedp.ByQuery))
+	assert.Equal(t, "Users", b.Text("main h1"))
+	b.Shot("users-en-nojs")
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -80,6 +81,13 @@ func Start(t *testing.T, env map[string]string) *Browser {
 	})
 	require.NoError(t, chromedp.Run(ctx), "start Chromium")
 	return &Browser{t: t, Env: e, Ctx: ctx}
+}
+
+// DisableJS turns JavaScript off for this browser from the next navigation
+// on: every page must work as plain HTML forms and links.
+func (b *Browser) DisableJS() {
+	b.t.Helper()
+	b.Run(emulation.SetScriptExecutionDisabled(true))
 }
 
 // Run runs chromedp actions and fails the test on error.
