@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -194,6 +196,19 @@ func TestStaticAssetsAreHashedAndCached(t *testing.T) {
 	assert.Equal(t, http.StatusOK, css.Status)
 	assert.Contains(t, css.Header.Get("Cache-Control"), "immutable")
 	assert.Equal(t, http.StatusNotFound, b.Get("/static/app.css").Status, "only hashed names are served")
+
+	req, _ := http.NewRequest(http.MethodGet, env.URL+href, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "text/css; charset=utf-8", resp.Header.Get("Content-Type"))
+	zr, err := gzip.NewReader(resp.Body)
+	require.NoError(t, err)
+	plain, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, css.Body, string(plain), "the precompressed copy is the same file")
 }
 
 func TestLanguageSwitchSticksAndAcceptLanguageFallback(t *testing.T) {

@@ -74,7 +74,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(s.securityHeaders)
 	e.Use(s.infoMiddleware)
 	e.Use(middleware.BodyLimit(d.Config.BodyLimit))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: isAsset})) // assets are gzipped once at start
 	e.Use(skipAssets(d.Sessions.Middleware))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        isAsset,

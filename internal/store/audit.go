@@ -92,7 +92,7 @@ func escapeLike(s string) string {
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter, offset, limit int) ([]AuditEntry, int, error) {
 	where, args := f.where()
 	var total int
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, "SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count audit: %w", err)
 	}
 	var out []AuditEntry
@@ -110,7 +110,7 @@ func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(AuditEntry
 }
 
 func (s *Store) eachAudit(ctx context.Context, tail string, args []any, fn func(AuditEntry) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, action, target, detail, outcome, upstream_code, ip FROM audit_log`+tail, args...)
+	rows, err := s.query(ctx, `SELECT id, at, actor, action, target, detail, outcome, upstream_code, ip FROM audit_log`+tail, args...)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}
@@ -131,7 +131,7 @@ func (s *Store) eachAudit(ctx context.Context, tail string, args []any, fn func(
 
 // AuditActions lists the distinct actions recorded (for the filter's choices).
 func (s *Store) AuditActions(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT action FROM audit_log ORDER BY action`)
+	rows, err := s.query(ctx, `SELECT DISTINCT action FROM audit_log ORDER BY action`)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, key string, at time.Time
 
 // LoginFailures returns the failures of key since a time, oldest first.
 func (s *Store) LoginFailures(ctx context.Context, key string, since time.Time) ([]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT at FROM login_failures WHERE key = ? AND at >= ? ORDER BY at`, key, since.UnixMilli())
+	rows, err := s.query(ctx, `SELECT at FROM login_failures WHERE key = ? AND at >= ? ORDER BY at`, key, since.UnixMilli())
 	if err != nil {
 		return nil, err
 	}

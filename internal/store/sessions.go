@@ -54,7 +54,7 @@ func clipUA(ua string) string {
 func (s *Store) SessionByID(ctx context.Context, id string) (Session, error) {
 	var sess Session
 	var created, seen int64
-	err := s.db.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?`, hashID(id)).
+	err := s.queryRow(ctx, `SELECT user_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?`, hashID(id)).
 		Scan(&sess.UserID, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
@@ -88,7 +88,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string, audit *AuditEntry)
 // CountSessions counts a user's live sessions.
 func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE user_id = ?`, userID).Scan(&n)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE user_id = ?`, userID).Scan(&n)
 	return n, err
 }
 
