@@ -117,7 +117,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Assets:    assets,
 		Log:       log,
 		Sandbox:   a.Sandbox,
-		Upstreams: []handlers.StatusSource{a.Chengxun.Upstream(), a.SCRM.Upstream(), a.Tze.Upstream()},
+		Upstreams: a.upstreams(cfg),
 		Features: handlers.Features{
 			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
@@ -269,5 +269,28 @@ func (a *App) housekeeping(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// upstreams are the platforms on the status page, each with a harmless read
+// call as its connection check.
+func (a *App) upstreams(cfg config.Config) []handlers.Upstream {
+	return []handlers.Upstream{
+		{Name: "chengxun", Source: a.Chengxun.Upstream(), Probe: func(ctx context.Context) error {
+			_, err := a.Chengxun.ListTemplates(ctx)
+			return err
+		}},
+		{Name: "scrm", Source: a.SCRM.Upstream(), Probe: func(ctx context.Context) error {
+			_, err := a.SCRM.List(ctx, scrm.ListRequest{Size: 1})
+			return err
+		}},
+		{Name: "tze", Source: a.Tze.Upstream(), Probe: func(ctx context.Context) error {
+			if cfg.DefaultOrgID == "" {
+				_, err := a.Tze.Upstream().Tokens().Token(ctx) // no org to read: the token fetch is the check
+				return err
+			}
+			_, err := a.Tze.OrgChildList(ctx, tze.OrgChildListRequest{OrgID: cfg.DefaultOrgID, ParentID: cfg.DefaultOrgID})
+			return err
+		}},
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ import (
 func (s *Server) upstreamStatus() []upstream.Status {
 	out := make([]upstream.Status, 0, len(s.Upstreams))
 	for _, u := range s.Upstreams {
-		out = append(out, u.Status())
+		out = append(out, u.Source.Status())
 	}
 	return out
 }
@@ -46,7 +47,41 @@ func (s *Server) dashboard(c echo.Context) error {
 }
 
 func (s *Server) statusPage(c echo.Context) error {
-	return web.Render(c, http.StatusOK, pages.Status(pages.StatusProps{Upstreams: s.upstreamStatus()}))
+	return web.Render(c, http.StatusOK, pages.Status(s.statusProps(nil)))
+}
+
+func (s *Server) statusProps(probe *pages.ProbeResult) pages.StatusProps {
+	p := pages.StatusProps{Upstreams: s.upstreamStatus(), Probe: probe}
+	for _, u := range s.Upstreams {
+		p.Names = append(p.Names, u.Name)
+	}
+	return p
+}
+
+// probeTimeout bounds "check connection": one read call, with a token fetch at most.
+const probeTimeout = 15 * time.Second
+
+// probeUpstream makes one read call to a platform and shows how it went. It
+// changes nothing upstream, but it is a POST (with CSRF) because it makes the
+// console call out.
+func (s *Server) probeUpstream(c echo.Context) error {
+	name := c.FormValue("platform")
+	for _, u := range s.Upstreams {
+		if u.Name != name {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), probeTimeout)
+		defer cancel()
+		start := s.Now()
+		err := u.Probe(ctx)
+		res := &pages.ProbeResult{Platform: u.Source.Status().Platform, Took: s.Now().Sub(start), Err: err}
+		status := http.StatusOK
+		if err != nil {
+			status = http.StatusBadGateway
+		}
+		return web.Render(c, status, pages.Status(s.statusProps(res)))
+	}
+	return echo.NewHTTPError(http.StatusBadRequest)
 }
 
 // --- users ---

@@ -15,6 +15,7 @@ import (
 
 	"github.com/orgconsole/console/internal/apptest"
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
 )
 
@@ -383,4 +384,21 @@ func TestInspectorFaultsAndStatusPage(t *testing.T) {
 	reqs := admin.Get("/sandbox?platform=tze")
 	assert.Greater(t, reqs.Doc.Find("[data-testid=sandbox-request]").Length(), 0)
 	assert.NotContains(t, reqs.Body, "sbx-", "tokens are redacted in the inspector")
+}
+
+func TestCheckConnection(t *testing.T) {
+	env := apptest.New(t, nil)
+	admin := env.As(t, auth.RoleAdmin)
+	for _, name := range []string{"chengxun", "scrm", "tze"} {
+		admin.Get("/status")
+		p := admin.PostForm("/status/probe", url.Values{"platform": {name}})
+		assert.Equal(t, http.StatusOK, p.Status, name)
+		assert.Contains(t, p.Text("[data-testid=probe-ok]"), "连接正常", name)
+	}
+	env.App.Sandbox.Faults.Set("scrm", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "40002", Message: "sign mismatch"})
+	p := admin.PostForm("/status/probe", url.Values{"platform": {"scrm"}})
+	assert.Equal(t, http.StatusBadGateway, p.Status)
+	assert.Equal(t, "40002", p.Text("[data-testid=upstream-code]"))
+	assert.Equal(t, "sign mismatch", p.Text("[data-testid=upstream-message]"))
+	assert.Equal(t, http.StatusBadRequest, admin.PostForm("/status/probe", url.Values{"platform": {"nope"}}).Status)
 }

@@ -140,6 +140,7 @@ func (s *Server) routes() []Route {
 		Route{Method: http.MethodGet, Path: "/audit/export.csv", Roles: adminOnly, Handler: s.auditExport},
 		Route{Method: http.MethodGet, Path: "/status", Roles: adminOnly, Handler: s.statusPage,
 			Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.status", Href: "/status", TestID: "nav-status"}},
+		Route{Method: http.MethodPost, Path: "/status/probe", Roles: adminOnly, Handler: s.probeUpstream},
 	)
 	if s.Sandbox != nil {
 		rs = append(rs,

@@ -32,6 +32,14 @@ type StatusSource interface {
 	Status() upstream.Status
 }
 
+// Upstream is one platform on the status page: its client's health, and a
+// probe that makes one harmless read call ("check connection").
+type Upstream struct {
+	Name   string // form value, e.g. "chengxun"
+	Source StatusSource
+	Probe  func(ctx context.Context) error
+}
+
 // Deps is everything the handlers need, built once by the app.
 type Deps struct {
 	Config    config.Config
@@ -41,7 +49,7 @@ type Deps struct {
 	Assets    *static.Assets
 	Log       *slog.Logger
 	Sandbox   *sandbox.Server // nil in live mode
-	Upstreams []StatusSource
+	Upstreams []Upstream
 	Features  Features
 	Now       func() time.Time
 }

@@ -117,6 +117,10 @@ var coreZH = Catalog{
 	"status.token_valid":     "有效，%s 前刷新",
 	"status.token_refreshes": "已获取 %d 次",
 	"status.token_none":      "尚未获取",
+	"status.probe_title":     "检查连接",
+	"status.probe_intro":     "向平台发起一次只读调用（必要时先获取访问凭证），确认地址、凭证和签名配置正确。",
+	"status.probe":           "检查 %s",
+	"status.probe_ok":        "%s 连接正常，用时 %s。",
 
 	"sandbox.title":          "沙箱检查器",
 	"sandbox.intro":          "沙箱是三个开放平台的仿真服务，运行在本机回环地址上。这里可以查看它收到的请求并注入故障。",
@@ -309,6 +313,10 @@ var coreEN = Catalog{
 	"status.token_valid":     "Valid, refreshed before %s",
 	"status.token_refreshes": "fetched %d times",
 	"status.token_none":      "Not fetched yet",
+	"status.probe_title":     "Check connection",
+	"status.probe_intro":     "Makes one read-only call to the platform (fetching a token first if needed) to confirm the address, credentials and signing are right.",
+	"status.probe":           "Check %s",
+	"status.probe_ok":        "%s answered correctly in %s.",
 
 	"sandbox.title":          "Sandbox inspector",
 	"sandbox.intro":          "The sandbox fakes the three platforms on loopback. See the requests it received and inject faults.",

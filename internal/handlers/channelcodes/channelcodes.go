@@ -109,7 +109,7 @@ func (h *Handler) List(c echo.Context) error {
 	if !p.Errs.OK() {
 		return h.render(c, http.StatusUnprocessableEntity, p)
 	}
-	page, err := h.codes.List(c.Request().Context(), request(f.Params()))
+	page, err := h.page(c.Request().Context(), request(f.Params()))
 	if err != nil {
 		h.log.Warn("channel codes: list", "err", err)
 		p.Upstream = views.Explain(err)
@@ -126,6 +126,31 @@ func (h *Handler) List(c echo.Context) error {
 		p.PrevURL = Path + "?" + q.Encode()
 	}
 	return h.render(c, http.StatusOK, p)
+}
+
+// page fetches one page of req.Size codes. Below scrm.MaxSize it asks the
+// platform for one code more than it shows: if that extra code comes back,
+// another page exists; if not, this page is the end. So a listing whose count
+// is an exact multiple of the page size ends on its last full page instead of
+// leading to an empty one. The cursor stays exact: the next page's nextId is
+// the id of the last code shown (the platform starts right after it, §B),
+// never the extra code's. At scrm.MaxSize there is no room to peek and the
+// platform's own answer decides (a full last page is then followed by an
+// empty one that says it is the end).
+func (h *Handler) page(ctx context.Context, req scrm.ListRequest) (scrm.ListPage, error) {
+	size := req.Size
+	if size <= 0 || size >= scrm.MaxSize {
+		return h.codes.List(ctx, req)
+	}
+	req.Size = size + 1
+	page, err := h.codes.List(ctx, req)
+	if err != nil || len(page.Codes) <= size {
+		page.End = true
+		return page, err
+	}
+	page.Codes = page.Codes[:size]
+	page.NextID, page.End = page.Codes[size-1].ID, false
+	return page, nil
 }
 
 // render writes the page, or its #cc-page fragment for htmx. htmx swaps only

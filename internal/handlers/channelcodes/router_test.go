@@ -255,6 +255,45 @@ func TestCursorWalkShowsEachCodeOnce(t *testing.T) {
 	assert.Contains(t, href(pages[3], "[data-testid=pager-next]"), "size=50")
 }
 
+// When the count is an exact multiple of the page size, the last full page
+// is the end: no Next that leads to an empty page. The console asks the
+// platform for size+1 codes and shows size, and the next cursor is the last
+// shown code's id, so no code is skipped or repeated.
+func TestExactMultipleEndsOnTheLastFullPage(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+	all := fakeOf(t, env).Codes()
+	size := 0
+	for n := 99; n >= 10; n-- {
+		if len(all)%n == 0 {
+			size = n
+			break
+		}
+	}
+	require.NotZero(t, size, "a page size that divides %d", len(all))
+
+	ids, pages := walkPages(t, b, "/channel-codes?size="+strconv.Itoa(size))
+	require.Len(t, pages, len(all)/size, "no empty page after the last full one")
+	require.Len(t, ids, len(all))
+	for i, id := range ids {
+		require.Equal(t, all[i].ID, id, "each code once, newest first")
+	}
+	last := pages[len(pages)-1]
+	assert.Len(t, rowIDs(last), size)
+	assert.True(t, last.Has("[data-testid=cc-end]"), "the last full page says it is the end")
+	assert.False(t, last.Has("[data-testid=pager-next]"))
+	assert.False(t, last.Has("[data-testid=empty]"))
+
+	body := lastListBody(t, env)
+	assert.Equal(t, json.Number(strconv.Itoa(size+1)), body["size"], "one more than shown")
+	next := href(pages[0], "[data-testid=pager-next]")
+	assert.Contains(t, next, "cursor="+strconv.FormatInt(all[size-1].ID, 10), "cursor = last code shown")
+
+	// At the platform's maximum there is no room to peek: the size is sent as is.
+	b.Get("/channel-codes?size=100")
+	assert.Equal(t, json.Number("100"), lastListBody(t, env)["size"])
+}
+
 // Filters go to the platform as documented and the pages show exactly what
 // the sandbox's data says should match.
 func TestFilterSemanticsThroughClientAndSandbox(t *testing.T) {
