@@ -221,6 +221,13 @@ func (c *Client) wrap(call Call, e *APIError) *APIError {
 }
 
 func transportError(ctx context.Context, err error) *APIError {
+	// A *url.Error's text holds the whole request URL, and two platforms put
+	// the access token in its query: keep only the cause, so no token reaches
+	// a page, the status page's "last error" or a log line.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded || (errors.As(err, &ne) && ne.Timeout()) {
 		return &APIError{Kind: KindTimeout, Message: "no answer in time", Err: err}

@@ -192,3 +192,27 @@ func TestStatsPercentiles(t *testing.T) {
 	assert.Equal(t, 96*time.Millisecond, snap.P95)
 	assert.Equal(t, "x", snap.LastError)
 }
+
+func TestTransportErrorsNeverShowTheToken(t *testing.T) {
+	cl := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}, Config{Timeout: 30 * time.Millisecond, Retries: -1, Tokens: StaticToken("secret-token-123"),
+		Authorize: func(req *http.Request, tok string, _ []byte) error {
+			q := req.URL.Query()
+			q.Set("access_token", tok)
+			req.URL.RawQuery = q.Encode()
+			return nil
+		}})
+	err := cl.Do(context.Background(), Call{Op: "list", Method: "GET", Path: "/x", Decode: decodeEnvelope})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret-token-123")
+	assert.NotContains(t, cl.Status().Stats.LastError, "secret-token-123")
+
+	refused := New(Config{Platform: "test", BaseURL: "http://127.0.0.1:1", Retries: -1, Tokens: StaticToken("secret-token-123"),
+		Authorize: func(req *http.Request, tok string, _ []byte) error { req.URL.RawQuery = "access_token=" + tok; return nil }})
+	err = refused.Do(context.Background(), Call{Method: "GET", Path: "/x"})
+	e, ok := AsAPIError(err)
+	require.True(t, ok)
+	assert.Equal(t, KindNetwork, e.Kind)
+	assert.NotContains(t, err.Error(), "secret-token-123")
+}
