@@ -209,7 +209,10 @@ func TestTransportErrorsNeverShowTheToken(t *testing.T) {
 	assert.NotContains(t, cl.Status().Stats.LastError, "secret-token-123")
 
 	refused := New(Config{Platform: "test", BaseURL: "http://127.0.0.1:1", Retries: -1, Tokens: StaticToken("secret-token-123"),
-		Authorize: func(req *http.Request, tok string, _ []byte) error { req.URL.RawQuery = "access_token=" + tok; return nil }})
+		Authorize: func(req *http.Request, tok string, _ []byte) error {
+			req.URL.RawQuery = "access_token=" + tok
+			return nil
+		}})
 	err = refused.Do(context.Background(), Call{Method: "GET", Path: "/x"})
 	e, ok := AsAPIError(err)
 	require.True(t, ok)
