@@ -105,10 +105,11 @@ func request(p forms.ChannelCodeParams) scrm.ListRequest {
 // and explains the failure (502).
 func (h *Handler) List(c echo.Context) error {
 	f := forms.ParseChannelCodeFilter(c.QueryParams())
-	p := views.ListProps{Filter: f, Errs: f.Validate(), ExportURL: exportURL(f)}
+	p := views.ListProps{Filter: f, Errs: f.Validate()}
 	if !p.Errs.OK() {
-		return h.render(c, http.StatusUnprocessableEntity, p)
+		return h.render(c, http.StatusUnprocessableEntity, p) // no export link: it would export the wrong filters
 	}
+	p.ExportURL = exportURL(f)
 	page, err := h.page(c.Request().Context(), request(f.Params()))
 	if err != nil {
 		h.log.Warn("channel codes: list", "err", err)
@@ -158,6 +159,7 @@ func (h *Handler) page(ctx context.Context, req scrm.ListRequest) (scrm.ListPage
 // browsers without JavaScript and for tests.
 func (h *Handler) render(c echo.Context, status int, p views.ListProps) error {
 	if web.IsHTMX(c) {
+		c.Response().Header().Set("HX-Push-Url", p.URL())
 		return web.Render(c, http.StatusOK, views.Results(p))
 	}
 	return web.Render(c, status, views.List(p))

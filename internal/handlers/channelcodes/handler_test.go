@@ -199,3 +199,78 @@ func TestQRFromAConfiguredCDNHost(t *testing.T) {
 	resp, _, _ = get(t, refused+img)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
+
+// gatedWalk holds the walk until the test opens the gate, then yields
+// endless pages of 100 codes, stopping only when the context ends; done
+// receives what the walk returned.
+type gatedWalk struct {
+	gate chan struct{}
+	done chan error
+}
+
+func (g gatedWalk) List(context.Context, scrm.ListRequest) (scrm.ListPage, error) {
+	return scrm.ListPage{End: true}, nil
+}
+
+func (g gatedWalk) Walk(ctx context.Context, _ scrm.ListRequest, fn func(scrm.ChannelCode) error) (err error) {
+	defer func() { g.done <- err }()
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for id := int64(1); ; id++ {
+		if id%100 == 1 { // a page boundary: the real client's List would see the cancelled context
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fn(scrm.ChannelCode{ID: 527448137486400 + id, State: "招生活码", CreateTime: "2026-03-31 10:00:00"}); err != nil {
+			return err
+		}
+	}
+}
+
+// The browser sees the download (status, file name, BOM and header row)
+// before the platform has answered anything; when the browser goes away the
+// walk stops instead of fetching every page.
+func TestExportStartsAtOnceAndStopsWhenTheBrowserLeaves(t *testing.T) {
+	g := gatedWalk{gate: make(chan struct{}), done: make(chan error, 1)}
+	srv := bare(t, channelcodes.New(channelcodes.Config{Codes: g}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv+"/channel-codes/export.csv", nil)
+	require.NoError(t, err)
+	got := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			got <- resp
+		}
+	}()
+	var resp *http.Response
+	select {
+	case resp = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no response headers while the platform had not answered")
+	}
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Content-Disposition"), "attachment")
+	head := make([]byte, len("\ufeff活码 ID,"))
+	_, err = io.ReadFull(resp.Body, head)
+	require.NoError(t, err, "BOM and header row sent before the first page")
+	assert.Equal(t, "\ufeff活码 ID,", string(head))
+
+	close(g.gate)
+	_, err = io.ReadFull(resp.Body, make([]byte, 64<<10)) // some rows arrive
+	require.NoError(t, err)
+	cancel() // the browser goes away
+	select {
+	case err := <-g.done:
+		assert.Error(t, err, "the walk ended because the browser left")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the walk went on after the browser left")
+	}
+}

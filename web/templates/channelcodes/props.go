@@ -51,7 +51,9 @@ func SettingsVars() []string {
 
 const listPath = "/channel-codes"
 
-func (p ListProps) selfURL() string {
+// URL is the address of the page shown, with empty filters left out: htmx
+// pushes it to the address bar instead of the form's every-field query.
+func (p ListProps) URL() string {
 	q := p.Filter.Query()
 	if len(q) == 0 {
 		return listPath
