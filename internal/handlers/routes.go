@@ -120,6 +120,7 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/org/refresh", Roles: everyone, Handler: o.Refresh},
 			Route{Method: http.MethodGet, Path: "/org/export.csv", Roles: everyone, Handler: o.Export},
 			Route{Method: http.MethodGet, Path: "/org/picker/search", Roles: everyone, Handler: o.PickerSearch},
+			Route{Method: http.MethodGet, Path: "/org/picker/browse", Roles: everyone, Handler: o.PickerBrowser},
 			Route{Method: http.MethodPost, Path: "/org/picker/chip", Roles: everyone, Handler: o.PickerChip},
 			Route{Method: http.MethodPost, Path: "/org/picker/remove", Roles: everyone, Handler: o.PickerRemove},
 		)

@@ -60,6 +60,16 @@ var orgZH = Catalog{
 	"org.picker.picked":             "已选：",
 	"org.picker.remove":             "移除 %s",
 	"org.picker.unknown":            "该组织中没有此 ID",
+	"org.picker.none_picked":        "还没有选择。",
+	"org.picker.narrow":             "输入更具体的名称可缩小范围。",
+	"org.picker.add_named":          "添加 %s",
+	"org.picker.browse":             "按层级浏览",
+	"org.picker.browse_close":       "收起浏览",
+	"org.picker.open":               "下级 %d ›",
+	"org.picker.open_named":         "查看 %s 的 %d 个下级",
+	"org.picker.browse_more":        "还有 %d 个未列出，请用上方的搜索查找。",
+	"org.root.name":                 "组织 %s",
+	"org.root.counts":               "%d 个直属下级 · 共 %d 个部门",
 }
 
 var orgEN = Catalog{
@@ -120,4 +130,14 @@ var orgEN = Catalog{
 	"org.picker.picked":             "Picked:",
 	"org.picker.remove":             "Remove %s",
 	"org.picker.unknown":            "No such id in this organisation",
+	"org.picker.none_picked":        "nothing yet.",
+	"org.picker.narrow":             "Type a more specific name to narrow them down.",
+	"org.picker.add_named":          "Add %s",
+	"org.picker.browse":             "Browse by level",
+	"org.picker.browse_close":       "Close",
+	"org.picker.open":               "%d below ›",
+	"org.picker.open_named":         "Show the %[2]d departments below %[1]s",
+	"org.picker.browse_more":        "%d more not listed; use the search above to find them.",
+	"org.root.name":                 "Organisation %s",
+	"org.root.counts":               "%d direct children · %d departments in all",
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/orgtree"
 )
@@ -19,7 +20,10 @@ type Handler struct {
 	Lister       orgcache.OrgLister // is_all=0 expansion of one level
 	Cache        *orgcache.Cache    // whole organisations (is_all=1) for search, details, picker
 	DefaultOrgID string
-	Now          func() time.Time
+	// DefaultOrgName names the default org's root (the org list never
+	// includes the org itself); "" shows "Organisation <id>".
+	DefaultOrgName string
+	Now            func() time.Time
 }
 
 // New builds the handler.
@@ -73,4 +77,19 @@ func (h *Handler) orgOr(id string) string {
 	return id
 }
 
-var _ = context.Background
+// named gives a node the name the pages show: the org list never includes
+// the org itself, so the root's name is its bare id — shown as the configured
+// name or "Organisation <id>"; the unattached group gets its translated label.
+func (h *Handler) named(ctx context.Context, n orgtree.Node, orgID string) orgtree.Node {
+	switch {
+	case orgtree.IsUnattached(n.ID):
+		n.Name = i18n.T(ctx, "org.unattached")
+	case n.ID == orgID && (n.Name == "" || n.Name == n.ID):
+		if orgID == h.DefaultOrgID && h.DefaultOrgName != "" {
+			n.Name = h.DefaultOrgName
+		} else {
+			n.Name = i18n.T(ctx, "org.root.name", orgID)
+		}
+	}
+	return n
+}

@@ -1,6 +1,7 @@
 package org
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,10 +22,10 @@ func exportURL(orgID, id string) string {
 	return "/org/export.csv?" + url.Values{"org": {orgID}, "node": {id}}.Encode()
 }
 
-func crumbs(orgID string, path []orgtree.Node) []orgtempl.Crumb {
+func (h *Handler) crumbs(ctx context.Context, orgID string, path []orgtree.Node) []orgtempl.Crumb {
 	out := make([]orgtempl.Crumb, len(path))
 	for i, n := range path {
-		out[i] = orgtempl.Crumb{Node: n, Href: nodeURL(orgID, n.ID)}
+		out[i] = orgtempl.Crumb{Node: h.named(ctx, n, orgID), Href: nodeURL(orgID, n.ID)}
 	}
 	return out
 }
@@ -63,8 +64,8 @@ func (h *Handler) Node(c echo.Context) error {
 		p.Problem = &orgtempl.Problem{Key: "org.err.node_unknown", Args: []any{id, orgID}}
 		return web.Render(c, http.StatusNotFound, orgtempl.NodePage(p))
 	}
-	p.Node, p.Unattached = n, orgtree.IsUnattached(id)
-	p.Path = crumbs(orgID, x.Path(id))
+	p.Node, p.Unattached = h.named(ctx, n, orgID), orgtree.IsUnattached(id)
+	p.Path = h.crumbs(ctx, orgID, x.Path(id))
 	p.ChildCount, p.Descendants = x.ChildCount(id), x.DescendantCount(id)
 	p.DeepLink = DeepLink(x, id)
 	if !p.Unattached {
@@ -119,7 +120,7 @@ func (h *Handler) Search(c echo.Context) error {
 		hits, total := snap.Index.Search(p.Query, SearchLimit)
 		p.Total = total
 		for _, hit := range hits {
-			p.Hits = append(p.Hits, orgtempl.Hit{Node: hit.Node, ByID: hit.ByID, Path: crumbs(orgID, hit.Path), Href: nodeURL(orgID, hit.Node.ID)})
+			p.Hits = append(p.Hits, orgtempl.Hit{Node: hit.Node, ByID: hit.ByID, Path: h.crumbs(ctx, orgID, hit.Path), Href: nodeURL(orgID, hit.Node.ID)})
 		}
 	}
 	return web.Render(c, http.StatusOK, orgtempl.SearchPage(p))

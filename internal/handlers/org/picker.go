@@ -25,9 +25,11 @@ import (
 //
 // It reads the picked ids from vals[field] (trimmed, empties and duplicates
 // dropped, order kept), applies picker_add / picker_remove, runs the search
-// when picker_q is set, and resolves names and paths through the cached
+// when picker_q is set, lists the level browsed (picker_browse pressed, else
+// the hidden picker_at), and resolves names and paths through the cached
 // organisation index (orgID "" = the configured default org). pressed is true
-// when picker_add, picker_remove or picker_search was the submit button.
+// when picker_add, picker_remove, picker_search or picker_browse was the
+// submit button.
 //
 // When the organisation cannot be loaded, err is the upstream error and props
 // still hold every picked id (as unknown chips) with props.Err set, so the
@@ -50,7 +52,12 @@ func (h *Handler) Picker(ctx context.Context, orgID, field string, vals url.Valu
 	if vals.Has(orgtempl.PickerSearch) {
 		pressed = true
 	}
-	if len(ids) == 0 && p.Query == "" {
+	at := strings.TrimSpace(vals.Get(orgtempl.PickerAt))
+	if vals.Has(orgtempl.PickerBrowse) {
+		pressed = true
+		at = strings.TrimSpace(vals.Get(orgtempl.PickerBrowse)) // "" closes the browser
+	}
+	if len(ids) == 0 && p.Query == "" && at == "" {
 		return p, pressed, nil // nothing to resolve: do not fetch the org
 	}
 	var x *orgtree.Index
@@ -71,7 +78,28 @@ func (h *Handler) Picker(ctx context.Context, orgID, field string, vals url.Valu
 			p.Results = append(p.Results, orgtempl.PickedNode{ID: hit.Node.ID, Name: hit.Node.Name, Path: pathText(hit.Path)})
 		}
 	}
+	if x != nil && at != "" {
+		p.Browse = h.browse(ctx, x, at)
+	}
 	return p, pressed, p.Err
+}
+
+// browse lists one level for the picker the way the tree lists it (listKids);
+// an id the index does not hold opens the top level.
+func (h *Handler) browse(ctx context.Context, x *orgtree.Index, at string) *orgtempl.PickerLevel {
+	path := x.Path(at)
+	if path == nil {
+		at, path = x.RootID(), x.Path(x.RootID())
+	}
+	kids, more, _ := listKids(ctx, fromIndex(x), at) // the index never fails
+	lv := &orgtempl.PickerLevel{At: at, More: more}
+	for _, n := range path {
+		lv.Path = append(lv.Path, orgtempl.PickedNode{ID: n.ID, Name: h.named(ctx, n, x.RootID()).Name})
+	}
+	for _, n := range kids {
+		lv.Nodes = append(lv.Nodes, orgtempl.BrowseNode{ID: n.ID, Name: h.named(ctx, n, x.RootID()).Name, Type: n.Type, Kids: x.ChildCount(n.ID)})
+	}
+	return lv
 }
 
 // pickedIDs cleans the posted ids.
@@ -107,6 +135,19 @@ func (h *Handler) PickerSearch(c echo.Context) error {
 	vals := url.Values{orgtempl.PickerQuery: {q}}
 	p, _, _ := h.Picker(c.Request().Context(), c.QueryParam("org"), c.QueryParam("field"), vals)
 	return web.Render(c, http.StatusOK, orgtempl.PickerResults(p))
+}
+
+// PickerBrowser is GET /org/picker/browse?field=&org=&at=: the browser
+// fragment at that level ("" = closed) for the picker's htmx buttons.
+func (h *Handler) PickerBrowser(c echo.Context) error {
+	at := c.QueryParam("at")
+	if !c.QueryParams().Has("at") {
+		at = c.QueryParam(orgtempl.PickerBrowse)
+	}
+	vals := url.Values{orgtempl.PickerBrowse: {at}}
+	p, _, _ := h.Picker(c.Request().Context(), c.QueryParam("org"), c.QueryParam("field"), vals)
+	// htmx swaps 2xx only: a failure is shown inside the browser, which stays.
+	return web.Render(c, http.StatusOK, orgtempl.PickerBrowserFragment(p))
 }
 
 // PickerChip is POST /org/picker/chip?field=&org=&id=: one chip to append.

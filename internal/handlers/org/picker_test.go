@@ -1,14 +1,17 @@
 package org
 
 import (
+	"context"
 	"net/url"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/sandbox"
 	fake "github.com/orgconsole/console/internal/sandbox/tze"
+	orgtempl "github.com/orgconsole/console/web/templates/org"
 )
 
 // The picker's contract, exercised through a host form with JS off: search,
@@ -95,4 +98,96 @@ func TestPickerHTMXFragments(t *testing.T) {
 
 	p = r.htmxPost("/org/picker/remove", url.Values{})
 	assert.Equal(t, 200, p.Status)
+}
+
+// Browsing with JS off: open the top level, a school, add a node there (the
+// browser stays at the school), go back up with the crumbs, close.
+func TestPickerBrowseWithoutJS(t *testing.T) {
+	r := newRig(t)
+	p := r.get("/host")
+	open := p.Doc.Find(`[data-testid="picker-browse-open"]`)
+	require.Equal(t, 1, open.Length(), "closed by default: one button")
+	assert.Equal(t, "picker_browse", open.AttrOr("name", ""))
+	assert.Equal(t, fake.SeedBureauID, open.AttrOr("value", ""))
+	assert.Equal(t, "submit", open.AttrOr("type", ""))
+
+	p = r.post("/host", url.Values{"picker_browse": {fake.SeedBureauID}})
+	require.Equal(t, 200, p.Status, p.Body)
+	assert.Equal(t, fake.SeedBureauID, p.Doc.Find(`input[type=hidden][name="picker_at"]`).AttrOr("value", ""))
+	assert.Equal(t, "组织 "+fake.SeedBureauID, p.Text(`[data-testid="picker-crumbs"] [aria-current]`))
+	school := p.Doc.Find(`[data-testid="picker-node-` + fake.SeedSchoolID + `"]`)
+	require.Equal(t, 1, school.Length())
+	assert.Equal(t, "学校", school.Find(`[data-testid="org-type"]`).Text())
+	openSchool := school.Find(`[data-testid="picker-open-` + fake.SeedSchoolID + `"]`)
+	assert.Equal(t, fake.SeedSchoolID, openSchool.AttrOr("value", ""))
+	assert.Contains(t, openSchool.AttrOr("aria-label", ""), "第一实验小学")
+	assert.Equal(t, 0, p.Doc.Find(`[data-testid="picker-chips"] li`).Length())
+
+	// Into the school: its children, in the tree's order, with crumbs back up.
+	p = r.post("/host", url.Values{"picker_at": {fake.SeedBureauID}, "picker_browse": {fake.SeedSchoolID}})
+	snap, err := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
+	require.NoError(t, err)
+	var want, got []string
+	for _, n := range snap.Index.Children(fake.SeedSchoolID) {
+		want = append(want, "picker-node-"+n.ID)
+	}
+	p.Doc.Find(`[data-testid="picker-level"] > li`).Each(func(_ int, s *goquery.Selection) { got = append(got, s.AttrOr("data-testid", "")) })
+	assert.Equal(t, want, got)
+	assert.Equal(t, fake.SeedBureauID, p.Doc.Find(`[data-testid="picker-up-`+fake.SeedBureauID+`"]`).AttrOr("value", ""))
+	kid := snap.Index.Children(fake.SeedSchoolID)[0]
+
+	// Add a child: a chip with its path; the browser is still at the school.
+	p = r.post("/host", url.Values{"picker_at": {fake.SeedSchoolID}, "picker_add": {kid.ID}})
+	assert.Equal(t, "第一实验小学", p.Text(`[data-testid="picker-chip-`+kid.ID+`"] .chip-path`))
+	assert.Equal(t, fake.SeedSchoolID, p.Doc.Find(`input[name="picker_at"]`).AttrOr("value", ""))
+	assert.True(t, p.Has(`[data-testid="picker-node-`+kid.ID+`"]`))
+
+	// Close: back to the single button; the chip stays; submitting sends it.
+	p = r.post("/host", url.Values{"org_ids": {kid.ID}, "picker_at": {fake.SeedSchoolID}, "picker_browse": {""}})
+	assert.True(t, p.Has(`[data-testid="picker-browse-open"]`))
+	assert.False(t, p.Has(`input[name="picker_at"]`))
+	assert.True(t, p.Has(`[data-testid="picker-chip-`+kid.ID+`"]`))
+	p = r.post("/host", url.Values{"org_ids": {kid.ID}, "send": {""}})
+	assert.Equal(t, "submitted:"+kid.ID, p.Body)
+
+	// An id that is not in the org opens the top level rather than nothing.
+	p = r.post("/host", url.Values{"picker_browse": {"nope"}})
+	assert.True(t, p.Has(`[data-testid="picker-node-`+fake.SeedSchoolID+`"]`))
+}
+
+// With htmx the browser swaps itself: a level, closed, and a failure shown
+// inside it (htmx swaps 2xx only) with the open button to try again.
+func TestPickerBrowseHTMX(t *testing.T) {
+	r := newRig(t)
+	p := r.htmx("/org/picker/browse?field=org_ids&at=" + fake.SeedSchoolID)
+	require.Equal(t, 200, p.Status)
+	assert.False(t, p.Has("html > head > title"), "a fragment")
+	box := p.Doc.Find(`#picker-org_ids-browse`)
+	require.Equal(t, 1, box.Length())
+	assert.Equal(t, fake.SeedSchoolID, box.Find(`input[name="picker_at"]`).AttrOr("value", ""))
+	add := box.Find(`[data-testid^="picker-browse-add-"]`).First()
+	assert.Contains(t, add.AttrOr("hx-post", ""), "/org/picker/chip?")
+	openBtn := box.Find(`[data-testid^="picker-open-"]`).First()
+	assert.Contains(t, openBtn.AttrOr("hx-get", ""), "/org/picker/browse?")
+	assert.Equal(t, "#picker-org_ids-browse", openBtn.AttrOr("hx-target", ""))
+
+	p = r.htmx("/org/picker/browse?field=org_ids&at=")
+	assert.True(t, p.Has(`#picker-org_ids-browse [data-testid="picker-browse-open"]`))
+	assert.False(t, p.Has(`[data-testid="picker-level"]`))
+
+	r2 := newRig(t)
+	r2.sb.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "失败", Path: fake.OrgChildListPath})
+	p = r2.htmx("/org/picker/browse?field=org_ids&at=" + fake.SeedBureauID)
+	assert.Equal(t, 200, p.Status)
+	assert.Equal(t, "100001", p.Text(`#picker-org_ids-browse [data-testid="upstream-code"]`))
+	assert.True(t, p.Has(`#picker-org_ids-browse [data-testid="picker-browse-open"]`))
+}
+
+// The picker's search list is short (PickerLimit) and says how to narrow it.
+func TestPickerSearchListIsShort(t *testing.T) {
+	r := newRig(t)
+	p := r.post("/host", url.Values{"picker_q": {"(1)班"}, "picker_search": {"1"}})
+	assert.Equal(t, orgtempl.PickerLimit, p.Doc.Find(`[data-testid="picker-results"] > li`).Length())
+	assert.Contains(t, p.Text(`[data-testid="picker-total"]`), "输入更具体的名称")
+	assert.True(t, p.Has(`.picker-results .picker-list`), "hosts rely on the scroll box class")
 }

@@ -72,6 +72,7 @@ func newRig(t testing.TB, opts ...fake.Option) *rig {
 	e.POST("/org/refresh", h.Refresh)
 	e.GET("/org/export.csv", h.Export)
 	e.GET("/org/picker/search", h.PickerSearch)
+	e.GET("/org/picker/browse", h.PickerBrowser)
 	e.POST("/org/picker/chip", h.PickerChip)
 	e.POST("/org/picker/remove", h.PickerRemove)
 	e.Any("/host", r.hostForm) // a test-only host page embedding the picker

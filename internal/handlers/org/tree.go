@@ -108,16 +108,25 @@ type rowsCtx struct {
 	calls int // lazy upstream calls so far, bounded by MaxOpen
 }
 
-// rows lists parent's children, expanding the open ones recursively.
-func (h *Handler) rows(ctx context.Context, rc *rowsCtx, parent string) ([]orgtempl.Row, int, error) {
-	kids, err := rc.lv.kids(ctx, parent)
+// listKids is one level as every view shows it: parent's children in display
+// order, at most ChildrenLimit, and how many more there are. The tree and the
+// picker's browsing both list levels through it.
+func listKids(ctx context.Context, lv level, parent string) ([]orgtree.Node, int, error) {
+	kids, err := lv.kids(ctx, parent)
 	if err != nil {
 		return nil, 0, err
 	}
-	more := 0
 	if len(kids) > ChildrenLimit {
-		more = len(kids) - ChildrenLimit
-		kids = kids[:ChildrenLimit]
+		return kids[:ChildrenLimit], len(kids) - ChildrenLimit, nil
+	}
+	return kids, 0, nil
+}
+
+// rows lists parent's children, expanding the open ones recursively.
+func (h *Handler) rows(ctx context.Context, rc *rowsCtx, parent string) ([]orgtempl.Row, int, error) {
+	kids, more, err := listKids(ctx, rc.lv, parent)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]orgtempl.Row, 0, len(kids))
 	for _, n := range kids {
@@ -203,7 +212,8 @@ func (h *Handler) Tree(c echo.Context) error {
 	status := http.StatusOK
 	if err == nil {
 		rc.lv = fromIndex(snap.Index)
-		p.Root = orgtempl.Row{Node: snap.Index.Root(), Kids: snap.Index.ChildCount(orgID), Open: true}
+		p.Root = orgtempl.Row{Node: h.named(ctx, snap.Index.Root(), orgID), Kids: snap.Index.ChildCount(orgID), Open: true}
+		p.Descendants = snap.Index.Size()
 		p.RefreshedAt = snap.RefreshedAt
 	} else {
 		if prob, st := problemFor(orgID, err); prob != nil {
@@ -213,7 +223,7 @@ func (h *Handler) Tree(c echo.Context) error {
 		// The whole org could not be indexed: try level by level, and say so.
 		p.Err, p.Lazy, status = err, true, http.StatusBadGateway
 		rc.lv = h.lazy(orgID)
-		p.Root = orgtempl.Row{Node: orgtree.Node{ID: orgID, Name: orgID}, Kids: -1, Open: true}
+		p.Root = orgtempl.Row{Node: h.named(ctx, orgtree.Node{ID: orgID}, orgID), Kids: -1, Open: true}
 	}
 	p.OrgID = orgID
 	p.Root.DetailHref = nodeURL(orgID, orgID)

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -49,9 +50,24 @@ func TestTreeRootSortedWithTypeBadges(t *testing.T) {
 	unknown := p.Doc.Find(`[data-testid="node-` + fake.SeedUnknownTypeID + `"] [data-testid="org-type"]`).First()
 	assert.Equal(t, "99", unknown.Text(), "an undocumented type code is shown raw")
 
+	// The root row says what it is and how big it is, not just a bare id.
+	assert.Equal(t, "组织 "+fake.SeedBureauID, p.Text(`[data-testid="org-root"]`))
+	assert.Equal(t, fmt.Sprintf("%d 个直属下级 · 共 %d 个部门", snap.Index.ChildCount(fake.SeedBureauID), snap.Index.Size()),
+		p.Text(`[data-testid="org-root-counts"]`))
+	assert.Regexp(t, `获取于 \d{4}-`, p.Text(`[data-testid="refreshed-at"]`), "a space before the time")
+
 	r.lang = "en"
 	p = r.get("/org")
 	assert.Equal(t, "School", p.Doc.Find(`[data-testid="node-`+fake.SeedSchoolID+`"] [data-testid="org-type"]`).First().Text())
+	assert.Equal(t, "Organisation "+fake.SeedBureauID, p.Text(`[data-testid="org-root"]`))
+	assert.Contains(t, p.Text(`[data-testid="org-root-counts"]`), "departments in all")
+
+	// A configured name for the default org wins (other orgs keep "Organisation <id>").
+	r.h.DefaultOrgName = "滨江区教育局"
+	p = r.get("/org")
+	assert.Equal(t, "滨江区教育局", p.Text(`[data-testid="org-root"]`))
+	p = r.get("/org/node/" + fake.SeedSchoolID)
+	assert.Equal(t, "滨江区教育局", p.Text(`[data-testid="breadcrumbs"] li`))
 }
 
 // Expanding school → campus → stage → grade with plain links (JS off) and the
@@ -276,8 +292,8 @@ func TestNodeDetailAndDeepLink(t *testing.T) {
 	assert.Equal(t, "班级", p.Text(`[data-testid="node-facts"] [data-testid="org-type"]`))
 	var crumbs []string
 	p.Doc.Find(`[data-testid="breadcrumbs"] li`).Each(func(_ int, s *goquery.Selection) { crumbs = append(crumbs, strings.TrimSpace(s.Text())) })
-	var want []string
-	for _, n := range x.Path(class.ID) {
+	want := []string{"组织 " + fake.SeedBureauID} // the org is not in its own list: named after its id
+	for _, n := range x.Path(class.ID)[1:] {
 		want = append(want, n.Name)
 	}
 	assert.Equal(t, want, crumbs)

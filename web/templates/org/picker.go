@@ -27,10 +27,28 @@ type PickerProps struct {
 	Total   int          // every hit, also those not shown
 	Label   string       // legend; "" = the generic "Departments"
 	Err     error        // loading the organisation failed: shown via components.UpstreamError
+	// Browse is the level being browsed (search or expand: both add); nil =
+	// browsing closed, the default, so an untouched picker fetches nothing.
+	Browse *PickerLevel
 }
 
-// PickerLimit is how many search hits the picker lists.
-const PickerLimit = 20
+// PickerLevel is one level of the organisation in the picker's browser.
+type PickerLevel struct {
+	At    string       // the node whose children are listed; the org id = the top level
+	Path  []PickedNode // the root … At, to go back up
+	Nodes []BrowseNode // At's children in display order, at most the tree's cap
+	More  int          // children not listed (over the cap): the search finds them
+}
+
+// BrowseNode is one child in the picker's browser.
+type BrowseNode struct {
+	ID, Name, Type string
+	Kids           int // its direct children: > 0 can be opened
+}
+
+// PickerLimit is how many search hits the picker lists: the picker sits in
+// a longer form, so it shows a short list (in a scroll box) and the total.
+const PickerLimit = 10
 
 // Form names the picker's controls use inside the host form.
 const (
@@ -38,6 +56,12 @@ const (
 	PickerSearch = "picker_search"
 	PickerAdd    = "picker_add"
 	PickerRemove = "picker_remove"
+	// PickerBrowse is the browse buttons' name: its value is the node whose
+	// children to list (the org id for the top level), "" to close.
+	PickerBrowse = "picker_browse"
+	// PickerAt is a hidden input holding the level browsed, so the browser
+	// stays where it was when another button re-renders the host form.
+	PickerAt = "picker_at"
 )
 
 // dom ids are derived from the field name; keep them to safe characters.
@@ -59,6 +83,10 @@ func (p PickerProps) domID(suffix string) string {
 
 func (p PickerProps) searchURL() string {
 	return "/org/picker/search?" + url.Values{"field": {p.Field}, "org": {p.OrgID}}.Encode()
+}
+
+func (p PickerProps) browseURL(at string) string {
+	return "/org/picker/browse?" + url.Values{"field": {p.Field}, "org": {p.OrgID}, "at": {at}}.Encode()
 }
 
 func (p PickerProps) chipURL(id string) string {

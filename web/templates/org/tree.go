@@ -39,6 +39,7 @@ type TreeProps struct {
 	Err         error // upstream failure
 	Root        Row
 	Rows        []Row // the root's children
+	Descendants int   // every node below the root (0 when browsing level by level)
 	RefreshedAt time.Time
 	Lazy        bool // the whole org could not be indexed: browsing level by level
 	SearchHref  string
