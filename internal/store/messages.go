@@ -156,25 +156,29 @@ func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 // a user expects of "try again": the platform treats a repeated busiId as the
 // same message, so a first attempt that did get through is not delivered twice.
 func (s *Store) BeginSend(ctx context.Context, m MessageSend, staleBefore time.Time, audit AuditEntry) (MessageSend, bool, error) {
-	now := s.now()
+	st, err := s.prepared(ctx, insertSend, sendByBusiID, retrySend)
+	if err != nil {
+		return MessageSend{}, false, err
+	}
+	insert, byBusiID, retrySt := st[0], st[1], st[2]
+	now := time.UnixMilli(s.now().UnixMilli()) // as stored
 	var out MessageSend
 	claimed := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
-			status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, insert).ExecContext(ctx,
 			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli())
 		switch {
 		case err == nil:
+			// The new row is m as inserted: no need to read it back.
 			id, _ := res.LastInsertId()
+			out = MessageSend{ID: id, BusiID: m.BusiID, MsgType: m.MsgType, Title: m.Title, Sender: m.Sender, Recipients: m.Recipients,
+				Request: m.Request, Form: m.Form, Status: SendSending, Attempts: 1, StartedAt: now}
 			claimed = true
-			if out, err = scanSend(tx.QueryRowContext(ctx, `SELECT `+sendCols+` FROM message_sends WHERE id = ?`, id)); err != nil {
-				return err
-			}
 			return s.appendAudit(ctx, tx, audit)
 		case !isUnique(err):
 			return fmt.Errorf("store: begin send: %w", err)
 		}
-		prev, err := scanSend(tx.QueryRowContext(ctx, `SELECT `+sendCols+` FROM message_sends WHERE busi_id = ?`, m.BusiID))
+		prev, err := scanSend(tx.StmtContext(ctx, byBusiID).QueryRowContext(ctx, m.BusiID))
 		if err != nil {
 			return err
 		}
@@ -185,16 +189,11 @@ func (s *Store) BeginSend(ctx context.Context, m MessageSend, staleBefore time.T
 		}
 		// The immediate transaction holds the write lock, so no other
 		// request can claim the row between the read and this update.
-		if _, err := tx.ExecContext(ctx, `UPDATE message_sends SET msg_type = ?, title = ?, sender = ?, recipients = ?,
-			request = ?, form = ?, status = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
-			attempts = attempts + 1, started_at = ?, finished_at = 0 WHERE id = ?`,
-			m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli(), prev.ID); err != nil {
+		if out, err = scanSend(tx.StmtContext(ctx, retrySt).QueryRowContext(ctx,
+			m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli(), prev.ID)); err != nil {
 			return fmt.Errorf("store: retry send: %w", err)
 		}
 		claimed = true
-		if out, err = scanSend(tx.QueryRowContext(ctx, `SELECT `+sendCols+` FROM message_sends WHERE id = ?`, prev.ID)); err != nil {
-			return err
-		}
 		return s.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
@@ -217,18 +216,16 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome, audit A
 	if o.Status != SendOK && o.Status != SendFailed {
 		return MessageSend{}, fmt.Errorf("store: finish send: status %q", o.Status)
 	}
+	st, err := s.prepared(ctx, finishSend)
+	if err != nil {
+		return MessageSend{}, err
+	}
 	var out MessageSend
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE message_sends SET status = ?, upstream_code = ?, upstream_message = ?,
-			msg_id = ?, response = ?, finished_at = ? WHERE id = ? AND status = ?`,
-			o.Status, o.UpstreamCode, o.UpstreamMessage, o.MsgID, o.Response, s.now().UnixMilli(), id, SendSending)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// No row: not a claimed send (unknown id, or already finished).
+		out, err = scanSend(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx,
+			o.Status, o.UpstreamCode, o.UpstreamMessage, o.MsgID, o.Response, s.now().UnixMilli(), id, SendSending))
 		if err != nil {
-			return fmt.Errorf("store: finish send: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		if out, err = scanSend(tx.QueryRowContext(ctx, `SELECT `+sendCols+` FROM message_sends WHERE id = ?`, id)); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit)
@@ -236,14 +233,44 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome, audit A
 	return out, err
 }
 
+// The send path's statements. A send runs two short transactions around
+// the platform call, on the user's time, and SQLite's parser is a good share
+// of each: they go through the statement cache.
+const (
+	sendByID     = `SELECT ` + sendCols + ` FROM message_sends WHERE id = ?`
+	sendByBusiID = `SELECT ` + sendCols + ` FROM message_sends WHERE busi_id = ?`
+	insertSend   = `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
+		status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`
+	retrySend = `UPDATE message_sends SET msg_type = ?, title = ?, sender = ?, recipients = ?,
+		request = ?, form = ?, status = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
+		attempts = attempts + 1, started_at = ?, finished_at = 0 WHERE id = ? RETURNING ` + sendCols
+	finishSend = `UPDATE message_sends SET status = ?, upstream_code = ?, upstream_message = ?,
+		msg_id = ?, response = ?, finished_at = ? WHERE id = ? AND status = ? RETURNING ` + sendCols
+)
+
+// prepared fetches cached statements before a transaction opens: preparing
+// one inside it would wait for a second connection (a single-connection
+// database has none). tx.StmtContext then reuses each on the tx's connection.
+func (s *Store) prepared(ctx context.Context, qs ...string) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(qs))
+	for i, q := range qs {
+		st, err := s.stmt(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
 // MessageSendByID returns one row of the send history.
 func (s *Store) MessageSendByID(ctx context.Context, id int64) (MessageSend, error) {
-	return scanSend(s.db.QueryRowContext(ctx, `SELECT `+sendCols+` FROM message_sends WHERE id = ?`, id))
+	return scanSend(s.queryRow(ctx, sendByID, id))
 }
 
 // MessageSendByBusiID returns the send of a busiId.
 func (s *Store) MessageSendByBusiID(ctx context.Context, busiID string) (MessageSend, error) {
-	return scanSend(s.db.QueryRowContext(ctx, `SELECT `+sendCols+` FROM message_sends WHERE busi_id = ?`, busiID))
+	return scanSend(s.queryRow(ctx, sendByBusiID, busiID))
 }
 
 // SendFilter narrows the send history.

@@ -75,6 +75,7 @@ func TestBeginSendClaimsABusiIDOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, claimed, "a busiId being sent is not sent again")
 	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, again, first, "the claimed row is returned as stored (it is not read back)")
 
 	done, err := s.FinishSend(ctx, first.ID, SendOutcome{Status: SendOK, UpstreamCode: "000000", MsgID: "880000001"},
 		AuditEntry{Actor: "amy", Action: "messages.send", UpstreamCode: "000000"})
