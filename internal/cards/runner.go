@@ -35,16 +35,33 @@ var ErrStopped = errors.New("cards: push runner stopped")
 // Runner executes push jobs in goroutines it owns. Its context comes from the
 // app: cancelling it (shutdown) stops every job, leaving unsent calls pending
 // and the job interrupted, so nothing is silently dropped.
+//
+// Every call's outcome goes through one recorder goroutine, which commits
+// what the workers finished together in one transaction and only then lets
+// them go on. So at most Workers calls are ever sent without a stored
+// outcome (as with each worker writing its own row), but the workers no
+// longer queue on SQLite's write lock, whose busy handler sleeps 1, 2, 5,
+// 10 … ms: that sleeping was most of the time a push spent beyond its calls.
 type Runner struct {
-	store  *store.Store
-	client Pusher
-	opts   Options
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	store    *store.Store
+	client   Pusher
+	opts     Options
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // jobs
+	outcomes chan outcome   // to the recorder
+	recorded chan struct{}  // closed when the recorder has stored the last outcome
+	close    sync.Once
 
 	mu     sync.Mutex
 	active map[int64]bool
+}
+
+// outcome is one attempt's result on its way to the store; the worker waits
+// on stored before it takes the next call.
+type outcome struct {
+	store.CallOutcome
+	stored chan<- error
 }
 
 // NewRunner returns a runner living as long as ctx (or until Close).
@@ -56,13 +73,59 @@ func NewRunner(ctx context.Context, st *store.Store, client Pusher, o Options) *
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	return &Runner{store: st, client: client, opts: o, ctx: ctx, cancel: cancel, active: map[int64]bool{}}
+	r := &Runner{store: st, client: client, opts: o, ctx: ctx, cancel: cancel, active: map[int64]bool{},
+		outcomes: make(chan outcome), recorded: make(chan struct{})}
+	go r.record()
+	return r
 }
 
-// Close stops every job and waits for the goroutines to finish.
+// Close stops every job and waits for the goroutines to finish. Outcomes of
+// calls that completed are stored first. Calling it again does nothing.
 func (r *Runner) Close() {
-	r.cancel()
-	r.wg.Wait()
+	r.close.Do(func() {
+		r.mu.Lock()
+		r.cancel() // under mu: Start adds no job after this
+		r.mu.Unlock()
+		r.wg.Wait()
+		close(r.outcomes)
+		<-r.recorded
+	})
+}
+
+// maxBatch bounds one recorder transaction.
+const maxBatch = 64
+
+// record is the single writer of call outcomes: it takes what is waiting,
+// stores it in one transaction and answers each worker. It keeps writing
+// while the runner shuts down: an outcome already known is never dropped.
+func (r *Runner) record() {
+	defer close(r.recorded)
+	ctx := context.WithoutCancel(r.ctx)
+	batch := make([]outcome, 0, maxBatch)
+	outs := make([]store.CallOutcome, 0, maxBatch)
+	for o := range r.outcomes {
+		batch = append(batch[:0], o)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-r.outcomes:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		outs = outs[:0]
+		for _, o := range batch {
+			outs = append(outs, o.CallOutcome)
+		}
+		err := r.store.RecordPushCalls(ctx, outs)
+		for _, o := range batch {
+			o.stored <- err
+		}
+	}
 }
 
 // Recover marks jobs a previous process left queued or running as
@@ -90,7 +153,10 @@ func (r *Runner) Create(ctx context.Context, p Plan, key string, audit store.Aud
 	if err != nil || !created {
 		return j, created, err
 	}
-	return j, true, r.Start(j.ID)
+	for i := range calls { // as stored: the runner need not read them back
+		calls[i].JobID, calls[i].Seq, calls[i].Status = j.ID, i, store.CallPending
+	}
+	return j, true, r.start(j.ID, calls)
 }
 
 // Retry puts the job's failed calls back in the queue and runs them (new
@@ -110,7 +176,10 @@ func (r *Runner) Retry(ctx context.Context, id int64, audit store.AuditEntry) (i
 // Start runs a queued or interrupted job's pending calls in the background.
 // Starting a job that is already running here is a no-op; store.ErrConflict
 // means the job is finished (use Retry) or run by another process.
-func (r *Runner) Start(id int64) error {
+func (r *Runner) Start(id int64) error { return r.start(id, nil) }
+
+// start runs the job's pending calls: the given ones, or (nil) those stored.
+func (r *Runner) start(id int64, pending []store.PushCall) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.active[id] {
@@ -124,7 +193,7 @@ func (r *Runner) Start(id int64) error {
 	}
 	r.active[id] = true
 	r.wg.Add(1)
-	go r.run(id)
+	go r.run(id, pending)
 	return nil
 }
 
@@ -135,7 +204,7 @@ func (r *Runner) Running(id int64) bool {
 	return r.active[id]
 }
 
-func (r *Runner) run(id int64) {
+func (r *Runner) run(id int64, pending []store.PushCall) {
 	defer r.wg.Done()
 	defer func() {
 		r.mu.Lock()
@@ -143,7 +212,7 @@ func (r *Runner) run(id int64) {
 		r.mu.Unlock()
 	}()
 	ctx := r.ctx
-	if err := r.execute(ctx, id); err != nil && ctx.Err() == nil {
+	if err := r.execute(ctx, id, pending); err != nil && ctx.Err() == nil {
 		r.opts.Log.Error("card push", "job", id, "err", err)
 	}
 	// Finishing must be recorded even while shutting down.
@@ -155,15 +224,16 @@ func (r *Runner) run(id int64) {
 }
 
 // execute sends every pending call of the job through Workers goroutines
-// behind one rate limiter.
-func (r *Runner) execute(ctx context.Context, id int64) error {
+// behind one rate limiter; calls nil means the stored pending ones.
+func (r *Runner) execute(ctx context.Context, id int64, calls []store.PushCall) error {
 	j, err := r.store.PushJob(ctx, id)
 	if err != nil {
 		return err
 	}
-	calls, err := r.store.PushCalls(ctx, id, store.CallPending)
-	if err != nil {
-		return err
+	if calls == nil {
+		if calls, err = r.store.PushCalls(ctx, id, store.CallPending); err != nil {
+			return err
+		}
 	}
 	limit := rate.Inf
 	if r.opts.Rate > 0 {
@@ -197,9 +267,10 @@ feed:
 	return nil
 }
 
-// send makes one call and stores its outcome. A call cut short by shutdown
-// is left pending: whether the platform applied it is unknown, and sending
-// the same data again on resume is harmless.
+// send makes one call and waits until its outcome is stored. A call that
+// failed because of shutdown is left pending: whether the platform applied
+// it is unknown, and sending the same data again on resume is harmless. One
+// that succeeded is recorded even then.
 func (r *Runner) send(ctx context.Context, j store.PushJob, c store.PushCall) {
 	req, err := requestFor(j, c)
 	if err == nil {
@@ -212,7 +283,7 @@ func (r *Runner) send(ctx context.Context, j store.PushJob, c store.PushCall) {
 			err = r.client.BatchSetDiffData(ctx, b)
 		}
 	}
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
 		return
 	}
 	code, msg := "0", ""
@@ -228,7 +299,9 @@ func (r *Runner) send(ctx context.Context, j store.PushJob, c store.PushCall) {
 			}
 		}
 	}
-	if err := r.store.RecordPushCall(ctx, c.JobID, c.Seq, err == nil, code, msg); err != nil && ctx.Err() == nil {
+	stored := make(chan error, 1)
+	r.outcomes <- outcome{store.CallOutcome{JobID: c.JobID, Seq: c.Seq, OK: err == nil, Code: code, Message: msg}, stored}
+	if err := <-stored; err != nil {
 		r.opts.Log.Error("card push: record call", "job", c.JobID, "seq", c.Seq, "err", err)
 	}
 }

@@ -216,3 +216,25 @@ func TestOrgAndDiffTargets(t *testing.T) {
 	// 2025-04-01 08:00 in Shanghai, in epoch milliseconds.
 	assert.Equal(t, int64(1743465600000), c.List[0].Timestamp)
 }
+
+func TestConcurrentJobsShareOneRecorder(t *testing.T) {
+	r := newRig(t)
+	r.srv.Faults.Set(fake.Name, sandbox.Fault{Latency: 20 * time.Millisecond})
+	run := NewRunner(context.Background(), r.st, r.client, Options{Workers: 4})
+	var jobs []store.PushJob
+	for k := range 3 {
+		p := Plan{Target: forms.TargetAccounts, ShowOnAll: true, Card: keyDataCard(t), AccountIDs: accountIDs(2000)}
+		j, _, err := run.Create(context.Background(), p, fmt.Sprint("k", k), store.AuditEntry{Actor: "admin"})
+		require.NoError(t, err)
+		jobs = append(jobs, j)
+	}
+	for _, j := range jobs {
+		assert.Equal(t, store.PushDone, waitDone(t, r.st, j.ID).Status)
+		pr, err := r.st.PushProgress(context.Background(), j.ID)
+		require.NoError(t, err)
+		assert.Equal(t, store.PushProgress{OK: 10, AccountsOK: 2000}, pr, "every outcome stored")
+	}
+	run.Close()
+	run.Close() // a second Close is harmless
+	assert.ErrorIs(t, run.Start(jobs[0].ID), ErrStopped)
+}

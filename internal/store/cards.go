@@ -254,19 +254,55 @@ func (s *Store) FirstPushCall(ctx context.Context, jobID int64) (PushCall, error
 	return calls[0], nil
 }
 
+// CallOutcome is the result of one attempt of a call.
+type CallOutcome struct {
+	JobID   int64
+	Seq     int
+	OK      bool
+	Code    string // upstream code ("0" on success)
+	Message string
+}
+
 // RecordPushCall stores the outcome of one attempt of a call.
 func (s *Store) RecordPushCall(ctx context.Context, jobID int64, seq int, ok bool, code, message string) error {
-	status := CallOK
-	if !ok {
-		status = CallFailed
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?
-		WHERE job_id = ? AND seq = ?`, status, code, message, s.now().UnixMilli(), jobID, seq)
+	return s.RecordPushCalls(ctx, []CallOutcome{{JobID: jobID, Seq: seq, OK: ok, Code: code, Message: message}})
+}
+
+// RecordPushCalls stores several outcomes in one transaction: the push
+// runner's single writer commits what its workers finished together, so
+// they never wait on each other's SQLite write lock. Outcomes of existing
+// calls are kept even when one names a call that does not exist
+// (ErrNotFound is returned after the commit).
+func (s *Store) RecordPushCalls(ctx context.Context, outs []CallOutcome) error {
+	missing := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?
+			WHERE job_id = ? AND seq = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		now := s.now().UnixMilli()
+		for _, o := range outs {
+			status := CallOK
+			if !o.OK {
+				status = CallFailed
+			}
+			res, err := stmt.ExecContext(ctx, status, o.Code, o.Message, now, o.JobID, o.Seq)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				missing++
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("store: record push call: %w", err)
+		return fmt.Errorf("store: record push calls: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+	if missing > 0 {
+		return fmt.Errorf("store: record push calls: %d calls: %w", missing, ErrNotFound)
 	}
 	return nil
 }

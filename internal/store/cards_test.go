@@ -113,3 +113,26 @@ func TestPushJobLifecycle(t *testing.T) {
 	_, err = s.PushJobByKey(ctx, "nope")
 	assert.ErrorIs(t, err, ErrNotFound)
 }
+
+func TestRecordPushCallsInOneTransaction(t *testing.T) {
+	s := openCardsStore(t)
+	ctx := context.Background()
+	j, calls := sampleJob("k3")
+	j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"})
+	require.NoError(t, err)
+
+	// An outcome for a call that does not exist does not lose the others.
+	err = s.RecordPushCalls(ctx, []CallOutcome{
+		{JobID: j.ID, Seq: 0, OK: true, Code: "0"},
+		{JobID: j.ID, Seq: 9, OK: true},
+		{JobID: j.ID, Seq: 1, Code: "40031", Message: "account_id_list[0] invalid"},
+	})
+	assert.ErrorIs(t, err, ErrNotFound)
+	got, err := s.PushCalls(ctx, j.ID, "")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{CallOK, CallFailed}, []string{got[0].Status, got[1].Status})
+	assert.Equal(t, "40031", got[1].UpstreamCode)
+	assert.Equal(t, "account_id_list[0] invalid", got[1].Message)
+	assert.Equal(t, []int{1, 1}, []int{got[0].Attempts, got[1].Attempts})
+}
