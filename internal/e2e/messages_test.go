@@ -128,3 +128,116 @@ func TestJourneyMessages(t *testing.T) {
 	assert.Equal(t, "1", b.Text(`[data-testid="history-recipients"]`))
 	b.Shot("messages-history")
 }
+
+// The same flow with JavaScript off, in English: every tab, row and picker
+// button is a plain submit that re-renders the composer with what was typed;
+// the preview is redrawn on every submit.
+func TestJourneyMessagesWithoutJavaScript(t *testing.T) {
+	b := Start(t, nil)
+	tz, ok := b.Env.App.Sandbox.Platform("tze").(*fake.Fake)
+	require.True(t, ok)
+	className := firstClass(t, tz)
+
+	b.DisableJS()
+	b.Login(auth.RoleContent)
+	b.Open("/messages/new")
+	b.Run(chromedp.Click(`[data-testid=lang-en]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=lang-zh-CN]`, chromedp.ByQuery))
+	assert.Equal(t, "New message", b.Text("main h1"))
+	b.Shot("messages-en-nojs-composer-text")
+
+	b.Run(
+		chromedp.Click(`[data-testid="tab-oa"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="fields-oa"]`, chromedp.ByQuery),
+	)
+	head := "Parents' evening"
+	b.Run(
+		chromedp.SendKeys(`#f-headText`, head, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-pcUrl`, "https://school.example.edu/notice/42", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-appUrl`, "https://m.school.example.edu/notice/42", chromedp.ByQuery),
+		chromedp.SendKeys(`#f-bodyTitle`, "Friday afternoon", chromedp.ByQuery),
+	)
+	// Each "add row" is a round trip that keeps everything typed so far.
+	rows := [][2]string{{"When", "Fri 15:00"}, {"Where", "Hall"}, {"Contact", "Ms Wang"}}
+	for i, r := range rows {
+		b.Run(
+			chromedp.Click(`[data-testid="add-row"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(fmt.Sprintf(`#f-form-%d-key`, i), chromedp.ByQuery),
+			chromedp.SendKeys(fmt.Sprintf(`#f-form-%d-key`, i), r[0], chromedp.ByQuery),
+			chromedp.SendKeys(fmt.Sprintf(`#f-form-%d-value`, i), r[1], chromedp.ByQuery),
+		)
+	}
+	var typed string
+	b.Run(chromedp.Value(`#f-headText`, &typed, chromedp.ByQuery))
+	assert.Equal(t, head, typed, "the head text survived three round trips")
+
+	// A pale colour: "update preview" redraws the swatch and warns.
+	b.Run(
+		chromedp.SetValue(`#f-bgColor`, "80FFD700", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="update-preview"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="contrast-warning"]`, chromedp.ByQuery),
+	)
+	assert.Contains(t, b.Text(`[data-testid="contrast-warning"]`), "hard to read")
+	assert.Equal(t, 3, b.Count(`[data-testid="preview-phone"] [data-testid="pv-form-row"]`), "the preview shows the rows")
+	assert.Equal(t, head, b.Text(`[data-testid="preview-phone"] [data-testid="pv-head"]`))
+	b.Run(
+		chromedp.SetValue(`#f-bgColor`, "FF0B6BCB", chromedp.ByQuery),
+		chromedp.SetValue(`[data-testid="picker-q"]`, className, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-search"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-results"] [data-testid^="picker-add-"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, 0, b.Count(`[data-testid="contrast-warning"]`))
+	var classID string
+	b.Run(chromedp.AttributeValue(`[data-testid="picker-results"] [data-testid^="picker-add-"]`, "value", &classID, nil, chromedp.ByQuery))
+	require.NotEmpty(t, classID)
+	b.Run(
+		chromedp.Click(`[data-testid="picker-add-`+classID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-chip-`+classID+`"]`, chromedp.ByQuery),
+	)
+	b.Shot("messages-en-nojs-composer-oa")
+
+	// Keep it as a draft, then review and send it.
+	b.Run(
+		chromedp.Click(`[data-testid="save-draft"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "Draft saved.", b.Text(`[data-testid=flash]`))
+	assert.Equal(t, 1, b.Count(`[data-testid="picker-chip-`+classID+`"]`), "the reopened draft keeps the picked class")
+	b.Run(
+		chromedp.Click(`[data-testid="review"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="request-json"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "Confirm sending", b.Text("main h1"))
+	assert.Contains(t, b.Text(`[data-testid="request-json"]`), `"toOrgIds":["`+classID+`"]`)
+	b.Shot("messages-en-nojs-confirm")
+	b.Run(
+		chromedp.Click(`[data-testid="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="detail-status"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "Sent", b.Text(`[data-testid="detail-status"]`))
+	assert.Equal(t, "000000", b.Text(`[data-testid="detail-code"]`))
+	b.Shot("messages-en-nojs-sent")
+	got := tz.Messages()
+	require.Len(t, got, 1)
+	assert.Equal(t, []string{classID}, got[0].ToOrgIDs)
+
+	// The draft became the message; the history lists it.
+	b.Run(chromedp.Click(`[data-testid="msg-nav-drafts"]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=empty]`, chromedp.ByQuery))
+	b.Shot("messages-en-nojs-drafts-empty")
+	b.Run(chromedp.Click(`[data-testid="msg-nav-history"]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid="history-table"]`, chromedp.ByQuery))
+	assert.Equal(t, head, b.Text(`[data-testid="history-title"]`))
+	b.Shot("messages-en-nojs-history")
+}
+
+// firstClass is the name of a class (org type 7) in the seeded organisation.
+func firstClass(t *testing.T, tz *fake.Fake) string {
+	t.Helper()
+	nodes, err := tz.Nodes(fake.SeedBureauID)
+	require.NoError(t, err)
+	for _, n := range nodes {
+		if n.OrgType == "7" {
+			return n.OrgName
+		}
+	}
+	t.Fatal("no class in the seeded organisation")
+	return ""
+}

@@ -761,3 +761,78 @@ func TestASendUnderWayIsShownNotRepeated(t *testing.T) {
 	assert.True(t, frag.Has(`#send-status`))
 	assert.Empty(t, fakeOf(t, env).Messages())
 }
+
+// --- English ---
+
+// cjk matches Chinese characters: English pages of ASCII messages have none
+// in their main content (the org data and the user's display name stay
+// outside it here).
+var cjk = regexp.MustCompile(`\p{Han}`)
+
+// englishOK checks what a reader of the English page would trip over: a raw
+// catalog key, a Printf mistake, or Chinese text.
+func englishOK(t *testing.T, what string, p *apptest.Page) {
+	t.Helper()
+	main := p.Doc.Find("main")
+	if main.Length() == 0 {
+		main = p.Doc.Selection // htmx fragments
+	}
+	text := main.Text()
+	attrs := ""
+	main.Find("[aria-label], [title], [placeholder], [alt]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"aria-label", "title", "placeholder", "alt"} {
+			v, _ := s.Attr(a)
+			attrs += " " + v
+		}
+	})
+	for _, s := range []string{text, attrs} {
+		assert.NotRegexp(t, `\b(messages|org|pager|form|nav)\.[a-z_]+(\.[a-z_]+)*\b`, s, "%s: a raw catalog key", what)
+		assert.NotContains(t, s, "%!", "%s: a Printf mistake", what)
+		assert.Empty(t, cjk.FindAllString(s, 5), "%s: untranslated text", what)
+	}
+}
+
+func TestEveryPageInEnglish(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := signIn(t, env, auth.RoleContent)
+	require.Equal(t, http.StatusSeeOther, b.PostForm("/lang", url.Values{"lang": {"en"}}).Status)
+	ascii := func(v url.Values) url.Values {
+		return with(v, "headText", "Parents' evening", "bodyTitle", "Year 3", "bodyContent", "Please be on time.", "author", "Office",
+			"form.0.key", "When", "form.0.value", "Fri 15:00", "form.1.key", "Where", "form.1.value", "Hall",
+			"title", "Sports day", "content", "Sign up now")
+	}
+
+	englishOK(t, "composer", b.Get("/messages/new"))
+	for _, tab := range forms.MsgTypes() {
+		englishOK(t, "tab "+tab, b.PostForm("/messages/compose", with(ascii(oaVals()), "tab", tab)))
+		englishOK(t, "tab "+tab+" (htmx)", b.HTMX(http.MethodPost, "/messages/compose", with(ascii(oaVals()), "tab", tab)))
+	}
+	englishOK(t, "preview", b.HTMX(http.MethodPost, "/messages/preview", with(ascii(oaVals()), "bgColor", "80FFD700")))
+	empty := b.PostForm("/messages/compose", url.Values{"type": {"oa"}, "op": {"review"}, "bgColor": {"GGCC0000"}, "pcUrl": {"javascript:alert(1)"}})
+	require.Equal(t, http.StatusUnprocessableEntity, empty.Status)
+	englishOK(t, "field errors", empty)
+	assert.Equal(t, "Enter an 8-digit hex ARGB colour such as FFCC0000 (no # or 0x).", fieldErr(empty, "bgColor"))
+
+	v := ascii(oaVals())
+	englishOK(t, "confirmation", review(b, v))
+	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "busy", Path: tze.PathSend})
+	failed := b.PostForm("/messages/send", v)
+	require.Equal(t, http.StatusBadGateway, failed.Status)
+	englishOK(t, "upstream failure", failed)
+	env.App.Sandbox.Faults.Clear()
+	sent := b.PostForm("/messages/send", v)
+	require.Equal(t, http.StatusSeeOther, sent.Status)
+	detail := b.Follow(sent)
+	englishOK(t, "detail", detail)
+	assert.Equal(t, "Accounts: 3 · org nodes: 0", detail.Text(`[data-testid="detail-recipients"]`))
+	englishOK(t, "history", b.Get("/messages/history"))
+	englishOK(t, "history, filter error", b.Get("/messages/history?type=oa&from=2026-02-02&to=2026-01-01"))
+	englishOK(t, "history, nothing found", b.Get("/messages/history?type=link"))
+
+	englishOK(t, "no drafts", b.Get("/messages/drafts"))
+	saved := b.PostForm("/messages/compose", with(v, "op", "save", "busiId", newBusi()))
+	require.Equal(t, http.StatusSeeOther, saved.Status)
+	englishOK(t, "reopened draft", b.Follow(saved))
+	englishOK(t, "drafts", b.Get("/messages/drafts"))
+	englishOK(t, "delete draft", b.Get(saved.Location+"/delete"))
+}
