@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/sandbox"
 	fake "github.com/orgconsole/console/internal/sandbox/tze"
 )
 
@@ -87,4 +89,192 @@ func classNameOf(b *Browser, id string) string {
 	var s string
 	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="node-`+id+`"] .org-name').textContent.trim()`, &s))
 	return s
+}
+
+// The same journey with JavaScript off: every toggle is a plain link that
+// reloads the tree with one more level open, search is a GET form, and the
+// language switch keeps the page.
+func TestJourneyOrgTreeNoJS(t *testing.T) {
+	b := Start(t, nil)
+	b.DisableJS()
+	b.Login(auth.RoleSupport)
+	b.Open("/org")
+	assert.Contains(t, b.Text(`[data-testid=org-root]`), fake.SeedBureauID)
+	assert.Contains(t, b.Text(`[data-testid=org-root-counts]`), "个部门")
+
+	expand := func(id string) {
+		b.Run(
+			chromedp.Click(`#t-`+id, chromedp.ByQuery),
+			chromedp.WaitVisible(`#k-`+id+` > li`, chromedp.ByQuery),
+		)
+		assert.Contains(t, b.Location(), id, "the open nodes are in the URL")
+	}
+	firstOfType := func(id, typ string) string {
+		var tid string
+		b.Run(chromedp.Evaluate(`(function(){var li=document.querySelector('#k-`+id+` > li:has(> .org-row .t-`+typ+`)');return li?li.dataset.testid:''})()`, &tid))
+		require.NotEmpty(t, tid, "no child of type %s under %s", typ, id)
+		return strings.TrimPrefix(tid, "node-")
+	}
+	expand(fake.SeedSchoolID)
+	campus := firstOfType(fake.SeedSchoolID, "3")
+	expand(campus)
+	stage := firstOfType(campus, "5")
+	expand(stage)
+	grade := firstOfType(stage, "6")
+	expand(grade)
+	class := firstOfType(grade, "7")
+	assert.Equal(t, "true", attr(b, `#t-`+grade, "aria-expanded"))
+	className := classNameOf(b, class)
+	require.NotEmpty(t, className)
+	b.Shot("org-nojs-expanded")
+
+	// Collapse the grade: its link drops it from the URL, the school stays open.
+	b.Run(chromedp.Click(`#t-`+grade, chromedp.ByQuery), chromedp.WaitNotPresent(`#k-`+grade+` > li`, chromedp.ByQuery))
+	assert.Greater(t, b.Count(`#k-`+fake.SeedSchoolID+` > li`), 0, "the school is still open")
+
+	b.Run(
+		chromedp.SendKeys(`#org-q`, className, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=org-search-submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=search-results]`, chromedp.ByQuery),
+	)
+	b.Run(
+		chromedp.Click(`[data-testid="hit-`+class+`"] [data-testid=hit-link]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=node-facts]`, chromedp.ByQuery),
+	)
+	b.Run(
+		chromedp.Click(`[data-testid=deep-link]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`li.org-node.focus`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "node-"+class, attr(b, `li.org-node.focus`, "data-testid"))
+
+	// English, on the same deep link.
+	b.Run(chromedp.Click(`[data-testid=lang-en]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=lang-zh-CN]`, chromedp.ByQuery))
+	assert.Equal(t, "node-"+class, attr(b, `li.org-node.focus`, "data-testid"), "back on the deep link")
+	assert.Equal(t, "Organisation "+fake.SeedBureauID, b.Text(`[data-testid=org-root]`))
+	assert.Contains(t, b.Text(`[data-testid=org-root-counts]`), "departments in all")
+	b.Shot("org-nojs-deep-link-en")
+}
+
+// The picker inside the message composer, with htmx: browse into a school,
+// add one of its departments, search a class and add it; both chips stay.
+func TestJourneyOrgPicker(t *testing.T) {
+	b := Start(t, nil)
+	b.Login(auth.RoleContent)
+	b.Open("/messages/new")
+	require.Equal(t, 1, b.Count(`[data-testid="picker-browse-open"]`))
+	b.Run(
+		chromedp.Click(`[data-testid="picker-browse-open"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-open-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-open-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-up-`+fake.SeedBureauID+`"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "第一实验小学", b.Text(`[data-testid="picker-crumbs"] [aria-current]`))
+	var kid string
+	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-level"] > li').dataset.testid.replace('picker-node-','')`, &kid))
+	require.NotEmpty(t, kid)
+	b.Run(
+		chromedp.Click(`[data-testid="picker-browse-add-`+kid+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery),
+	)
+	assert.Contains(t, b.Text(`[data-testid="picker-chip-`+kid+`"] .chip-path`), "第一实验小学")
+
+	b.Run(
+		chromedp.SendKeys(`[data-testid="picker-q"]`, "一年级(1)班", chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-results"] [data-testid^="picker-add-"]`, chromedp.ByQuery),
+	)
+	// The results are a short scroll box, not a page-long list.
+	var boxH int
+	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-results"]').clientHeight`, &boxH))
+	assert.LessOrEqual(t, boxH, 300)
+	var cls string
+	b.Run(chromedp.AttributeValue(`[data-testid="picker-results"] [data-testid^="picker-add-"]`, "value", &cls, nil, chromedp.ByQuery))
+	b.Run(
+		chromedp.Click(`[data-testid="picker-add-`+cls+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-chip-`+cls+`"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, 2, b.Count(`[data-testid="picker-chips"] > li`))
+	b.Shot("org-picker-composer")
+}
+
+// The picker with JavaScript off: every picker button submits the composer,
+// which re-renders with what was typed and the browser where it was.
+func TestJourneyOrgPickerNoJS(t *testing.T) {
+	b := Start(t, nil)
+	b.DisableJS()
+	b.Login(auth.RoleContent)
+	b.Open("/messages/new")
+	b.Run(
+		chromedp.SendKeys(`#f-content`, "明天停课一天", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-browse-open"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-open-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-open-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-up-`+fake.SeedBureauID+`"]`, chromedp.ByQuery),
+	)
+	var kid string
+	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-level"] > li').dataset.testid.replace('picker-node-','')`, &kid))
+	b.Run(
+		chromedp.Click(`[data-testid="picker-browse-add-`+kid+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "第一实验小学", b.Text(`[data-testid="picker-crumbs"] [aria-current]`), "still browsing the school")
+	var content string
+	b.Run(chromedp.Value(`#f-content`, &content, chromedp.ByQuery))
+	assert.Equal(t, "明天停课一天", content, "what was typed is kept")
+
+	b.Run(
+		chromedp.SendKeys(`[data-testid="picker-q"]`, "一年级(1)班", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-search"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-results"]`, chromedp.ByQuery),
+	)
+	b.Run(chromedp.Click(`[data-testid="picker-remove-`+kid+`"]`, chromedp.ByQuery), chromedp.WaitNotPresent(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery))
+	b.Shot("org-picker-composer-nojs")
+}
+
+// The org pages in English and in their error states, for people to look at:
+// no untranslated keys, a clear message for every failure, never a blank page.
+func TestJourneyOrgStates(t *testing.T) {
+	b := Start(t, nil)
+	b.Login(auth.RoleAdmin)
+	b.Open("/org")
+	b.Run(chromedp.Click(`[data-testid=lang-en]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=lang-zh-CN]`, chromedp.ByQuery))
+	noKeys := func(page string) {
+		t.Helper()
+		body := b.Text("main")
+		assert.NotRegexp(t, `\borg\.[a-z_]+\.[a-z_.]+`, body, "an untranslated key on %s", page)
+		assert.NotContains(t, body, "%!", "a format error on %s", page)
+	}
+	b.Open("/org?open=" + fake.SeedSchoolID)
+	noKeys("tree")
+	b.Shot("org-tree-en")
+	b.Open("/org/node/" + fake.SeedSchoolID)
+	assert.Equal(t, "Organisation "+fake.SeedBureauID, b.Text(`[data-testid=breadcrumbs] li`))
+	noKeys("node")
+	b.Shot("org-node-en")
+	b.Open("/org/search?q=" + url.QueryEscape("一年级(1)班"))
+	assert.Contains(t, b.Text(`[data-testid=search-total]`), "Showing")
+	noKeys("search")
+	b.Shot("org-search-en")
+	b.Open("/org/search?q=zzz")
+	assert.Contains(t, b.Text("main"), "zzz")
+	noKeys("search none")
+	b.Shot("org-search-none-en")
+	b.Open("/org?org=")
+	assert.Equal(t, "Enter an organisation id.", b.Text(`[data-testid=org-problem]`))
+	b.Shot("org-empty-id-en")
+
+	sb := b.Env.App.Sandbox
+	sb.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "失败", Path: fake.OrgChildListPath})
+	b.Open("/org?org=55555")
+	assert.Contains(t, b.Text(`[data-testid=org-problem]`), "55555")
+	assert.Equal(t, "100001", b.Text(`[data-testid=upstream-code]`))
+	b.Shot("org-unknown-en")
+
+	// The whole-org fetch fails once: the tree falls back to one level per call.
+	sb.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultHTTP500, Path: fake.OrgChildListPath, Times: 3}) // the client tries 3 times
+	b.Open("/org?org=" + fake.SeedSchoolID)
+	assert.Equal(t, 1, b.Count(`[data-testid=org-lazy]`))
+	assert.Greater(t, b.Count(`#org-tree > li`), 0, "browsing still works")
+	noKeys("lazy")
+	b.Shot("org-lazy-en")
+	sb.Faults.Clear()
 }

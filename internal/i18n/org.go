@@ -61,7 +61,7 @@ var orgZH = Catalog{
 	"org.picker.remove":             "移除 %s",
 	"org.picker.unknown":            "该组织中没有此 ID",
 	"org.picker.none_picked":        "还没有选择。",
-	"org.picker.narrow":             "输入更具体的名称可缩小范围。",
+	"org.picker.total_capped":       "显示 %s 个，共 %s 个结果。输入更具体的名称可缩小范围。",
 	"org.picker.add_named":          "添加 %s",
 	"org.picker.browse":             "按层级浏览",
 	"org.picker.browse_close":       "收起浏览",
@@ -69,7 +69,7 @@ var orgZH = Catalog{
 	"org.picker.open_named":         "查看 %s 的 %d 个下级",
 	"org.picker.browse_more":        "还有 %d 个未列出，请用上方的搜索查找。",
 	"org.root.name":                 "组织 %s",
-	"org.root.counts":               "%d 个直属下级 · 共 %d 个部门",
+	"org.root.counts":               "%s 个直属下级 · 共 %s 个部门",
 }
 
 var orgEN = Catalog{
@@ -131,7 +131,7 @@ var orgEN = Catalog{
 	"org.picker.remove":             "Remove %s",
 	"org.picker.unknown":            "No such id in this organisation",
 	"org.picker.none_picked":        "nothing yet.",
-	"org.picker.narrow":             "Type a more specific name to narrow them down.",
+	"org.picker.total_capped":       "Showing %s of %s results. Type a more specific name to narrow them down.",
 	"org.picker.add_named":          "Add %s",
 	"org.picker.browse":             "Browse by level",
 	"org.picker.browse_close":       "Close",
@@ -139,5 +139,5 @@ var orgEN = Catalog{
 	"org.picker.open_named":         "Show the %[2]d departments below %[1]s",
 	"org.picker.browse_more":        "%d more not listed; use the search above to find them.",
 	"org.root.name":                 "Organisation %s",
-	"org.root.counts":               "%d direct children · %d departments in all",
+	"org.root.counts":               "%s direct children · %s departments in all",
 }
