@@ -18,7 +18,6 @@ import (
 	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
-	"github.com/orgconsole/console/web/templates/components"
 	"github.com/orgconsole/console/web/templates/pages"
 )
 
@@ -418,4 +417,3 @@ func (s *Server) resetSandbox(c echo.Context) error {
 	return web.SeeOther(c, "/sandbox")
 }
 
-var _ = components.PagerProps{}
