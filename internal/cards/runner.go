@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -290,12 +291,14 @@ func (r *Runner) send(ctx context.Context, j store.PushJob, c store.PushCall) {
 	if err != nil {
 		code, msg = "", err.Error()
 		if e, ok := upstream.AsAPIError(err); ok {
+			// Without an envelope the HTTP status stands for the code and
+			// the kind for the message (the job page translates kinds).
 			code, msg = e.Code, e.Message
+			if code == "" && e.HTTPStatus != 0 && e.HTTPStatus != http.StatusOK {
+				code = fmt.Sprintf("HTTP %d", e.HTTPStatus)
+			}
 			if msg == "" {
 				msg = string(e.Kind)
-				if e.HTTPStatus != 0 {
-					msg = fmt.Sprintf("%s (HTTP %d)", e.Kind, e.HTTPStatus)
-				}
 			}
 		}
 	}

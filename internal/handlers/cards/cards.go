@@ -57,6 +57,10 @@ func New(api TemplateAPI, st *store.Store, runner *cardpush.Runner, fake *sbchen
 // maxUpload bounds one uploaded id list or CSV (the body limit applies too).
 const maxUpload = 10 << 20
 
+// excerptItems is how many elements of a long array (account ids, per-account
+// data) the confirmation shows before "… N more"; the full body is one click away.
+const excerptItems = 3
+
 // jobsPageSize is the number of push jobs per page.
 const jobsPageSize = 50
 
@@ -436,9 +440,13 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 	if err := json.Indent(&pretty, body, "", "  "); err != nil {
 		return err
 	}
+	excerpt, err := excerptJSON(body, excerptItems, func(n int) string { return web.T(c, "cards.confirm.more_items", n) })
+	if err != nil {
+		return err
+	}
 	return web.Render(c, http.StatusOK, pages.Confirm(pages.ConfirmProps{
 		Draft: ck.draft, Target: ck.target, DiffCSV: ck.diffCSV, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
-		Path: path, FirstJSON: pretty.String(), Preview: ck.preview, PreviewNote: ck.note, Key: newKey(), Loc: h.loc,
+		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note, Key: newKey(), Loc: h.loc,
 	}))
 }
 

@@ -365,6 +365,16 @@ func TestPushToAccountsInCallsOf200(t *testing.T) {
 			assert.Equal(t, fmt.Sprint(n), conf.Text("[data-testid=confirm-accounts]"))
 			assert.Equal(t, fmt.Sprint(calls), conf.Text("[data-testid=confirm-calls]"))
 			assert.Equal(t, store.PushDone, j.Status)
+			// The first call at a glance: three ids and a count; the exact body one click away.
+			if n > 3 {
+				ex := conf.Text("[data-testid=first-call-excerpt]")
+				assert.Contains(t, ex, `"t00002"`)
+				assert.NotContains(t, ex, `"t00003"`)
+				assert.Contains(t, ex, fmt.Sprintf("… 还有 %d 项", min(n, 200)-3))
+				assert.True(t, conf.Has("details[data-testid=first-call-details] [data-testid=first-call-json]"))
+			} else {
+				assert.False(t, conf.Has("[data-testid=first-call-excerpt]"), "nothing to cut")
+			}
 
 			reqs := env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData)
 			require.Len(t, reqs, calls)
@@ -655,4 +665,56 @@ func TestConsoleRestartMidJobResumes(t *testing.T) {
 		assert.False(t, sentBefore[a], "account %s was already done before the restart", a)
 	}
 	assert.Equal(t, "1000 / 1000", b2.Get(page).Text("[data-testid=accounts-covered]"))
+}
+
+// A call that fails without an envelope shows the HTTP status as its code
+// and the failure explained in the page's language, never a Go error string.
+func TestFailedCallWithoutEnvelopeIsExplained(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	env.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Kind: sandbox.FaultHTTP500, Times: 1, Path: chengxun.PathBatchSetSameData})
+	_, j := confirmAndPush(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "a1"))
+	assert.Equal(t, store.PushFailed, j.Status)
+	page := fmt.Sprintf("/cards/jobs/%d", j.ID)
+	p := b.Get(page)
+	assert.Equal(t, "HTTP 500", p.Text("[data-testid=failure-code]"))
+	assert.Equal(t, "平台返回了 HTTP 错误。", p.Text("[data-testid=failure-message]"))
+	assert.Contains(t, p.Text("h3"), "橙讯")
+	b.PostForm("/lang", url.Values{"lang": {"en"}})
+	p = b.Get(page)
+	assert.Equal(t, "The platform answered with an HTTP error.", p.Text("[data-testid=failure-message]"))
+	assert.Equal(t, "Some calls failed", p.Text("[data-testid=job-status]"))
+}
+
+// Every card page, in both languages: no raw message key and no fmt
+// placeholder error reaches the user.
+func TestPagesHaveNoRawKeys(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	kd := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "enterprise_id", "e1", "account_ids", strings.Join(ids(250), "\n"))
+	_, j := confirmAndPush(t, env, b, kd)
+	for _, lang := range []string{"zh-CN", "en"} {
+		b.PostForm("/lang", url.Values{"lang": {lang}})
+		pages := map[string]*apptest.Page{
+			"templates":   b.Get("/cards"),
+			"editor":      b.Get("/cards/editor?template=" + tplList),
+			"edit":        b.Get("/cards/templates/" + tplKeyData + "/edit"),
+			"delete":      b.Get("/cards/templates/" + tplKeyData + "/delete"),
+			"targets":     b.PostForm("/cards/targets", kd),
+			"confirm":     b.PostForm("/cards/confirm", kd),
+			"bad targets": b.PostForm("/cards/confirm", with(kd, "enterprise_id", "", "account_ids", "a b!")),
+			"bad card":    b.PostForm("/cards/targets", with(kd, "items.0.key", "")),
+			"jobs":        b.Get("/cards/jobs"),
+			"job":         b.Get(fmt.Sprintf("/cards/jobs/%d", j.ID)),
+			"sandbox":     b.Get("/sandbox/cards?account=t00001&enterprise=e1"),
+		}
+		for name, p := range pages {
+			text := p.Doc.Find("body").Text()
+			assert.NotRegexp(t, `\bcards\.[a-z_]+\.[a-z_.]+`, text, "%s %s: raw key", lang, name)
+			assert.NotContains(t, text, "%!", "%s %s: fmt error", lang, name)
+			assert.Less(t, p.Status, 500, "%s %s", lang, name)
+		}
+	}
 }

@@ -4,11 +4,14 @@
 package cards
 
 import (
+	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/i18n"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/web/templates/components"
@@ -79,18 +82,21 @@ type TargetsProps struct {
 
 // ConfirmProps is the last page before a push.
 type ConfirmProps struct {
-	Draft       Draft
-	Target      forms.PushTargetForm
-	DiffCSV     string
-	Accounts    int
-	Calls       int
-	Path        string // the first call's path
-	FirstJSON   string // the first call's exact body, indented
-	Preview     forms.CardDataForm
-	PreviewNote string // e.g. "account u001 (first row)" for different data
-	Key         string // idempotency key of this confirmation
-	Err         error
-	Loc         *time.Location
+	Draft     Draft
+	Target    forms.PushTargetForm
+	DiffCSV   string
+	Accounts  int
+	Calls     int
+	Path      string // the first call's path
+	FirstJSON string // the first call's exact body, indented
+	// FirstExcerpt is FirstJSON with long arrays cut to their first items
+	// (equal to FirstJSON when nothing was cut).
+	FirstExcerpt string
+	Preview      forms.CardDataForm
+	PreviewNote  string // e.g. "account u001 (first row)" for different data
+	Key          string // idempotency key of this confirmation
+	Err          error
+	Loc          *time.Location
 }
 
 // JobsProps is the list of push jobs.
@@ -119,6 +125,9 @@ type SandboxProps struct {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// lines counts the lines of a text (for "full JSON (N lines)").
+func lines(s string) int { return strings.Count(s, "\n") + 1 }
 
 func jobURL(id int64) string { return "/cards/jobs/" + strconv.FormatInt(id, 10) }
 
@@ -170,6 +179,15 @@ func epochText(ms int64, loc *time.Location) string {
 }
 
 func fieldName(i int, name string) string { return forms.Field("items", i, name) }
+
+// failureText is a failed call's message; a failure without a platform
+// message holds the error kind (timeout, network …), shown translated.
+func failureText(ctx context.Context, msg string) string {
+	if key := "upstream.kind." + msg; i18n.Has(i18n.LangOf(ctx), key) {
+		return i18n.T(ctx, key)
+	}
+	return msg
+}
 
 // firstIDs shows the first account ids of a call.
 func firstIDs(ids []string) string {
