@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/tze"
+	"github.com/orgconsole/console/internal/sandbox"
 	fake "github.com/orgconsole/console/internal/sandbox/tze"
 )
 
@@ -240,4 +242,65 @@ func firstClass(t *testing.T, tz *fake.Fake) string {
 	}
 	t.Fatal("no class in the seeded organisation")
 	return ""
+}
+
+// The states people meet when something is wrong: field errors next to the
+// fields, the platform's refusal above a form that kept everything, and a
+// list of drafts.
+func TestMessagesErrorStates(t *testing.T) {
+	b := Start(t, nil)
+	b.Login(auth.RoleContent)
+	b.Open("/messages/new")
+
+	// Nothing typed, a bad colour and a javascript: link.
+	b.Run(
+		chromedp.Click(`[data-testid="tab-oa"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="fields-oa"]`, chromedp.ByQuery),
+		chromedp.SetValue(`#f-bgColor`, "#FFCC00", chromedp.ByQuery),
+		chromedp.SetValue(`#f-pcUrl`, "javascript:alert(1)", chromedp.ByQuery),
+		chromedp.SetValue(`#f-appUrl`, "data:text/html,hi", chromedp.ByQuery),
+		chromedp.SetValue(`#f-headText`, "<script>alert(1)</script>", chromedp.ByQuery),
+		chromedp.SetValue(`#f-accountIds`, "u1001", chromedp.ByQuery),
+		// The browser would refuse these first; the server's answer is what counts.
+		chromedp.Evaluate(`document.querySelector('#composer-form').noValidate = true`, nil),
+		chromedp.Click(`[data-testid="review"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="err-bgColor"]`, chromedp.ByQuery),
+	)
+	assert.NotEmpty(t, b.Text(`[data-testid="err-pcUrl"]`))
+	assert.NotEmpty(t, b.Text(`[data-testid="err-appUrl"]`))
+	assert.Equal(t, "<script>alert(1)</script>", b.Text(`[data-testid="preview-phone"] [data-testid="pv-head"]`), "shown as text")
+	b.Shot("messages-composer-errors")
+
+	// The platform refuses: its code and message, and the form as typed.
+	b.Env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "系统繁忙，请稍后再试", Path: tze.PathSend})
+	b.Run(
+		chromedp.SetValue(`#f-bgColor`, "FFCC0000", chromedp.ByQuery),
+		chromedp.SetValue(`#f-pcUrl`, "https://school.example.edu/n/1", chromedp.ByQuery),
+		chromedp.SetValue(`#f-appUrl`, "https://m.school.example.edu/n/1", chromedp.ByQuery),
+		chromedp.SetValue(`#f-headText`, "运动会延期通知", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="review"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="send"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="upstream-error"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "100001", b.Text(`[data-testid="upstream-code"]`))
+	assert.Equal(t, "系统繁忙，请稍后再试", b.Text(`[data-testid="upstream-message"]`))
+	var head string
+	b.Run(chromedp.Value(`#f-headText`, &head, chromedp.ByQuery))
+	assert.Equal(t, "运动会延期通知", head)
+	b.Shot("messages-upstream-error")
+
+	// Two drafts in the list.
+	b.Run(chromedp.Click(`[data-testid="save-draft"]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery))
+	b.Open("/messages/new")
+	b.Run(
+		chromedp.SendKeys(`#f-content`, "明天上午 9 点在三楼会议室开会，请准时参加。", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="save-draft"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery),
+	)
+	b.Run(chromedp.Click(`[data-testid="msg-nav-drafts"]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid="drafts-table"]`, chromedp.ByQuery))
+	assert.Equal(t, 2, b.Count(`[data-testid="drafts-table"] tbody tr`))
+	b.Shot("messages-drafts")
+	b.Open("/messages/history")
+	b.Shot("messages-history-failed")
 }

@@ -184,7 +184,7 @@ func (h *Handler) Compose(c echo.Context) error {
 	}
 	switch vals.Get("op") {
 	case "save":
-		return h.saveDraft(c, p.Form, draftID)
+		return h.saveDraft(c, p.Form, draftID, "messages.flash.draft_saved")
 	case "review":
 		return h.review(c, p, pp, vals)
 	case "newbusi":
@@ -336,22 +336,22 @@ func outcome(res tze.SendResult, err error) store.SendOutcome {
 
 func historyURL(id int64) string { return "/messages/history/" + strconv.FormatInt(id, 10) }
 
-// saveDraft stores the composer as typed (drafts need not be valid yet).
-func (h *Handler) saveDraft(c echo.Context, f forms.MessageForm, draftID int64) error {
-	d, err := h.store.SaveDraft(c.Request().Context(), store.Draft{
-		ID: draftID, OwnerID: web.Current(c).Viewer.ID, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode(),
-	})
+// saveDraft stores the composer as typed (drafts need not be valid yet) as
+// draft draftID, or as a new draft when draftID is 0, and opens it.
+func (h *Handler) saveDraft(c echo.Context, f forms.MessageForm, draftID int64, flash string) error {
+	ctx, owner := c.Request().Context(), web.Current(c).Viewer.ID
+	d := store.Draft{ID: draftID, OwnerID: owner, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode()}
+	saved, err := h.store.SaveDraft(ctx, d)
 	if errors.Is(err, store.ErrNotFound) {
 		// The draft was deleted meanwhile (another tab): keep the work as a new one.
-		d, err = h.store.SaveDraft(c.Request().Context(), store.Draft{
-			OwnerID: web.Current(c).Viewer.ID, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode(),
-		})
+		d.ID = 0
+		saved, err = h.store.SaveDraft(ctx, d)
 	}
 	if err != nil {
 		return err
 	}
-	web.AddFlash(c, web.FlashSuccess, "messages.flash.draft_saved")
-	return web.SeeOther(c, "/messages/drafts/"+strconv.FormatInt(d.ID, 10))
+	web.AddFlash(c, web.FlashSuccess, flash)
+	return web.SeeOther(c, "/messages/drafts/"+strconv.FormatInt(saved.ID, 10))
 }
 
 func pathID(c echo.Context) (int64, error) {
@@ -525,18 +525,7 @@ func (h *Handler) Duplicate(c echo.Context) error {
 	if f.BgColor == "" {
 		f.BgColor = forms.DefaultBgColor
 	}
-	return h.saveDraftAs(c, f, "messages.flash.duplicated")
-}
-
-func (h *Handler) saveDraftAs(c echo.Context, f forms.MessageForm, flash string) error {
-	d, err := h.store.SaveDraft(c.Request().Context(), store.Draft{
-		OwnerID: web.Current(c).Viewer.ID, MsgType: f.Type, Title: f.Headline(), Form: tpl.FormValues(f).Encode(),
-	})
-	if err != nil {
-		return err
-	}
-	web.AddFlash(c, web.FlashSuccess, flash)
-	return web.SeeOther(c, "/messages/drafts/"+strconv.FormatInt(d.ID, 10))
+	return h.saveDraft(c, f, 0, "messages.flash.duplicated")
 }
 
 // Retry reopens a failed send in the composer with the same busiId.

@@ -290,6 +290,8 @@ func TestBgColor(t *testing.T) {
 		assert.NotEmpty(t, fieldErr(p, "bgColor"), bad)
 		assert.Equal(t, bad, p.Val(`input[name="bgColor"]`), bad)
 		assert.False(t, p.Has(`#bg-swatch img`), "no colour is drawn for %s", bad)
+		head, _ := p.Doc.Find(`[data-testid="preview-phone"] .msg-oa-head-bg`).Attr("src")
+		assert.Equal(t, "/messages/swatch.svg?c=FFCC0000", head, "while %s is being fixed the preview head keeps the default colour (white text stays readable)", bad)
 	}
 
 	// The swatch shows the colour with its alpha; a light head colour warns.

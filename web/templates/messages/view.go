@@ -117,6 +117,16 @@ func bgColor(f forms.MessageForm) string {
 	return f.BgColor
 }
 
+// previewColor is the head colour the preview paints: a colour still being
+// typed (its field shows the error) paints the default, so the head text
+// stays readable meanwhile.
+func previewColor(f forms.MessageForm) string {
+	if c := bgColor(f); forms.IsARGB(c) {
+		return c
+	}
+	return forms.DefaultBgColor
+}
+
 // SwatchURL is the server-drawn swatch of an ARGB colour (works with JS off).
 func SwatchURL(argb string) string {
 	return "/messages/swatch.svg?c=" + url.QueryEscape(strings.ToUpper(argb))
