@@ -346,8 +346,8 @@ func (s *Store) FinishPushJob(ctx context.Context, id int64, status string, audi
 }
 
 // RetryFailedPushCalls puts a finished job's failed calls back to pending
-// and the job back in the queue. It returns how many calls will be resent;
-// ErrConflict when the job is still active.
+// and the job back in the queue. It returns how many calls will be resent
+// (failed ones and any left pending); ErrConflict when the job is still active.
 func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -367,8 +367,15 @@ func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditE
 		if err != nil {
 			return err
 		}
-		n, _ = res.RowsAffected()
-		if n == 0 && status != PushInterrupted {
+		if _, err := res.RowsAffected(); err != nil {
+			return err
+		}
+		// A call whose outcome could not be stored is still pending in a
+		// finished job: it is resent too, so nothing stays stranded.
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM card_push_calls WHERE job_id = ? AND status = ?`, id, CallPending).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ? WHERE id = ?`, PushQueued, now, id); err != nil {

@@ -136,3 +136,21 @@ func TestRecordPushCallsInOneTransaction(t *testing.T) {
 	assert.Equal(t, "account_id_list[0] invalid", got[1].Message)
 	assert.Equal(t, []int{1, 1}, []int{got[0].Attempts, got[1].Attempts})
 }
+
+func TestRetryAlsoResendsCallsLeftPending(t *testing.T) {
+	s := openCardsStore(t)
+	ctx := context.Background()
+	j, calls := sampleJob("k4")
+	j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"})
+	require.NoError(t, err)
+	require.NoError(t, s.StartPushJob(ctx, j.ID))
+	require.NoError(t, s.RecordPushCall(ctx, j.ID, 0, true, "0", ""))
+	// Call 1's outcome was never stored (say the disk was full): the job ends failed with it pending.
+	require.NoError(t, s.FinishPushJob(ctx, j.ID, PushFailed, AuditEntry{Action: "cards.push.finish", Outcome: OutcomeFailed}))
+	n, err := s.RetryFailedPushCalls(ctx, j.ID, AuditEntry{Action: "cards.push.retry"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	got, err := s.PushJob(ctx, j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, PushQueued, got.Status)
+}

@@ -151,6 +151,16 @@ func statusBadgeClass(s string) string {
 	return "badge"
 }
 
+// resendPending is the number of pending calls "retry" also resends: those a
+// finished (failed) job has left, e.g. when an outcome could not be stored.
+// An interrupted job's pending calls are resumed instead.
+func resendPending(p JobProps) int {
+	if p.Job.Status == store.PushFailed {
+		return p.Progress.Pending
+	}
+	return 0
+}
+
 // percent is the share of finished calls, for the progress bar.
 func percent(p store.PushProgress) string {
 	if p.Calls() == 0 {
