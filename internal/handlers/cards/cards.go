@@ -475,7 +475,10 @@ func (h *Handler) Push(c echo.Context) error {
 
 // --- jobs ---
 
-// JobsPage lists push jobs (GET /cards/jobs).
+// JobsPage lists push jobs (GET /cards/jobs). The job pages are admin-only,
+// like pushing: content staff edit and preview cards but do not push, and
+// these pages show account ids and the platform's answers and offer retry
+// and resume.
 func (h *Handler) JobsPage(c echo.Context) error {
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	page = max(page, 1)
