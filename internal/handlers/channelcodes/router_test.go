@@ -383,6 +383,8 @@ func TestFilterSemanticsThroughClientAndSandbox(t *testing.T) {
 	assert.Equal(t, http.StatusOK, p.Status)
 	assert.Contains(t, p.Text("[data-testid=empty]"), "没有符合筛选条件的活码")
 	assert.Equal(t, "/channel-codes", href(p, "[data-testid=cc-empty-clear]"))
+	assert.False(t, p.Has("[data-testid=pager]"), "no pager with nowhere to go")
+	assert.False(t, p.Has("[data-testid=cc-summary]"), "no “0 codes on this page”")
 }
 
 // readCSV checks the BOM and parses the export.
