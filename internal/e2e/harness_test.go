@@ -54,6 +54,11 @@ func Start(t *testing.T, env map[string]string) *Browser {
 		t.Skip("Chromium not installed; `make test` installs it")
 	}
 	e := apptest.New(t, env)
+	// Not t.TempDir: Chromium may still be writing its profile for a moment
+	// after it is told to quit, and t.TempDir fails the test when it cannot
+	// remove the folder. This one is removed best-effort after Chromium exits.
+	profile, err := os.MkdirTemp("", "console-e2e-chromium-")
+	require.NoError(t, err)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -61,7 +66,7 @@ func Start(t *testing.T, env map[string]string) *Browser {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -77,7 +82,10 @@ func Start(t *testing.T, env map[string]string) *Browser {
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
-		cancelAlloc()
+		cancelAlloc() // waits for the browser process to exit
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	require.NoError(t, chromedp.Run(ctx), "start Chromium")
 	return &Browser{t: t, Env: e, Ctx: ctx}

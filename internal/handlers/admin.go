@@ -416,4 +416,3 @@ func (s *Server) resetSandbox(c echo.Context) error {
 	web.AddFlash(c, web.FlashSuccess, "sandbox.cleared")
 	return web.SeeOther(c, "/sandbox")
 }
-

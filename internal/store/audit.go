@@ -37,8 +37,14 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error
 	if e.Actor == "" {
 		e.Actor = "-"
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail, outcome, upstream_code, ip)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.At.UnixMilli(), e.Actor, e.Action, e.Target, e.Detail, e.Outcome, e.UpstreamCode, e.IP)
+	const q = `INSERT INTO audit_log (at, actor, action, target, detail, outcome, upstream_code, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{e.At.UnixMilli(), e.Actor, e.Action, e.Target, e.Detail, e.Outcome, e.UpstreamCode, e.IP}
+	var err error
+	if st, perr := s.stmt(ctx, q); perr == nil {
+		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...) // every audited change runs this: skip the parser
+	} else {
+		_, err = tx.ExecContext(ctx, q, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/orgconsole/console/internal/auth"
 )
 
 // Session is a signed-in browser. The cookie carries the id; the row is the
@@ -96,4 +98,28 @@ func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
 func (s *Store) PurgeSessions(ctx context.Context, idleBefore, absBefore time.Time) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?`, idleBefore.UnixMilli(), absBefore.UnixMilli())
 	return err
+}
+
+// SessionUser returns a session and its user in one query: every signed-in
+// request asks for both.
+func (s *Store) SessionUser(ctx context.Context, id string) (Session, User, error) {
+	var sess Session
+	var created, seen int64
+	var ucreated, uupdated int64
+	var u User
+	var role string
+	err := s.queryRow(ctx, `SELECT s.user_id, s.created_at, s.last_seen_at,
+			u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`, hashID(id)).
+		Scan(&sess.UserID, &created, &seen, &u.ID, &u.Username, &u.DisplayName, &role, &u.PasswordHash, &u.Disabled, &ucreated, &uupdated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, User{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, User{}, fmt.Errorf("store: session: %w", err)
+	}
+	sess.CreatedAt, sess.LastSeenAt = time.UnixMilli(created), time.UnixMilli(seen)
+	u.Role = auth.Role(role)
+	u.CreatedAt, u.UpdatedAt = time.UnixMilli(ucreated), time.UnixMilli(uupdated)
+	return sess, u, nil
 }

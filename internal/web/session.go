@@ -101,7 +101,7 @@ func (s *Sessions) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 var errSignedOut = errors.New("signed out")
 
 func (s *Sessions) viewer(ctx context.Context, sid string) (*Viewer, error) {
-	row, err := s.store.SessionByID(ctx, sid)
+	row, u, err := s.store.SessionUser(ctx, sid)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errSignedOut
 	}
@@ -109,15 +109,8 @@ func (s *Sessions) viewer(ctx context.Context, sid string) (*Viewer, error) {
 		return nil, err
 	}
 	now := s.now()
-	if now.Sub(row.LastSeenAt) > s.idle || now.Sub(row.CreatedAt) > s.abs {
+	if now.Sub(row.LastSeenAt) > s.idle || now.Sub(row.CreatedAt) > s.abs || u.Disabled {
 		return nil, errors.Join(errSignedOut, s.store.DeleteSession(ctx, sid, nil))
-	}
-	u, err := s.store.UserByID(ctx, row.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
-		return nil, errors.Join(errSignedOut, s.store.DeleteSession(ctx, sid, nil))
-	}
-	if err != nil {
-		return nil, err
 	}
 	if now.Sub(row.LastSeenAt) > touchEvery {
 		if err := s.store.TouchSession(ctx, sid, now); err != nil {
