@@ -172,6 +172,10 @@ func TestJourneyOrgPicker(t *testing.T) {
 	var kid string
 	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-level"] > li').dataset.testid.replace('picker-node-','')`, &kid))
 	require.NotEmpty(t, kid)
+	// Keyboard users stay in the browser: the swapped level takes the focus.
+	var focused string
+	b.Run(chromedp.Evaluate(`document.activeElement.dataset.testid || ''`, &focused))
+	assert.Equal(t, "picker-browse-add-"+kid, focused)
 	b.Run(
 		chromedp.Click(`[data-testid="picker-browse-add-`+kid+`"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery),

@@ -56,6 +56,7 @@ func (h *Handler) Picker(ctx context.Context, orgID, field string, vals url.Valu
 	if vals.Has(orgtempl.PickerBrowse) {
 		pressed = true
 		at = strings.TrimSpace(vals.Get(orgtempl.PickerBrowse)) // "" closes the browser
+		p.BrowseFocus = true
 	}
 	if len(ids) == 0 && p.Query == "" && at == "" {
 		return p, pressed, nil // nothing to resolve: do not fetch the org

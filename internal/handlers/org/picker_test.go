@@ -123,6 +123,8 @@ func TestPickerBrowseWithoutJS(t *testing.T) {
 	assert.Contains(t, openSchool.AttrOr("aria-label", ""), "第一实验小学")
 	assert.Equal(t, 0, p.Doc.Find(`[data-testid="picker-chips"] li`).Length())
 
+	assert.True(t, p.Has(`[data-testid="picker-level"] > li:first-child button[name="picker_add"][autofocus]`), "the pressed browser takes the focus")
+
 	// Into the school: its children, in the tree's order, with crumbs back up.
 	p = r.post("/host", url.Values{"picker_at": {fake.SeedBureauID}, "picker_browse": {fake.SeedSchoolID}})
 	snap, err := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
@@ -141,6 +143,7 @@ func TestPickerBrowseWithoutJS(t *testing.T) {
 	assert.Equal(t, "第一实验小学", p.Text(`[data-testid="picker-chip-`+kid.ID+`"] .chip-path`))
 	assert.Equal(t, fake.SeedSchoolID, p.Doc.Find(`input[name="picker_at"]`).AttrOr("value", ""))
 	assert.True(t, p.Has(`[data-testid="picker-node-`+kid.ID+`"]`))
+	assert.False(t, p.Has(`[autofocus]`), "another button was pressed: no focus jump")
 
 	// Close: back to the single button; the chip stays; submitting sends it.
 	p = r.post("/host", url.Values{"org_ids": {kid.ID}, "picker_at": {fake.SeedSchoolID}, "picker_browse": {""}})

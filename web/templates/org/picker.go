@@ -30,6 +30,10 @@ type PickerProps struct {
 	// Browse is the level being browsed (search or expand: both add); nil =
 	// browsing closed, the default, so an untouched picker fetches nothing.
 	Browse *PickerLevel
+	// BrowseFocus: a browse button was pressed, so the re-rendered browser
+	// takes the focus (autofocus: page load without JS, htmx after its swap)
+	// instead of leaving keyboard users at the top of the page.
+	BrowseFocus bool
 }
 
 // PickerLevel is one level of the organisation in the picker's browser.
