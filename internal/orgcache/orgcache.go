@@ -10,6 +10,8 @@ package orgcache
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,9 +31,20 @@ type Snapshot struct {
 
 // Stats describes what the cache holds, for the status page and benchmarks.
 type Stats struct {
-	Orgs  int // cached organisations
-	Nodes int // nodes over all of them
-	Bytes int // estimated memory of the indexes (orgtree.Index.Bytes)
+	Orgs    int           // cached organisations
+	Nodes   int           // nodes over all of them
+	Bytes   int           // estimated memory of the indexes (orgtree.Index.Bytes)
+	TTL     time.Duration // how long an index is used before it is fetched again
+	Entries []OrgStats    // one per cached organisation, by org id
+}
+
+// OrgStats is one cached organisation.
+type OrgStats struct {
+	OrgID       string
+	Nodes       int // below the root (orgtree.Index.Size)
+	Bytes       int
+	RefreshedAt time.Time
+	Expired     bool // older than the TTL: the next request fetches it again
 }
 
 // Cache is safe for concurrent use.
@@ -122,12 +135,17 @@ func (c *Cache) load(ctx context.Context, orgID string) (Snapshot, error) {
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var st Stats
-	for _, s := range c.entries {
+	st := Stats{TTL: c.ttl}
+	now := c.now()
+	for id, s := range c.entries {
+		e := OrgStats{OrgID: id, Nodes: s.Index.Size(), Bytes: s.Index.Bytes(), RefreshedAt: s.RefreshedAt,
+			Expired: now.Sub(s.RefreshedAt) >= c.ttl}
 		st.Orgs++
-		st.Nodes += s.Index.Size()
-		st.Bytes += s.Index.Bytes()
+		st.Nodes += e.Nodes
+		st.Bytes += e.Bytes
+		st.Entries = append(st.Entries, e)
 	}
+	slices.SortFunc(st.Entries, func(a, b OrgStats) int { return strings.Compare(a.OrgID, b.OrgID) })
 	return st
 }
 

@@ -103,6 +103,12 @@ func TestTTLErrorsAndRefresh(t *testing.T) {
 	st := c.Stats()
 	assert.Equal(t, 2, st.Orgs)
 	assert.Greater(t, st.Bytes, 0)
+	require.Len(t, st.Entries, 2)
+	assert.Equal(t, []string{"org", "other"}, []string{st.Entries[0].OrgID, st.Entries[1].OrgID}, "by org id")
+	assert.Equal(t, s4.RefreshedAt, st.Entries[0].RefreshedAt)
+	assert.Equal(t, s4.Index.Size(), st.Entries[0].Nodes)
+	assert.Equal(t, st.Bytes, st.Entries[0].Bytes+st.Entries[1].Bytes)
+	assert.False(t, st.Entries[0].Expired)
 }
 
 func TestCallerCancelDoesNotFailOthers(t *testing.T) {
