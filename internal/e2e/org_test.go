@@ -281,4 +281,19 @@ func TestJourneyOrgStates(t *testing.T) {
 	noKeys("lazy")
 	b.Shot("org-lazy-en")
 	sb.Faults.Clear()
+
+	// The picker in English, browsing; then the organisation cannot be loaded.
+	b.Open("/messages/new")
+	b.Run(
+		chromedp.Click(`[data-testid="picker-browse-open"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-level"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, "Organisation "+fake.SeedBureauID, b.Text(`[data-testid="picker-crumbs"] [aria-current]`))
+	noKeys("picker")
+	b.Shot("org-picker-en")
+	b.Env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "失败", Path: fake.OrgChildListPath})
+	b.Run(chromedp.Click(`[data-testid="picker-open-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery))
+	// The cached org still answers: browsing works while the upstream fails.
+	b.Run(chromedp.WaitVisible(`[data-testid="picker-up-`+fake.SeedBureauID+`"]`, chromedp.ByQuery))
+	sb.Faults.Clear()
 }
