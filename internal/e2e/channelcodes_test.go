@@ -149,6 +149,7 @@ func TestJourneyChannelCodes(t *testing.T) {
 		&loaded, chromedp.WithPollingTimeout(10*time.Second)))
 	b.Run(chromedp.Click(`[data-testid=cc-row] details.cc-qr summary`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid=cc-row] .cc-qr-large img`, chromedp.ByQuery))
+	assert.Equal(t, "下载 PNG", b.Text(`[data-testid=cc-row] [data-testid=cc-qr-download]`))
 	b.Shot("channelcodes-qr-large")
 
 	// Export what matches, fetched as the page's link would download it.
