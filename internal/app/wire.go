@@ -98,6 +98,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	}
 	// One org handler: the org pages and the message composer's recipient picker share its cache.
 	orgHandler := orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID)
+	orgHandler.DefaultOrgName = cfg.DefaultOrgName
 	// Card pushes: jobs a previous process left running wait for "resume".
 	a.CardPush = cards.NewRunner(ctx, st, a.Chengxun, cards.Options{Workers: cfg.PushWorkers, Rate: cfg.PushRate, Log: log})
 	if _, err := a.CardPush.Recover(ctx); err != nil {
@@ -118,6 +119,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Log:       log,
 		Sandbox:   a.Sandbox,
 		Upstreams: a.upstreams(cfg),
+		OrgCache:  orgHandler.Cache,
 		Features: handlers.Features{
 			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
@@ -163,7 +165,7 @@ func sandboxUpstreams(cfg config.Config, sb *sandbox.Server) config.Config {
 	cfg.SCRM = config.SCRM{BaseURL: sb.BaseURL("scrm"), AppID: sandboxSCRMAppID, AppKey: sandboxSCRMAppKey, Secret: sandboxSCRMSecret, SignAlgo: cfg.SCRM.SignAlgo, QRHosts: cfg.SCRM.QRHosts}
 	cfg.Tze = config.Tze{BaseURL: sb.BaseURL("tze"), AppID: sandboxTzeAppID, AppSecret: sandboxTzeSecret}
 	if cfg.DefaultOrgID == "" {
-		cfg.DefaultOrgID = sbtze.SeedBureauID
+		cfg.DefaultOrgID, cfg.DefaultOrgName = sbtze.SeedBureauID, sbtze.SeedBureauName
 	}
 	return cfg
 }

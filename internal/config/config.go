@@ -24,29 +24,30 @@ const (
 
 // Config is every setting of the console.
 type Config struct {
-	Mode          Mode
-	Addr          string        // listen address
-	DataDir       string        // SQLite database and session keys
-	SandboxAddr   string        // where the fake upstreams listen in sandbox mode
-	TLSCert       string        // serve HTTPS with this certificate …
-	TLSKey        string        // … and key
-	BehindTLS     bool          // a TLS-terminating proxy is in front: Secure cookies, HSTS
-	TrustedProxy  []string      // CIDRs whose X-Forwarded-For is believed
-	LogLevel      string        // debug, info, warn, error
-	LogFormat     string        // text or json
-	BodyLimit     string        // request body limit, e.g. "12M"
-	IdleTimeout   time.Duration // session idle timeout
-	AbsTimeout    time.Duration // session absolute lifetime
-	UpstreamTO    time.Duration // per-call upstream timeout
-	PushWorkers   int           // concurrent upstream calls of one card push
-	PushRate      float64       // upstream calls per second of one card push (0 = unlimited)
-	OrgCacheTTL   time.Duration // how long a fetched organisation index is kept
-	DefaultOrgID  string        // org tree opened by default
-	Chengxun      Chengxun
-	SCRM          SCRM
-	Tze           Tze
-	SandboxTokTTL time.Duration // lifetime of tokens the sandbox issues
-	PasswordKiB   int           // argon2id memory per password hash
+	Mode           Mode
+	Addr           string        // listen address
+	DataDir        string        // SQLite database and session keys
+	SandboxAddr    string        // where the fake upstreams listen in sandbox mode
+	TLSCert        string        // serve HTTPS with this certificate …
+	TLSKey         string        // … and key
+	BehindTLS      bool          // a TLS-terminating proxy is in front: Secure cookies, HSTS
+	TrustedProxy   []string      // CIDRs whose X-Forwarded-For is believed
+	LogLevel       string        // debug, info, warn, error
+	LogFormat      string        // text or json
+	BodyLimit      string        // request body limit, e.g. "12M"
+	IdleTimeout    time.Duration // session idle timeout
+	AbsTimeout     time.Duration // session absolute lifetime
+	UpstreamTO     time.Duration // per-call upstream timeout
+	PushWorkers    int           // concurrent upstream calls of one card push
+	PushRate       float64       // upstream calls per second of one card push (0 = unlimited)
+	OrgCacheTTL    time.Duration // how long a fetched organisation index is kept
+	DefaultOrgID   string        // org tree opened by default
+	DefaultOrgName string        // its display name (the platform never lists the org itself)
+	Chengxun       Chengxun
+	SCRM           SCRM
+	Tze            Tze
+	SandboxTokTTL  time.Duration // lifetime of tokens the sandbox issues
+	PasswordKiB    int           // argon2id memory per password hash
 }
 
 // Chengxun is the workbench-card platform (upstreams.md §A).
@@ -104,6 +105,7 @@ var Settings = []Setting{
 	{"CONSOLE_PUSH_RATE", "20", "upstream calls per second of one card push (0 = unlimited)"},
 	{"CONSOLE_ORG_CACHE_TTL", "10m", "how long an organisation's fetched tree is cached for search"},
 	{"CONSOLE_DEFAULT_ORG", "", "org id the tree page opens (sandbox: the seeded education bureau)"},
+	{"CONSOLE_DEFAULT_ORG_NAME", "", "display name of that org's root (the platform's list never includes the org itself)"},
 	{"CONSOLE_CHENGXUN_BASE_URL", "https://service.cheng-xun.cn/api", "橙讯 API base (live mode)"},
 	{"CONSOLE_CHENGXUN_TOKEN", "", "static 橙讯 access_token (else fetched with app key/secret)"},
 	{"CONSOLE_CHENGXUN_TOKEN_URL", "<base>/apps/v1/token", "橙讯 获取访问凭证 endpoint (assumption)"},
@@ -153,25 +155,26 @@ func Load(getenv func(string) string) (Config, error) {
 		return f
 	}
 	c := Config{
-		Mode:          Mode(get("CONSOLE_MODE")),
-		Addr:          get("CONSOLE_ADDR"),
-		DataDir:       filepath.Clean(get("CONSOLE_DATA_DIR")),
-		SandboxAddr:   get("CONSOLE_SANDBOX_ADDR"),
-		TLSCert:       get("CONSOLE_TLS_CERT"),
-		TLSKey:        get("CONSOLE_TLS_KEY"),
-		BehindTLS:     get("CONSOLE_BEHIND_TLS") == "true",
-		LogLevel:      get("CONSOLE_LOG_LEVEL"),
-		LogFormat:     get("CONSOLE_LOG_FORMAT"),
-		BodyLimit:     get("CONSOLE_BODY_LIMIT"),
-		IdleTimeout:   dur("CONSOLE_SESSION_IDLE"),
-		AbsTimeout:    dur("CONSOLE_SESSION_MAX"),
-		UpstreamTO:    dur("CONSOLE_UPSTREAM_TIMEOUT"),
-		PushWorkers:   int(num("CONSOLE_PUSH_WORKERS")),
-		PushRate:      num("CONSOLE_PUSH_RATE"),
-		OrgCacheTTL:   dur("CONSOLE_ORG_CACHE_TTL"),
-		DefaultOrgID:  get("CONSOLE_DEFAULT_ORG"),
-		SandboxTokTTL: dur("CONSOLE_SANDBOX_TOKEN_TTL"),
-		PasswordKiB:   int(num("CONSOLE_PASSWORD_MEMORY_KIB")),
+		Mode:           Mode(get("CONSOLE_MODE")),
+		Addr:           get("CONSOLE_ADDR"),
+		DataDir:        filepath.Clean(get("CONSOLE_DATA_DIR")),
+		SandboxAddr:    get("CONSOLE_SANDBOX_ADDR"),
+		TLSCert:        get("CONSOLE_TLS_CERT"),
+		TLSKey:         get("CONSOLE_TLS_KEY"),
+		BehindTLS:      get("CONSOLE_BEHIND_TLS") == "true",
+		LogLevel:       get("CONSOLE_LOG_LEVEL"),
+		LogFormat:      get("CONSOLE_LOG_FORMAT"),
+		BodyLimit:      get("CONSOLE_BODY_LIMIT"),
+		IdleTimeout:    dur("CONSOLE_SESSION_IDLE"),
+		AbsTimeout:     dur("CONSOLE_SESSION_MAX"),
+		UpstreamTO:     dur("CONSOLE_UPSTREAM_TIMEOUT"),
+		PushWorkers:    int(num("CONSOLE_PUSH_WORKERS")),
+		PushRate:       num("CONSOLE_PUSH_RATE"),
+		OrgCacheTTL:    dur("CONSOLE_ORG_CACHE_TTL"),
+		DefaultOrgID:   get("CONSOLE_DEFAULT_ORG"),
+		DefaultOrgName: get("CONSOLE_DEFAULT_ORG_NAME"),
+		SandboxTokTTL:  dur("CONSOLE_SANDBOX_TOKEN_TTL"),
+		PasswordKiB:    int(num("CONSOLE_PASSWORD_MEMORY_KIB")),
 		Chengxun: Chengxun{
 			BaseURL: get("CONSOLE_CHENGXUN_BASE_URL"), Token: get("CONSOLE_CHENGXUN_TOKEN"),
 			TokenURL: get("CONSOLE_CHENGXUN_TOKEN_URL"), AppKey: get("CONSOLE_CHENGXUN_APP_KEY"),

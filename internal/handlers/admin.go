@@ -51,6 +51,10 @@ func (s *Server) statusPage(c echo.Context) error {
 
 func (s *Server) statusProps(probe *pages.ProbeResult) pages.StatusProps {
 	p := pages.StatusProps{Upstreams: s.upstreamStatus(), Probe: probe}
+	if s.OrgCache != nil {
+		st := s.OrgCache.Stats()
+		p.OrgCache = &st
+	}
 	for _, u := range s.Upstreams {
 		p.Names = append(p.Names, u.Name)
 	}

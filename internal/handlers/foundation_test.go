@@ -402,3 +402,16 @@ func TestCheckConnection(t *testing.T) {
 	assert.Equal(t, "sign mismatch", p.Text("[data-testid=upstream-message]"))
 	assert.Equal(t, http.StatusBadRequest, admin.PostForm("/status/probe", url.Values{"platform": {"nope"}}).Status)
 }
+
+func TestStatusPageShowsTheOrgCache(t *testing.T) {
+	env := apptest.New(t, nil)
+	admin := env.As(t, auth.RoleAdmin)
+	assert.Contains(t, admin.Get("/status").Text("main"), "还没有缓存的组织")
+	org := admin.Get("/org/search?q=" + url.QueryEscape("一年级"))
+	require.Equal(t, http.StatusOK, org.Status)
+	assert.Contains(t, org.Body, "滨江区教育局", "the default org is named")
+	row := admin.Get("/status").Doc.Find("[data-testid=orgcache] tbody tr")
+	require.Equal(t, 1, row.Length())
+	assert.Contains(t, row.Text(), "33010200")
+	assert.Contains(t, row.Text(), "18807")
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
@@ -50,6 +51,7 @@ type Deps struct {
 	Log       *slog.Logger
 	Sandbox   *sandbox.Server // nil in live mode
 	Upstreams []Upstream
+	OrgCache  *orgcache.Cache // shown on the status page
 	Features  Features
 	Now       func() time.Time
 }

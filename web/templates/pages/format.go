@@ -9,6 +9,10 @@ import (
 
 func fmtInt[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
 
+func fmtMiB(bytes int) string {
+	return strconv.FormatFloat(float64(bytes)/(1<<20), 'f', 1, 64) + " MiB"
+}
+
 func fmtDur(d time.Duration) string {
 	if d == 0 {
 		return "–"
