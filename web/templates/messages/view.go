@@ -158,8 +158,6 @@ func formRows(f forms.MessageForm) []forms.FormRow { return f.Form }
 
 func itoa(n int) string       { return strconv.Itoa(n) }
 func i64(n int64) string      { return strconv.FormatInt(n, 10) }
-func ratio1(r float64) string { return strconv.FormatFloat(r, 'f', 1, 64) }
-
 // shortURL is a URL as the preview shows it: host and path, shortened.
 func shortURL(s string) string {
 	u, err := url.Parse(s)
