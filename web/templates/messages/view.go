@@ -156,8 +156,9 @@ func contrast(f forms.MessageForm) (ratio float64, warn bool) {
 // formRows are the oa rows to show (none yet: none shown, "add row" offered).
 func formRows(f forms.MessageForm) []forms.FormRow { return f.Form }
 
-func itoa(n int) string       { return strconv.Itoa(n) }
-func i64(n int64) string      { return strconv.FormatInt(n, 10) }
+func itoa(n int) string  { return strconv.Itoa(n) }
+func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
 // shortURL is a URL as the preview shows it: host and path, shortened.
 func shortURL(s string) string {
 	u, err := url.Parse(s)
