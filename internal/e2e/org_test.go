@@ -99,7 +99,7 @@ func TestJourneyOrgTreeNoJS(t *testing.T) {
 	b.DisableJS()
 	b.Login(auth.RoleSupport)
 	b.Open("/org")
-	assert.Contains(t, b.Text(`[data-testid=org-root]`), fake.SeedBureauID)
+	assert.Equal(t, fake.SeedBureauName, b.Text(`[data-testid=org-root]`), "the configured name of the default org")
 	assert.Contains(t, b.Text(`[data-testid=org-root-counts]`), "个部门")
 
 	expand := func(id string) {
@@ -150,7 +150,8 @@ func TestJourneyOrgTreeNoJS(t *testing.T) {
 	// English, on the same deep link.
 	b.Run(chromedp.Click(`[data-testid=lang-en]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=lang-zh-CN]`, chromedp.ByQuery))
 	assert.Equal(t, "node-"+class, attr(b, `li.org-node.focus`, "data-testid"), "back on the deep link")
-	assert.Equal(t, "Organisation "+fake.SeedBureauID, b.Text(`[data-testid=org-root]`))
+	// The sandbox names its default organisation (CONSOLE_DEFAULT_ORG_NAME); other orgs are "Organisation <id>".
+	assert.Equal(t, fake.SeedBureauName, b.Text(`[data-testid=org-root]`))
 	assert.Contains(t, b.Text(`[data-testid=org-root-counts]`), "departments in all")
 	b.Shot("org-nojs-deep-link-en")
 }
@@ -251,7 +252,7 @@ func TestJourneyOrgStates(t *testing.T) {
 	noKeys("tree")
 	b.Shot("org-tree-en")
 	b.Open("/org/node/" + fake.SeedSchoolID)
-	assert.Equal(t, "Organisation "+fake.SeedBureauID, b.Text(`[data-testid=breadcrumbs] li`))
+	assert.Equal(t, fake.SeedBureauName, b.Text(`[data-testid=breadcrumbs] li`))
 	noKeys("node")
 	b.Shot("org-node-en")
 	b.Open("/org/search?q=" + url.QueryEscape("一年级(1)班"))
@@ -288,7 +289,7 @@ func TestJourneyOrgStates(t *testing.T) {
 		chromedp.Click(`[data-testid="picker-browse-open"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="picker-level"]`, chromedp.ByQuery),
 	)
-	assert.Equal(t, "Organisation "+fake.SeedBureauID, b.Text(`[data-testid="picker-crumbs"] [aria-current]`))
+	assert.Equal(t, fake.SeedBureauName, b.Text(`[data-testid="picker-crumbs"] [aria-current]`))
 	noKeys("picker")
 	b.Shot("org-picker-en")
 	b.Env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "失败", Path: fake.OrgChildListPath})
