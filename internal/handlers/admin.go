@@ -36,14 +36,35 @@ func (s *Server) dashboard(c echo.Context) error {
 	if !all {
 		f.Actor = v.Username
 	}
-	recent, _, err := s.Store.ListAudit(c.Request().Context(), f, 0, 10)
+	ctx := c.Request().Context()
+	recent, _, err := s.Store.ListAudit(ctx, f, 0, 10)
 	if err != nil {
 		return err
 	}
-	return web.Render(c, http.StatusOK, pages.Dashboard(pages.DashboardProps{
-		Upstreams: s.upstreamStatus(), Recent: recent, AllUsers: all,
-	}))
+	p := pages.DashboardProps{Upstreams: s.upstreamStatus(), Recent: recent, AllUsers: all}
+	// Each role sees its own work in progress first.
+	if v.Role == auth.RoleAdmin {
+		p.ShowPushes = true
+		if p.Pushes, _, err = s.Store.ListPushJobs(ctx, 0, dashboardRows); err != nil {
+			return err
+		}
+	}
+	if v.Role == auth.RoleAdmin || v.Role == auth.RoleContent {
+		p.ShowMessages = true
+		if p.Sends, _, err = s.Store.ListMessageSends(ctx, store.SendFilter{}, 0, dashboardRows); err != nil {
+			return err
+		}
+		drafts, err := s.Store.ListDrafts(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		p.Drafts = len(drafts)
+	}
+	return web.Render(c, http.StatusOK, pages.Dashboard(p))
 }
+
+// dashboardRows is how many recent pushes and sends the dashboard lists.
+const dashboardRows = 5
 
 func (s *Server) statusPage(c echo.Context) error {
 	return web.Render(c, http.StatusOK, pages.Status(s.statusProps(nil)))

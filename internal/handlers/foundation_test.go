@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
@@ -414,4 +415,41 @@ func TestStatusPageShowsTheOrgCache(t *testing.T) {
 	require.Equal(t, 1, row.Length())
 	assert.Contains(t, row.Text(), "33010200")
 	assert.Contains(t, row.Text(), "18807")
+}
+
+// The dashboard leads with the viewer's own work: pushes for admins, sends
+// and drafts for content staff, neither for support.
+func TestDashboardShowsEachRoleItsWork(t *testing.T) {
+	env := apptest.New(t, nil)
+	ctx := t.Context()
+	content, err := env.App.Store.UserByName(ctx, "content")
+	require.NoError(t, err)
+	_, err = env.App.Store.SaveDraft(ctx, store.Draft{OwnerID: content.ID, MsgType: "text", Title: "家长会<b>通知</b>", Form: "type=text"})
+	require.NoError(t, err)
+
+	p := env.As(t, auth.RoleContent).Get("/")
+	assert.Equal(t, "我的草稿（1）", p.Text("[data-testid=dashboard-drafts]"))
+	assert.False(t, p.Has("[data-testid=dashboard-pushes]"))
+	assert.Contains(t, p.Text("main"), "还没有发送过消息")
+
+	p = env.As(t, auth.RoleAdmin).Get("/")
+	assert.Contains(t, p.Text("main"), "还没有推送任务")
+	assert.Equal(t, "我的草稿（0）", p.Text("[data-testid=dashboard-drafts]"), "drafts are per user")
+
+	_, _, err = env.App.Store.BeginSend(ctx, store.MessageSend{BusiID: "b-1", MsgType: "oa", Title: "<script>x</script>秋游通知",
+		Sender: "content", Recipients: 3, Request: "{}", Form: "type=oa"}, time.Now().Add(-time.Hour), store.AuditEntry{Action: "messages.send"})
+	require.NoError(t, err)
+	_, _, err = env.App.Store.CreatePushJob(ctx, store.PushJob{IdempotencyKey: "k-1", CreatedBy: "admin", TemplateName: "到校看板",
+		CardType: "KEYDATA", Target: "accounts", ShowOnAll: true, DataJSON: "{}", TotalAccounts: 450, TotalCalls: 3, Status: store.PushDone},
+		nil, store.AuditEntry{Action: "cards.push.create"})
+	require.NoError(t, err)
+	p = env.As(t, auth.RoleAdmin).Get("/")
+	assert.Contains(t, p.Text("[data-testid=dashboard-sends]"), "<script>x</script>秋游通知", "titles are text")
+	assert.Contains(t, p.Text("[data-testid=dashboard-sends]"), "发送中")
+	assert.Contains(t, p.Text("[data-testid=dashboard-pushes]"), "#1 到校看板")
+	assert.Contains(t, p.Text("[data-testid=dashboard-pushes]"), "450 个账号")
+
+	p = env.As(t, auth.RoleSupport).Get("/")
+	assert.False(t, p.Has("[data-testid=dashboard-drafts]"))
+	assert.NotContains(t, p.Text("main"), "推送")
 }
