@@ -27,6 +27,8 @@ const (
 	OutcomeFailed = "failed"
 )
 
+const auditInsert = `INSERT INTO audit_log (at, actor, action, target, detail, outcome, upstream_code, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
@@ -37,14 +39,10 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error
 	if e.Actor == "" {
 		e.Actor = "-"
 	}
-	const q = `INSERT INTO audit_log (at, actor, action, target, detail, outcome, upstream_code, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	args := []any{e.At.UnixMilli(), e.Actor, e.Action, e.Target, e.Detail, e.Outcome, e.UpstreamCode, e.IP}
-	var err error
-	if st, perr := s.stmt(ctx, q); perr == nil {
-		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...) // every audited change runs this: skip the parser
-	} else {
-		_, err = tx.ExecContext(ctx, q, args...)
-	}
+	// Prepared once at Open: preparing here, inside the transaction, would
+	// wait for a second pool connection while holding SQLite's write lock.
+	_, err := tx.StmtContext(ctx, s.auditInsert).ExecContext(ctx,
+		e.At.UnixMilli(), e.Actor, e.Action, e.Target, e.Detail, e.Outcome, e.UpstreamCode, e.IP)
 	if err != nil {
 		return fmt.Errorf("store: audit: %w", err)
 	}

@@ -33,6 +33,8 @@ type Store struct {
 	db    *sql.DB
 	now   func() time.Time
 	stmts sync.Map // query text → *sql.Stmt: hot reads skip SQLite's parser
+
+	auditInsert *sql.Stmt // every audited change runs it
 }
 
 // Open opens (creating if needed) the database at path and applies migrations.
@@ -59,6 +61,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if s.auditInsert, err = s.stmt(ctx, auditInsert); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
 	return s, nil
 }
 
@@ -71,7 +77,10 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// stmt returns the prepared statement for a query, preparing it once.
+// stmt returns the prepared statement for a query, preparing it once. Never
+// call it inside a transaction: preparing takes a second pool connection
+// while the transaction holds SQLite's write lock (prepare first, then use
+// tx.StmtContext).
 func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if v, ok := s.stmts.Load(q); ok {
 		return v.(*sql.Stmt), nil
