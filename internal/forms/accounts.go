@@ -369,21 +369,7 @@ func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError)
 			if c.item < 0 {
 				continue
 			}
-			it := &items[c.item]
-			switch c.field {
-			case "key":
-				it.Key = cell
-			case "data":
-				it.Data = cell
-			case "text":
-				it.Text = cell
-			case "jump_url":
-				it.JumpURL = cell
-			case "action":
-				it.Action = cell
-			case "time":
-				it.When = cell
-			}
+			items[c.item].set(c.field, cell)
 		}
 		switch {
 		case account == "":

@@ -153,21 +153,7 @@ func ParseCardDataForm(v url.Values) CardDataForm {
 			byIndex[i] = it
 			order = append(order, i)
 		}
-		val := strings.TrimSpace(vals[0])
-		switch name {
-		case "key":
-			it.Key = val
-		case "data":
-			it.Data = val
-		case "text":
-			it.Text = val
-		case "jump_url":
-			it.JumpURL = val
-		case "action":
-			it.Action = val
-		case "when":
-			it.When = val
-		}
+		it.set(name, strings.TrimSpace(vals[0]))
 	}
 	slices.Sort(order)
 	for _, i := range order {
@@ -304,4 +290,23 @@ func Shanghai() *time.Location {
 		return loc
 	}
 	return time.FixedZone("Asia/Shanghai", 8*3600)
+}
+
+// set fills one field by its form or CSV column name ("when" in the editor,
+// "time" in the different-data CSV).
+func (it *CardItemForm) set(field, v string) {
+	switch field {
+	case "key":
+		it.Key = v
+	case "data":
+		it.Data = v
+	case "text":
+		it.Text = v
+	case "jump_url":
+		it.JumpURL = v
+	case "action":
+		it.Action = v
+	case "when", "time":
+		it.When = v
+	}
 }
