@@ -105,14 +105,25 @@ func decodeEnvelope(status int, body []byte) error {
 	return e.check(status)
 }
 
-type templateAnswer struct {
+// dataAnswer is an envelope with a payload in "data".
+type dataAnswer[T any] struct {
 	envelope
-	Data Template `json:"data"`
+	Data T `json:"data"`
 }
 
-type templateListAnswer struct {
-	envelope
-	Data []Template `json:"data"`
+// decodeData checks the envelope and stores its data in out.
+func decodeData[T any](out *T) func(status int, body []byte) error {
+	return func(status int, body []byte) error {
+		var a dataAnswer[T]
+		if err := upstream.DecodeJSON(status, body, &a); err != nil {
+			return err
+		}
+		if err := a.check(status); err != nil {
+			return err
+		}
+		*out = a.Data
+		return nil
+	}
 }
 
 // ListTemplates is 获取应用的卡片模板列表. It is the only call retried on
@@ -121,17 +132,7 @@ func (c *Client) ListTemplates(ctx context.Context) ([]Template, error) {
 	var out []Template
 	err := c.up.Do(ctx, upstream.Call{
 		Op: "list-template", Method: http.MethodGet, Path: PathListTemplates, Idempotent: true,
-		Decode: func(status int, body []byte) error {
-			var a templateListAnswer
-			if err := upstream.DecodeJSON(status, body, &a); err != nil {
-				return err
-			}
-			if err := a.check(status); err != nil {
-				return err
-			}
-			out = a.Data
-			return nil
-		},
+		Decode: decodeData(&out),
 	})
 	if err != nil {
 		return nil, err
@@ -147,17 +148,7 @@ func (c *Client) AddTemplate(ctx context.Context, in TemplateInput) (Template, e
 	var out Template
 	err := c.up.Do(ctx, upstream.Call{
 		Op: "add-template", Method: http.MethodPut, Path: PathAddTemplate, Body: in,
-		Decode: func(status int, body []byte) error {
-			var a templateAnswer
-			if err := upstream.DecodeJSON(status, body, &a); err != nil {
-				return err
-			}
-			if err := a.check(status); err != nil {
-				return err
-			}
-			out = a.Data
-			return nil
-		},
+		Decode: decodeData(&out),
 	})
 	return out, err
 }
