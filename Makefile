@@ -1,6 +1,8 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 # Both work on a fresh Debian machine with Go and npm; `make test` installs
-# Chromium (apt) for the browser tests when it is missing.
+# Chromium (apt) for the browser tests when it is missing, and runs every test
+# inside a throwaway PostgreSQL cluster (scripts/with-postgres; apt installs
+# postgresql when missing) unless CONSOLE_TEST_DATABASE_URL names a server.
 
 GO        ?= go
 PKGS      := ./...
@@ -17,9 +19,9 @@ PICO_VERSION := 2.1.1
 run:
 	$(GO) run ./cmd/console serve
 
-## test: formatting, vet, templ freshness, unit + router tests with -race, browser journeys
+## test: formatting, vet, templ freshness, unit + router tests with -race on SQLite and PostgreSQL, browser journeys
 test: check chromium
-	CONSOLE_E2E=required $(GO) test -race -count=1 -timeout 40m $(PKGS)
+	scripts/with-postgres env CONSOLE_E2E=required CONSOLE_PG=required $(GO) test -race -count=1 -timeout 40m $(PKGS)
 
 ## check: gofmt, go vet and generated templ code up to date
 check:

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -27,7 +26,7 @@ func userCommand(ctx context.Context, cfg config.Config, args []string, stdin io
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "console.db"))
+	st, err := store.Open(ctx, cfg.StoreDSN())
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,7 +61,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err := ensureDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "console.db"))
+	st, err := store.Open(ctx, cfg.StoreDSN())
 	if err != nil {
 		return nil, err
 	}

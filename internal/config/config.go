@@ -26,7 +26,8 @@ const (
 type Config struct {
 	Mode           Mode
 	Addr           string        // listen address
-	DataDir        string        // SQLite database and session keys
+	DataDir        string        // SQLite database (the default store)
+	DatabaseURL    string        // postgres://… selects PostgreSQL instead (several replicas)
 	SandboxAddr    string        // where the fake upstreams listen in sandbox mode
 	TLSCert        string        // serve HTTPS with this certificate …
 	TLSKey         string        // … and key
@@ -89,7 +90,8 @@ type Setting struct {
 var Settings = []Setting{
 	{"CONSOLE_MODE", "sandbox", "sandbox (built-in fake upstreams, demo accounts) or live"},
 	{"CONSOLE_ADDR", "127.0.0.1:8080", "listen address"},
-	{"CONSOLE_DATA_DIR", "./data", "SQLite database and session keys"},
+	{"CONSOLE_DATA_DIR", "./data", "data directory: the embedded SQLite database (when CONSOLE_DATABASE_URL is empty)"},
+	{"CONSOLE_DATABASE_URL", "", "empty = embedded SQLite in the data dir; postgres://user:pass@host/db = PostgreSQL (several replicas)"},
 	{"CONSOLE_SANDBOX_ADDR", "127.0.0.1:0", "listen address of the fake upstreams (sandbox mode; 0 = any free port)"},
 	{"CONSOLE_TLS_CERT", "", "PEM certificate: serve HTTPS directly"},
 	{"CONSOLE_TLS_KEY", "", "PEM private key for CONSOLE_TLS_CERT"},
@@ -158,6 +160,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Mode:           Mode(get("CONSOLE_MODE")),
 		Addr:           get("CONSOLE_ADDR"),
 		DataDir:        filepath.Clean(get("CONSOLE_DATA_DIR")),
+		DatabaseURL:    get("CONSOLE_DATABASE_URL"),
 		SandboxAddr:    get("CONSOLE_SANDBOX_ADDR"),
 		TLSCert:        get("CONSOLE_TLS_CERT"),
 		TLSKey:         get("CONSOLE_TLS_KEY"),
@@ -205,6 +208,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SCRM.SignAlgo != "md5" && c.SCRM.SignAlgo != "hmac-sha256" {
 		errs = append(errs, fmt.Errorf("CONSOLE_SCRM_SIGN: must be md5 or hmac-sha256, not %q", c.SCRM.SignAlgo))
 	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("CONSOLE_DATABASE_URL: must be a postgres:// URL (or empty for the embedded SQLite file)"))
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("CONSOLE_TLS_CERT and CONSOLE_TLS_KEY go together"))
 	}
@@ -227,6 +233,15 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+// StoreDSN is what the store opens: the PostgreSQL URL, else the SQLite file
+// in the data directory.
+func (c Config) StoreDSN() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "console.db")
 }
 
 // TLS reports whether cookies must be Secure and HSTS sent.

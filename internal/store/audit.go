@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -29,7 +28,7 @@ const (
 
 const auditInsert = `INSERT INTO audit_log (at, actor, action, target, detail, outcome, upstream_code, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
-func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+func (s *Store) appendAudit(ctx context.Context, tx Tx, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
@@ -52,7 +51,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error
 // Audit appends an entry on its own (for events that change nothing else,
 // such as a failed sign-in or an upstream write whose result is the record).
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, e) })
+	return s.inTx(ctx, func(tx Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
 // AuditFilter narrows the audit page.

@@ -104,19 +104,16 @@ func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, 
 	}
 	now := s.now()
 	j.CreatedAt, j.UpdatedAt, j.Status, j.TotalCalls = now, now, PushQueued, len(calls)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO card_push_jobs (idempotency_key, created_by, created_at, updated_at,
+	err := s.inTx(ctx, func(tx Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO card_push_jobs (idempotency_key, created_by, created_at, updated_at,
 			template_id, template_name, card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			j.IdempotencyKey, j.CreatedBy, now.UnixMilli(), now.UnixMilli(), j.TemplateID, j.TemplateName, j.CardType, j.Target,
-			j.EnterpriseID, j.ShowOnAll, j.DataJSON, j.TotalAccounts, j.TotalCalls, j.Status)
+			j.EnterpriseID, j.ShowOnAll, j.DataJSON, j.TotalAccounts, j.TotalCalls, j.Status).Scan(&j.ID)
 		if err != nil {
 			if isUnique(err) {
 				return ErrConflict
 			}
-			return err
-		}
-		if j.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO card_push_calls (job_id, seq, account_ids, accounts, payload, status, updated_at)
@@ -275,7 +272,7 @@ func (s *Store) RecordPushCall(ctx context.Context, jobID int64, seq int, ok boo
 // (ErrNotFound is returned after the commit).
 func (s *Store) RecordPushCalls(ctx context.Context, outs []CallOutcome) error {
 	missing := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?
 			WHERE job_id = ? AND seq = ?`)
 		if err != nil {
@@ -333,7 +330,7 @@ func (s *Store) FinishPushJob(ctx context.Context, id int64, status string, audi
 	if status == PushInterrupted {
 		finished = 0
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
 			status, now, finished, id); err != nil {
 			return fmt.Errorf("store: finish push job: %w", err)
@@ -350,7 +347,7 @@ func (s *Store) FinishPushJob(ctx context.Context, id int64, status string, audi
 // (failed ones and any left pending); ErrConflict when the job is still active.
 func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry) (int, error) {
 	var n int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		var status string
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM card_push_jobs WHERE id = ?`, id).Scan(&status); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -398,7 +395,7 @@ func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditE
 // "resume"; nothing is dropped. It returns the ids it marked.
 func (s *Store) InterruptPushJobs(ctx context.Context) ([]int64, error) {
 	var ids []int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM card_push_jobs WHERE status IN (?, ?) ORDER BY id`, PushQueued, PushRunning)
 		if err != nil {
 			return err

@@ -66,7 +66,7 @@ func (s *Store) StashForm(ctx context.Context, f StashedForm) error {
 // TakeForm returns a stashed form younger than maxAge and deletes it.
 func (s *Store) TakeForm(ctx context.Context, id string, maxAge time.Duration) (StashedForm, error) {
 	f := StashedForm{ID: id}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT method, path, body FROM form_stash WHERE id = ? AND created_at >= ?`,
 			id, s.now().Add(-maxAge).UnixMilli()).Scan(&f.Method, &f.Path, &f.Body)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -42,12 +42,10 @@ func (s *Store) SaveDraft(ctx context.Context, d Draft) (Draft, error) {
 	now := s.now()
 	d.UpdatedAt = now
 	if d.ID == 0 {
-		res, err := s.db.ExecContext(ctx, `INSERT INTO drafts (owner_id, msg_type, title, form, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, d.OwnerID, d.MsgType, d.Title, d.Form, now.UnixMilli(), now.UnixMilli())
-		if err != nil {
+		if err := s.db.QueryRowContext(ctx, `INSERT INTO drafts (owner_id, msg_type, title, form, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, d.OwnerID, d.MsgType, d.Title, d.Form, now.UnixMilli(), now.UnixMilli()).Scan(&d.ID); err != nil {
 			return Draft{}, fmt.Errorf("store: save draft: %w", err)
 		}
-		d.ID, _ = res.LastInsertId()
 		d.CreatedAt = now
 		return d, nil
 	}
@@ -164,18 +162,18 @@ func (s *Store) BeginSend(ctx context.Context, m MessageSend, staleBefore time.T
 	now := time.UnixMilli(s.now().UnixMilli()) // as stored
 	var out MessageSend
 	claimed := false
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, insert).ExecContext(ctx,
-			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli())
+	err = s.inTx(ctx, func(tx Tx) error {
+		var id int64
+		err := tx.StmtContext(ctx, insert).QueryRowContext(ctx,
+			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli()).Scan(&id)
 		switch {
 		case err == nil:
 			// The new row is m as inserted: no need to read it back.
-			id, _ := res.LastInsertId()
 			out = MessageSend{ID: id, BusiID: m.BusiID, MsgType: m.MsgType, Title: m.Title, Sender: m.Sender, Recipients: m.Recipients,
 				Request: m.Request, Form: m.Form, Status: SendSending, Attempts: 1, StartedAt: now}
 			claimed = true
 			return s.appendAudit(ctx, tx, audit)
-		case !isUnique(err):
+		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("store: begin send: %w", err)
 		}
 		prev, err := scanSend(tx.StmtContext(ctx, byBusiID).QueryRowContext(ctx, m.BusiID))
@@ -187,12 +185,16 @@ func (s *Store) BeginSend(ctx context.Context, m MessageSend, staleBefore time.T
 		if !retry {
 			return nil
 		}
-		// The immediate transaction holds the write lock, so no other
-		// request can claim the row between the read and this update.
-		if out, err = scanSend(tx.StmtContext(ctx, retrySt).QueryRowContext(ctx,
-			m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli(), prev.ID)); err != nil {
+		again, err := scanSend(tx.StmtContext(ctx, retrySt).QueryRowContext(ctx,
+			m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli(), prev.ID,
+			SendFailed, SendSending, staleBefore.UnixMilli()))
+		if errors.Is(err, ErrNotFound) {
+			return nil // another request claimed it first: show its row
+		}
+		if err != nil {
 			return fmt.Errorf("store: retry send: %w", err)
 		}
+		out = again
 		claimed = true
 		return s.appendAudit(ctx, tx, audit)
 	})
@@ -221,7 +223,7 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome, audit A
 		return MessageSend{}, err
 	}
 	var out MessageSend
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		// No row: not a claimed send (unknown id, or already finished).
 		out, err = scanSend(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx,
 			o.Status, o.UpstreamCode, o.UpstreamMessage, o.MsgID, o.Response, s.now().UnixMilli(), id, SendSending))
@@ -239,11 +241,16 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome, audit A
 const (
 	sendByID     = `SELECT ` + sendCols + ` FROM message_sends WHERE id = ?`
 	sendByBusiID = `SELECT ` + sendCols + ` FROM message_sends WHERE busi_id = ?`
-	insertSend   = `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
-		status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`
+	// A taken busiId inserts nothing (no row returned) rather than failing:
+	// on PostgreSQL a failed statement would abort the whole transaction.
+	insertSend = `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
+		status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (busi_id) DO NOTHING RETURNING id`
+	// The claim's condition is in the UPDATE itself, so two requests racing
+	// for a failed or stale row cannot both win, on either backend.
 	retrySend = `UPDATE message_sends SET msg_type = ?, title = ?, sender = ?, recipients = ?,
 		request = ?, form = ?, status = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
-		attempts = attempts + 1, started_at = ?, finished_at = 0 WHERE id = ? RETURNING ` + sendCols
+		attempts = attempts + 1, started_at = ?, finished_at = 0
+		WHERE id = ? AND (status = ? OR status = ? AND started_at < ?) RETURNING ` + sendCols
 	finishSend = `UPDATE message_sends SET status = ?, upstream_code = ?, upstream_message = ?,
 		msg_id = ?, response = ?, finished_at = ? WHERE id = ? AND status = ? RETURNING ` + sendCols
 )

@@ -35,7 +35,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent s
 	}
 	id := hex.EncodeToString(b)
 	now := s.now().UnixMilli()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
 			hashID(id), userID, now, now, ip, clipUA(userAgent)); err != nil {
 			return fmt.Errorf("store: create session: %w", err)
@@ -76,7 +76,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error
 
 // DeleteSession ends one session (sign-out, expiry), with an optional audit entry.
 func (s *Store) DeleteSession(ctx context.Context, id string, audit *AuditEntry) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashID(id)); err != nil {
 			return fmt.Errorf("store: delete session: %w", err)
 		}

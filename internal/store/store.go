@@ -1,26 +1,25 @@
 // Package store is the console's own data: users, sessions, the audit log,
-// drafts, send history and push jobs, in an embedded SQLite database (pure Go
-// driver, so the binary stays static). Plain SQL with ? placeholders keeps a
-// PostgreSQL backend within reach for several replicas.
+// drafts, send history and push jobs. Two backends share every query: the
+// embedded SQLite file (pure Go driver, so the binary stays static; the
+// default) and PostgreSQL through pgx (CONSOLE_DATABASE_URL=postgres://…, for
+// several replicas). Queries are written once with ? placeholders; the
+// backend rewrites them for PostgreSQL, maps its errors to ErrNotFound and
+// ErrConflict, and brings its own migrations (goose, one SQL set per dialect).
 package store
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
@@ -28,26 +27,75 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a unique value is already taken.
 var ErrConflict = errors.New("already exists")
 
+// Backend names a store backend.
+type Backend string
+
+// The backends.
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
 // Store wraps the database.
 type Store struct {
-	db    *sql.DB
-	now   func() time.Time
-	stmts sync.Map // query text → *sql.Stmt: hot reads skip SQLite's parser
+	db      pool
+	backend Backend
+	now     func() time.Time
+	stmts   sync.Map // query text → *sql.Stmt: hot reads skip the parser
 
 	auditInsert *sql.Stmt // every audited change runs it
 }
 
-// Open opens (creating if needed) the database at path and applies migrations.
-// path ":memory:" gives a private in-memory database (tests).
-func Open(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database dsn names and applies migrations: a
+// postgres:// URL, or the path of a SQLite file (created if needed; ":memory:"
+// gives a private in-memory database for tests).
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s, err := openPool(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if s.auditInsert, err = s.stmt(ctx, auditInsert); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	return s, nil
+}
+
+// openPool opens the connection pool of dsn's backend, without migrating.
+func openPool(ctx context.Context, dsn string) (*Store, error) {
+	if IsPostgres(dsn) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open PostgreSQL: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: cannot reach PostgreSQL at %s: %w", redactURL(dsn), errors.Unwrap(err))
+		}
+		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, now: time.Now}, nil
+	}
+	path := dsn
+	sqliteDSN := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 	if path == ":memory:" {
 		// One shared connection: each new connection would see an empty database.
-		dsn = "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate"
+		sqliteDSN = "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate"
 	} else {
-		dsn += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		sqliteDSN += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", sqliteDSN)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
@@ -56,17 +104,34 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	} else {
 		db.SetMaxOpenConns(8)
 	}
-	s := &Store{db: db, now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("store: cannot open %s: %w", path, err)
 	}
-	if s.auditInsert, err = s.stmt(ctx, auditInsert); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: prepare: %w", err)
-	}
-	return s, nil
+	return &Store{db: pool{DB: db}, backend: SQLite, now: time.Now}, nil
 }
+
+// redactURL drops the password from a database URL for messages.
+func redactURL(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			cred := rest[:at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				cred = cred[:c] + ":***"
+			}
+			return dsn[:i+3] + cred + rest[at:]
+		}
+	}
+	return dsn
+}
+
+// Backend says which database the store runs on.
+func (s *Store) Backend() Backend { return s.backend }
+
+// DB is the connection pool, for the job queue (River) that shares the
+// database and enqueues in the store's transactions.
+func (s *Store) DB() *sql.DB { return s.db.DB }
 
 // Close closes the prepared statements and the database.
 func (s *Store) Close() error {
@@ -120,60 +185,27 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // Ping checks the database answers (for /healthz).
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("store: migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-			return fmt.Errorf("store: migration %s: %w", version, err)
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, s.now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("store: migration %s: %w", version, err)
-		}
-	}
-	return nil
-}
-
 // inTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(Tx{Tx: tx, pg: s.db.pg}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	return tx.Commit()
 }
 
-// isUnique reports a UNIQUE constraint violation.
+// isUnique reports a unique constraint violation on either backend.
 func isUnique(err error) bool {
-	// modernc's error type carries the extended code; its text is stable:
-	// "constraint failed: UNIQUE constraint failed: …" (SQLITE_CONSTRAINT_UNIQUE = 2067).
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" // unique_violation
+	}
+	// modernc's error type carries the extended code
+	// (SQLITE_CONSTRAINT_UNIQUE = 2067, SQLITE_CONSTRAINT_PRIMARYKEY = 1555).
 	type coder interface{ Code() int }
 	var c coder
 	if errors.As(err, &c) {

@@ -42,7 +42,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 
 // UserByName finds a user by username (case-insensitive).
 func (s *Store) UserByName(ctx context.Context, username string) (User, error) {
-	return scanUser(s.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, username))
+	return scanUser(s.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE lower(username) = lower(?)`, username))
 }
 
 // UserByID finds a user by id.
@@ -52,7 +52,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 
 // ListUsers returns every user ordered by username.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.query(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+	rows, err := s.query(ctx, `SELECT `+userCols+` FROM users ORDER BY lower(username), id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
@@ -78,16 +78,15 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // CreateUser adds an account and records it in the audit log, atomically.
 func (s *Store) CreateUser(ctx context.Context, u User, audit AuditEntry) (User, error) {
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, display_name, role, password_hash, disabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.Username, u.DisplayName, string(u.Role), u.PasswordHash, u.Disabled, now.UnixMilli(), now.UnixMilli())
+	err := s.inTx(ctx, func(tx Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, display_name, role, password_hash, disabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.DisplayName, string(u.Role), u.PasswordHash, u.Disabled, now.UnixMilli(), now.UnixMilli()).Scan(&u.ID)
 		if err != nil {
 			if isUnique(err) {
 				return ErrConflict
 			}
 			return fmt.Errorf("store: create user: %w", err)
 		}
-		u.ID, _ = res.LastInsertId()
 		return s.appendAudit(ctx, tx, audit)
 	})
 	u.CreatedAt, u.UpdatedAt = now, now
@@ -106,7 +105,7 @@ type UserChange struct {
 // UpdateUser applies a change and its audit entry in one transaction. Disabling
 // an account or changing its password or role also ends its sessions.
 func (s *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, audit AuditEntry) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx Tx) error {
 		set := func(col string, v any) error {
 			res, err := tx.ExecContext(ctx, `UPDATE users SET `+col+` = ?, updated_at = ? WHERE id = ?`, v, s.now().UnixMilli(), id)
 			if err != nil {
@@ -154,6 +153,6 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, audit A
 }
 
 // UserByIDTx reads a user inside a transaction.
-func (s *Store) UserByIDTx(ctx context.Context, tx *sql.Tx, id int64) (User, error) {
+func (s *Store) UserByIDTx(ctx context.Context, tx Tx, id int64) (User, error) {
 	return scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 }

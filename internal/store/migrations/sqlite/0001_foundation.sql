@@ -1,3 +1,4 @@
+-- +goose Up
 -- Users, server-side sessions, the append-only audit log, login throttling
 -- and forms kept across an expired session.
 CREATE TABLE users (
@@ -35,10 +36,14 @@ CREATE TABLE audit_log (
     ip            TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_at ON audit_log (at);
+-- +goose StatementBegin
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+-- +goose StatementEnd
+-- +goose StatementBegin
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+-- +goose StatementEnd
 
 CREATE TABLE login_failures (
     key TEXT    NOT NULL,

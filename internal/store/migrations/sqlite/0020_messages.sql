@@ -1,3 +1,4 @@
+-- +goose Up
 -- Message drafts and the message send history (issue 4).
 
 -- A draft is the composer's values, url-encoded as the form posts them, so a

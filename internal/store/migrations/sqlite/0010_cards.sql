@@ -1,3 +1,4 @@
+-- +goose Up
 -- Workbench card push jobs (issue 3). A job is one confirmed push; each of
 -- its upstream calls (≤ 200 accounts) is a row, so progress, retries and a
 -- restart mid-job never lose or repeat a call.
