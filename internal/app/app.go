@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 )
 
@@ -31,6 +32,7 @@ Usage:
   console user disable NAME             disable an account and end its sessions
   console user list                     list accounts
   console keys rotate                   add a new session key (old cookies still decode)
+  console migrate                       apply pending database migrations and print the schema version
   console version                       print the version
 
 Configuration comes from CONSOLE_* environment variables (see README).
@@ -62,6 +64,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSandbox(ctx, cfg, log, stdout)
 	case "user":
 		return userCommand(ctx, cfg, args, stdin, stdout)
+	case "migrate":
+		st, err := store.Migrate(ctx, cfg.StoreDSN())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "database migrated: schema version %d (%s)\n", st.Current, backendName(cfg))
+		return nil
 	case "keys":
 		if len(args) == 1 && args[0] == "rotate" {
 			if err := web.RotateKeys(cfg.DataDir); err != nil {
@@ -72,6 +81,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(append([]string{cmd}, args...), " "), usage)
+}
+
+func backendName(cfg config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return "PostgreSQL"
+	}
+	return "SQLite " + cfg.StoreDSN()
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -83,3 +83,12 @@ func TestLiveModeNeedsUpstreamURLs(t *testing.T) {
 	_, err := run(t, map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_MODE": "live"}, "", "serve")
 	assert.ErrorContains(t, err, "CONSOLE_SCRM_BASE_URL: an http(s) URL is required in live mode")
 }
+
+func TestMigrateCommand(t *testing.T) {
+	env := map[string]string{"CONSOLE_DATA_DIR": t.TempDir()}
+	out, err := run(t, env, "", "migrate")
+	require.NoError(t, err)
+	assert.Contains(t, out, "database migrated: schema version")
+	_, err = run(t, map[string]string{"CONSOLE_DATABASE_URL": "mysql://x"}, "", "migrate")
+	assert.ErrorContains(t, err, "CONSOLE_DATABASE_URL: must be a postgres:// URL")
+}
