@@ -40,7 +40,7 @@ func (s *Store) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, goose.WithDisableGlobalRegistry(true))
+	opts = append(opts, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(s.riverMigration()))
 	return goose.NewProvider(dialect, s.db.DB, sub, opts...)
 }
 
