@@ -53,8 +53,7 @@ func IsPostgres(dsn string) bool {
 }
 
 // Open opens the database dsn names and applies migrations: a
-// postgres:// URL, or the path of a SQLite file (created if needed; ":memory:"
-// gives a private in-memory database for tests).
+// postgres:// URL, or the path of a SQLite file (created if needed).
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	s, err := openPool(ctx, dsn)
 	if err != nil {
@@ -88,27 +87,24 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, now: time.Now}, nil
 	}
 	path := dsn
-	sqliteDSN := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	if path == ":memory:" {
-		// One shared connection: each new connection would see an empty database.
-		sqliteDSN = "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate"
-	} else {
-		sqliteDSN += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	}
-	db, err := sql.Open("sqlite", sqliteDSN)
+	db, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	if path == ":memory:" {
-		db.SetMaxOpenConns(1)
-	} else {
-		db.SetMaxOpenConns(8)
-	}
+	db.SetMaxOpenConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot open %s: %w", path, err)
 	}
 	return &Store{db: pool{DB: db}, backend: SQLite, now: time.Now}, nil
+}
+
+// SQLiteDSN is how every pool on the SQLite file opens it: WAL, so readers
+// never wait for the writer; immediate transactions, so writers queue on the
+// busy timeout instead of failing to upgrade a read lock.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 }
 
 // redactURL drops the password from a database URL for messages.
