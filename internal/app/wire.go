@@ -253,7 +253,7 @@ func refuseSandboxPasswords(ctx context.Context, st *store.Store, log *slog.Logg
 	return nil
 }
 
-// housekeeping purges expired sessions and old login failures.
+// housekeeping purges expired sessions, old login failures and kept forms.
 func (a *App) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -264,6 +264,9 @@ func (a *App) housekeeping(ctx context.Context) {
 		}
 		if err := a.Store.PurgeLoginFailures(ctx, now.Add(-auth.Window)); err != nil && ctx.Err() == nil {
 			a.log.Warn("purge login failures", "err", err)
+		}
+		if err := a.Store.PurgeForms(ctx, now.Add(-store.StashMaxAge)); err != nil && ctx.Err() == nil {
+			a.log.Warn("purge kept forms", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -94,12 +94,15 @@ func (e *Env) As(t testing.TB, role auth.Role) *Browser {
 	return b
 }
 
-// Login signs in through the form and requires success.
+// Login signs in through the form, requires success and, as a browser does,
+// opens the page it lands on (signing in rotates the CSRF token: the token
+// of that page is the one that works now).
 func (b *Browser) Login(username, password string) {
 	b.t.Helper()
 	b.Get("/login")
 	p := b.PostForm("/login", url.Values{"username": {username}, "password": {password}})
 	require.Equal(b.t, http.StatusSeeOther, p.Status, "login as %s: %s", username, p.Text("[data-testid=login-error]"))
+	b.Follow(p)
 }
 
 // Page is a response with its parsed document.

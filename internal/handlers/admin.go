@@ -233,7 +233,40 @@ func (s *Server) endSessions(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	web.AddFlash(c, web.FlashSuccess, "users.sessions_ended", u.Username)
-	return web.SeeOther(c, "/admin/users")
+	return web.SeeOther(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+// userPage is one account for admins: its sessions, with "end sessions".
+func (s *Server) userPage(c echo.Context) error {
+	u, err := s.targetUser(c, false)
+	if err != nil {
+		return err
+	}
+	rows, err := s.Sessions.List(c, u.ID)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.User(pages.UserProps{User: u, Sessions: rows}))
+}
+
+// mySessions lists the viewer's own sessions.
+func (s *Server) mySessions(c echo.Context) error {
+	rows, err := s.Sessions.List(c, web.Current(c).Viewer.ID)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.MySessions(pages.MySessionsProps{Sessions: rows}))
+}
+
+// endOtherSessions signs the viewer out everywhere but here (a lost phone, a
+// shared computer), with the same store change as an admin's "end sessions".
+func (s *Server) endOtherSessions(c echo.Context) error {
+	v := web.Current(c).Viewer
+	if err := s.Sessions.EndOthers(c, store.AuditEntry{Actor: v.Username, Action: "user.end_other_sessions", Target: v.Username, IP: c.RealIP()}); err != nil {
+		return err
+	}
+	web.AddFlash(c, web.FlashSuccess, "sessions.others_ended")
+	return web.SeeOther(c, "/account/sessions")
 }
 
 func (s *Server) passwordPage(c echo.Context) error {

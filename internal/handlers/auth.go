@@ -7,10 +7,10 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,9 +22,6 @@ import (
 	"github.com/orgconsole/console/internal/web"
 	"github.com/orgconsole/console/web/templates/pages"
 )
-
-// stashMaxAge is how long a form submitted after the session expired is kept.
-const stashMaxAge = time.Hour
 
 // safeNext accepts only local paths, so ?next= cannot send users elsewhere.
 func safeNext(next string) string {
@@ -102,8 +99,16 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.Sessions.SignIn(c, u, ip, store.AuditEntry{Actor: u.Username, Action: "login", Target: u.Username, IP: ip}); err != nil {
 		return err
 	}
+	s.rotateCSRF(c)
+	// A kept form is offered only to the user it was kept for.
 	if props.Resume != "" {
-		return c.Redirect(http.StatusSeeOther, "/resume/"+url.PathEscape(props.Resume))
+		mine, err := s.Store.HasForm(ctx, props.Resume, u.ID)
+		if err != nil {
+			return err
+		}
+		if mine {
+			return c.Redirect(http.StatusSeeOther, "/resume/"+url.PathEscape(props.Resume))
+		}
 	}
 	return c.Redirect(http.StatusSeeOther, props.Next)
 }
@@ -121,6 +126,7 @@ func (s *Server) logout(c echo.Context) error {
 	if err := s.Sessions.SignOut(c, audit); err != nil {
 		return err
 	}
+	s.rotateCSRF(c)
 	web.AddFlash(c, web.FlashSuccess, "login.signed_out")
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
@@ -135,23 +141,20 @@ func (s *Server) switchLang(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 
-// toLogin sends a signed-out request to the sign-in page. A url-encoded form
-// POST is kept first, so nothing typed is lost when a session expires.
-func (s *Server) toLogin(c echo.Context) error {
+// toLogin sends a signed-out request to the sign-in page. A form is kept
+// first when its cookie says whose session just ended (keepForm); any other
+// signed-out form is refused and nothing is stored.
+func (s *Server) toLogin(c echo.Context, roles []auth.Role) error {
 	r := c.Request()
 	q := url.Values{}
 	if r.Method == http.MethodGet {
 		q.Set("next", r.URL.RequestURI())
-	} else if strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
-		vals, err := c.FormParams()
-		if err == nil {
-			vals.Del("_csrf")
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			id := hex.EncodeToString(b)
-			if err := s.Store.StashForm(r.Context(), store.StashedForm{ID: id, Method: r.Method, Path: r.URL.Path, Body: vals.Encode()}); err != nil {
-				return err
-			}
+	} else {
+		id, err := s.keepForm(c, roles)
+		if err != nil {
+			return err
+		}
+		if id != "" {
 			q.Set("resume", id)
 		}
 	}
@@ -166,29 +169,89 @@ func (s *Server) toLogin(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, target)
 }
 
-// resumeForm offers the kept form again; the user presses one button to send it.
+// keepForm stores a form posted to a signed-in POST route (one U's role may
+// use) by a browser whose session of user U ended (timed out, or ended from
+// elsewhere) within the last hour, for U alone, and returns its id. It keeps
+// nothing for a request without such a cookie, for a disabled account, for an
+// upload or a form over
+// store.StashMaxBytes (the sign-in page then says it was not kept), and never
+// keeps secret fields (forms.IsSecret).
+func (s *Server) keepForm(c echo.Context, roles []auth.Role) (string, error) {
+	r := c.Request()
+	uid, ok := s.Sessions.EndedUser(c)
+	if !ok || r.Method != http.MethodPost { // requireRoles runs only on the route table's routes
+		return "", nil
+	}
+	u, err := s.Store.UserByID(r.Context(), uid)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (u.Disabled || !slices.Contains(roles, u.Role)) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ct := r.Header.Get(echo.HeaderContentType)
+	if strings.HasPrefix(ct, echo.MIMEMultipartForm) {
+		web.AddFlash(c, web.FlashError, "login.form_upload")
+		return "", nil
+	}
+	if !strings.HasPrefix(ct, echo.MIMEApplicationForm) {
+		return "", nil
+	}
+	vals, err := c.FormParams()
+	if err != nil {
+		return "", nil // an unreadable body has nothing to keep
+	}
+	kept, omitted := forms.WithoutSecrets(vals)
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	err = s.Store.StashForm(r.Context(), store.StashedForm{ID: id, UserID: uid, Method: r.Method, Path: r.URL.EscapedPath(),
+		Values: kept, Omitted: omitted})
+	if errors.Is(err, store.ErrTooLarge) {
+		web.AddFlash(c, web.FlashError, "login.form_too_large", strconv.Itoa(store.StashMaxBytes>>20))
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// resumeForm offers the viewer's kept form again; they press one button to
+// send it, with their own fresh CSRF token. Another user's form, an expired or
+// used one, is "expired" for them and stays untouched.
 func (s *Server) resumeForm(c echo.Context) error {
-	f, err := s.Store.TakeForm(c.Request().Context(), c.Param("id"), stashMaxAge)
-	if errors.Is(err, store.ErrNotFound) {
+	f, err := s.Store.TakeForm(c.Request().Context(), c.Param("id"), web.Current(c).Viewer.ID)
+	if errors.Is(err, store.ErrNotFound) || err == nil && !s.isPostRoute(f.Path) {
 		web.AddFlash(c, web.FlashInfo, "resume.expired")
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	if err != nil {
 		return err
 	}
-	vals, _ := url.ParseQuery(f.Body)
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
+	keys := make([]string, 0, len(f.Values))
+	for k := range f.Values {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var fields [][2]string
 	for _, k := range keys {
-		for _, v := range vals[k] {
+		for _, v := range f.Values[k] {
 			fields = append(fields, [2]string{k, v})
 		}
 	}
-	return web.Render(c, http.StatusOK, pages.Resume(pages.ResumeProps{Action: safeNext(f.Path), Fields: fields}))
+	return web.Render(c, http.StatusOK, pages.Resume(pages.ResumeProps{Action: f.Path, Fields: fields, Omitted: f.Omitted}))
+}
+
+// isPostRoute reports whether path resolves, in the route table, to a POST
+// route for signed-in users: a kept form is only ever sent back to one.
+func (s *Server) isPostRoute(path string) bool {
+	if !strings.HasPrefix(path, "/") {
+		return false
+	}
+	c := s.echo.NewContext(nil, nil)
+	s.echo.Router().Find(http.MethodPost, path, c)
+	return s.postRoutes[c.Path()]
 }
 
 func (s *Server) healthz(c echo.Context) error {

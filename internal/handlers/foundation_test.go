@@ -284,45 +284,6 @@ func TestCreateUserKeepsValuesOnError(t *testing.T) {
 	assert.Equal(t, "该用户名已存在。", p.Text("[data-testid=err-username]"))
 }
 
-// A form posted after the session ended is kept, and offered again after sign-in.
-func TestFormSurvivesExpiredSession(t *testing.T) {
-	env := apptest.New(t, nil)
-	tab1 := env.As(t, auth.RoleAdmin)
-	tab1.Get("/admin/users") // the user starts typing here …
-	tab2 := env.As(t, auth.RoleAdmin)
-	me, _ := env.App.Store.UserByName(t.Context(), "admin")
-	tab2.Get("/admin/users")
-	tab2.PostForm("/admin/users/"+strconv.FormatInt(me.ID, 10)+"/end-sessions", nil) // … the session ends meanwhile
-
-	p := tab1.PostForm("/admin/users", url.Values{"username": {"wang.fang"}, "display_name": {"王芳"}, "role": {"content"},
-		"password": {"correct horse"}, "confirm": {"correct horse"}})
-	require.Equal(t, http.StatusSeeOther, p.Status)
-	require.Contains(t, p.Location, "resume=")
-	login := tab1.Follow(p)
-	assert.Contains(t, login.Text("main"), "会话已过期")
-	p = tab1.PostForm("/login", url.Values{"username": {"admin"}, "password": {auth.SandboxPassword},
-		"next": {login.Val(`input[name=next]`)}, "resume": {login.Val(`input[name=resume]`)}})
-	resume := tab1.Follow(p)
-	require.Equal(t, http.StatusOK, resume.Status)
-	assert.Equal(t, "王芳", resume.Val(`input[name=display_name]`), "nothing typed is lost")
-	p = tab1.PostForm("/admin/users", formValues(resume))
-	require.Equal(t, http.StatusSeeOther, p.Status)
-	_, err := env.App.Store.UserByName(t.Context(), "wang.fang")
-	assert.NoError(t, err)
-}
-
-func formValues(p *apptest.Page) url.Values {
-	vals := url.Values{}
-	p.Doc.Find(`[data-testid=resume-form] input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
-		name, _ := s.Attr("name")
-		v, _ := s.Attr("value")
-		if name != "_csrf" {
-			vals.Add(name, v)
-		}
-	})
-	return vals
-}
-
 func TestAuditFilterAndExport(t *testing.T) {
 	env := apptest.New(t, nil)
 	admin := env.As(t, auth.RoleAdmin)

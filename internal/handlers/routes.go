@@ -56,6 +56,8 @@ func (s *Server) routes() []Route {
 		{Method: http.MethodGet, Path: "/", Roles: everyone, Handler: s.dashboard,
 			Nav: &web.NavItem{Label: "nav.dashboard", Href: "/", TestID: "nav-dashboard"}},
 		{Method: http.MethodGet, Path: "/resume/:id", Roles: everyone, Handler: s.resumeForm},
+		{Method: http.MethodGet, Path: "/account/sessions", Roles: everyone, Handler: s.mySessions},
+		{Method: http.MethodPost, Path: "/account/sessions/end-others", Roles: everyone, Handler: s.endOtherSessions},
 	}
 
 	// --- cards (issue 3) ---
@@ -134,6 +136,7 @@ func (s *Server) routes() []Route {
 		Route{Method: http.MethodPost, Path: "/admin/users/:id/role", Roles: adminOnly, Handler: s.changeRole},
 		Route{Method: http.MethodPost, Path: "/admin/users/:id/disable", Roles: adminOnly, Handler: s.setDisabled},
 		Route{Method: http.MethodPost, Path: "/admin/users/:id/end-sessions", Roles: adminOnly, Handler: s.endSessions},
+		Route{Method: http.MethodGet, Path: "/admin/users/:id", Roles: adminOnly, Handler: s.userPage},
 		Route{Method: http.MethodGet, Path: "/admin/users/:id/password", Roles: adminOnly, Handler: s.passwordPage},
 		Route{Method: http.MethodPost, Path: "/admin/users/:id/password", Roles: adminOnly, Handler: s.resetPassword},
 		Route{Method: http.MethodGet, Path: "/audit", Roles: adminOnly, Handler: s.auditPage,
@@ -169,6 +172,9 @@ func (s *Server) register(e *echo.Echo, rs []Route) error {
 			continue
 		}
 		e.Add(r.Method, r.Path, r.Handler, s.requireRoles(r.Roles)).Name = policyName(r.Roles)
+		if r.Method == http.MethodPost {
+			s.postRoutes[r.Path] = true
+		}
 		if r.Nav != nil {
 			s.nav = append(s.nav, navEntry{item: *r.Nav, roles: r.Roles})
 		}
@@ -221,7 +227,7 @@ func (s *Server) requireRoles(roles []auth.Role) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			info := web.Current(c)
 			if info.Viewer == nil {
-				return s.toLogin(c)
+				return s.toLogin(c, roles)
 			}
 			if !slices.Contains(roles, info.Viewer.Role) {
 				return echo.NewHTTPError(http.StatusForbidden)

@@ -59,8 +59,10 @@ type Deps struct {
 // Server holds the dependencies of the foundation's handlers.
 type Server struct {
 	Deps
-	throttle auth.Throttle
-	nav      []navEntry
+	throttle   auth.Throttle
+	nav        []navEntry
+	echo       *echo.Echo
+	postRoutes map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
 }
 
 // New builds the Echo instance with every route of the route table.
@@ -71,8 +73,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, throttle: auth.Throttle{Log: d.Store, Now: d.Now}}
+	s := &Server{Deps: d, throttle: auth.Throttle{Log: d.Store, Now: d.Now}, postRoutes: map[string]bool{}}
 	e := echo.New()
+	s.echo = e
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxy)
 	e.HTTPErrorHandler = s.errorHandler
@@ -89,7 +92,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		Skipper:        isAsset,
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "console_csrf",
+		CookieName:     csrfCookie,
 		CookiePath:     "/",
 		CookieMaxAge:   int((24 * time.Hour).Seconds()),
 		CookieHTTPOnly: true,
@@ -107,6 +110,17 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// csrfCookie keeps the CSRF token (Echo's CSRF middleware).
+const csrfCookie = "console_csrf"
+
+// rotateCSRF drops the CSRF cookie at sign-in and sign-out: the next page gets
+// a new token, and every token issued before stops working. (This response
+// already carries the middleware's cookie; the later Set-Cookie wins.)
+func (s *Server) rotateCSRF(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Config.TLS(),
+		SameSite: http.SameSiteLaxMode})
 }
 
 func isAsset(c echo.Context) bool {

@@ -26,8 +26,13 @@ func hashID(id string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// MaxSessionsPerUser caps a user's live sessions: signing in once more ends
+// the session unused for longest, so stolen or forgotten cookies cannot pile up.
+const MaxSessionsPerUser = 10
+
 // CreateSession starts a session for a user and records the sign-in; it
-// returns the id to put in the cookie.
+// returns the id to put in the cookie. Past MaxSessionsPerUser, the user's
+// least recently used sessions end.
 func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent string, audit AuditEntry) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -40,9 +45,49 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent s
 			hashID(id), userID, now, now, ip, clipUA(userAgent)); err != nil {
 			return fmt.Errorf("store: create session: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash NOT IN (
+				SELECT id_hash FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC, id_hash LIMIT ?)`,
+			userID, userID, MaxSessionsPerUser); err != nil {
+			return fmt.Errorf("store: cap sessions: %w", err)
+		}
 		return s.appendAudit(ctx, tx, audit)
 	})
 	return id, err
+}
+
+// SessionInfo is one of a user's sessions as their session list shows it.
+type SessionInfo struct {
+	Session
+	IP        string
+	UserAgent string
+	Current   bool // the session of the request asking
+}
+
+// ListSessions returns a user's sessions still within their idle and absolute
+// limits (seen since idleSince, created since createdSince), most recently
+// used first; the one with cookie id current is marked.
+func (s *Store) ListSessions(ctx context.Context, userID int64, current string, idleSince, createdSince time.Time) ([]SessionInfo, error) {
+	rows, err := s.query(ctx, `SELECT id_hash, created_at, last_seen_at, ip, user_agent FROM sessions
+		WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ? ORDER BY last_seen_at DESC, created_at DESC`,
+		userID, idleSince.UnixMilli(), createdSince.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions: %w", err)
+	}
+	defer rows.Close()
+	cur := hashID(current)
+	var out []SessionInfo
+	for rows.Next() {
+		var h string
+		var created, seen int64
+		si := SessionInfo{Session: Session{UserID: userID}}
+		if err := rows.Scan(&h, &created, &seen, &si.IP, &si.UserAgent); err != nil {
+			return nil, fmt.Errorf("store: sessions: %w", err)
+		}
+		si.CreatedAt, si.LastSeenAt = time.UnixMilli(created), time.UnixMilli(seen)
+		si.Current = current != "" && h == cur
+		out = append(out, si)
+	}
+	return out, rows.Err()
 }
 
 func clipUA(ua string) string {

@@ -1,11 +1,11 @@
 package store
 
 import (
+	"context"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
-
-	"context"
-	"github.com/orgconsole/console/internal/pgtest"
 	"testing"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/pgtest"
 )
 
 // openTest opens an empty store on the backend of the running subtest (see
@@ -120,19 +121,6 @@ func TestAuditFilterAndPaging(t *testing.T) {
 	})
 }
 
-func TestFormStashIsTakenOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T) {
-		s := openTest(t)
-		ctx := context.Background()
-		require.NoError(t, s.StashForm(ctx, StashedForm{ID: "x", Method: "POST", Path: "/a", Body: "k=v"}))
-		f, err := s.TakeForm(ctx, "x", time.Hour)
-		require.NoError(t, err)
-		assert.Equal(t, "k=v", f.Body)
-		_, err = s.TakeForm(ctx, "x", time.Hour)
-		assert.ErrorIs(t, err, ErrNotFound)
-	})
-}
-
 func TestRefusesASchemaNewerThanTheBinary(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx := context.Background()
@@ -212,4 +200,93 @@ func TestLegacyMigrationTableIsAdopted(t *testing.T) {
 	st, err := s.Migrations(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, st.Latest, st.Current, "the later migrations ran")
+}
+
+func TestFormStashBelongsToItsOwnerAndIsTakenOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openTest(t)
+		ctx := context.Background()
+		owner, err := s.CreateUser(ctx, User{Username: "li", Role: auth.RoleAdmin, PasswordHash: "h"}, AuditEntry{Action: "user.create"})
+		require.NoError(t, err)
+		other, err := s.CreateUser(ctx, User{Username: "wang", Role: auth.RoleAdmin, PasswordHash: "h"}, AuditEntry{Action: "user.create"})
+		require.NoError(t, err)
+		require.NoError(t, s.StashForm(ctx, StashedForm{ID: "x", UserID: owner.ID, Method: "POST", Path: "/a",
+			Values: url.Values{"k": {"v"}}, Omitted: []string{"password"}}))
+		_, err = s.TakeForm(ctx, "x", other.ID)
+		assert.ErrorIs(t, err, ErrNotFound, "another user cannot take it")
+		f, err := s.TakeForm(ctx, "x", owner.ID)
+		require.NoError(t, err, "… and did not use it up")
+		assert.Equal(t, url.Values{"k": {"v"}}, f.Values)
+		assert.Equal(t, []string{"password"}, f.Omitted)
+		_, err = s.TakeForm(ctx, "x", owner.ID)
+		assert.ErrorIs(t, err, ErrNotFound, "taken once")
+
+		err = s.StashForm(ctx, StashedForm{ID: "big", UserID: owner.ID, Method: "POST", Path: "/a",
+			Values: url.Values{"k": {strings.Repeat("a", StashMaxBytes)}}})
+		assert.ErrorIs(t, err, ErrTooLarge)
+
+		t0 := time.Now()
+		for i := range StashPerUser + 2 {
+			s.SetClock(func() time.Time { return t0.Add(time.Duration(i) * time.Second) })
+			require.NoError(t, s.StashForm(ctx, StashedForm{ID: "f" + strconv.Itoa(i), UserID: owner.ID, Method: "POST", Path: "/a"}))
+		}
+		ok, err := s.HasForm(ctx, "f0", owner.ID)
+		require.NoError(t, err)
+		assert.False(t, ok, "only the newest StashPerUser are kept")
+		ok, _ = s.HasForm(ctx, "f6", owner.ID)
+		assert.True(t, ok)
+
+		s.SetClock(func() time.Time { return t0.Add(StashMaxAge + time.Minute) })
+		ok, _ = s.HasForm(ctx, "f6", owner.ID)
+		assert.False(t, ok, "an hour later it is gone")
+		require.NoError(t, s.PurgeForms(ctx, t0.Add(time.Minute)))
+		var n int
+		require.NoError(t, s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM form_stash`).Scan(&n))
+		assert.Zero(t, n, "and purged")
+	})
+}
+
+func TestSessionsPerUserAreCapped(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openTest(t)
+		ctx := context.Background()
+		u, err := s.CreateUser(ctx, User{Username: "li", Role: auth.RoleSupport, PasswordHash: "h"}, AuditEntry{Action: "user.create"})
+		require.NoError(t, err)
+		t0 := time.Now()
+		var ids []string
+		signIn := func(i int) string {
+			s.SetClock(func() time.Time { return t0.Add(time.Duration(i) * time.Minute) })
+			id, err := s.CreateSession(ctx, u.ID, "127.0.0.1", "ua", AuditEntry{Action: "login"})
+			require.NoError(t, err)
+			return id
+		}
+		for i := range MaxSessionsPerUser {
+			ids = append(ids, signIn(i))
+		}
+		require.NoError(t, s.TouchSession(ctx, ids[0], t0.Add(time.Hour))) // the first is still in use …
+		signIn(100)
+		id := signIn(101)
+		n, err := s.CountSessions(ctx, u.ID)
+		require.NoError(t, err)
+		assert.Equal(t, MaxSessionsPerUser, n)
+		_, err = s.SessionByID(ctx, ids[0])
+		assert.NoError(t, err, "… so it is not the one ended")
+		for _, ended := range ids[1:3] {
+			_, err = s.SessionByID(ctx, ended)
+			assert.ErrorIs(t, err, ErrNotFound, "the ones unused longest are ended")
+		}
+		_, err = s.SessionByID(ctx, id)
+		assert.NoError(t, err)
+
+		rows, err := s.ListSessions(ctx, u.ID, id, t0.Add(-time.Hour), t0.Add(-time.Hour))
+		require.NoError(t, err)
+		assert.Len(t, rows, MaxSessionsPerUser)
+		assert.True(t, rows[0].Current, "the most recently used first, this one marked")
+
+		require.NoError(t, s.UpdateUser(ctx, u.ID, UserChange{EndSessions: true, KeepSession: id}, AuditEntry{Action: "user.end_other_sessions"}))
+		n, _ = s.CountSessions(ctx, u.ID)
+		assert.Equal(t, 1, n)
+		_, err = s.SessionByID(ctx, id)
+		assert.NoError(t, err, "the kept session survives")
+	})
 }

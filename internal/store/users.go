@@ -99,7 +99,8 @@ type UserChange struct {
 	PasswordHash *string
 	Disabled     *bool
 	DisplayName  *string
-	EndSessions  bool // sign the user out everywhere
+	EndSessions  bool   // sign the user out everywhere …
+	KeepSession  string // … except the session with this cookie id ("sign out other sessions")
 }
 
 // UpdateUser applies a change and its audit entry in one transaction. Disabling
@@ -144,7 +145,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ch UserChange, audit A
 			if _, err := s.UserByIDTx(ctx, tx, id); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, id, hashID(ch.KeepSession)); err != nil {
 				return fmt.Errorf("store: end sessions: %w", err)
 			}
 		}

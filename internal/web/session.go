@@ -42,19 +42,35 @@ type SessionOptions struct {
 	Now      func() time.Time
 }
 
+// Cookie values. sid is the server session's id; uid its user, so that once
+// the server has forgotten the session (ended, expired, purged) the cookie
+// still says whose it was; endedUID/endedAt remember that for endedGrace.
+const (
+	keySID      = "sid"
+	keyUID      = "uid"
+	keyEndedUID = "ended_uid"
+	keyEndedAt  = "ended_at"
+)
+
+// endedGrace is how long after its session ended a cookie still names its
+// user: a form posted in that time is kept for them (store.StashMaxAge).
+const endedGrace = store.StashMaxAge
+
 // NewSessions builds the cookie store with safe settings: HttpOnly,
-// SameSite=Lax, Secure behind TLS and a MaxAge equal to the absolute lifetime
-// (gorilla's default is 30 days).
+// SameSite=Lax, Secure behind TLS and a MaxAge of the absolute lifetime plus
+// endedGrace (gorilla's default is 30 days), so a form posted just after the
+// absolute timeout still comes with the cookie that says whose it is.
 func NewSessions(st *store.Store, o SessionOptions) *Sessions {
 	cs := sessions.NewCookieStore(o.KeyPairs...)
+	maxAge := int((o.Absolute + endedGrace).Seconds())
 	cs.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   int(o.Absolute.Seconds()),
+		MaxAge:   maxAge,
 		HttpOnly: true,
 		Secure:   o.Secure,
 		SameSite: http.SameSiteLaxMode,
 	}
-	cs.MaxAge(int(o.Absolute.Seconds())) // also bounds the signed timestamp's age
+	cs.MaxAge(maxAge) // also bounds the signed timestamp's age
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -82,13 +98,19 @@ func (s *Sessions) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			sess.IsNew = true
 		}
 		c.Set(cookieSessionKey, sess)
-		if sid, _ := sess.Values["sid"].(string); sid != "" {
+		if sid, _ := sess.Values[keySID].(string); sid != "" {
 			v, err := s.viewer(c.Request().Context(), sid)
 			switch {
 			case err == nil:
 				Current(c).Viewer = v
 			case errors.Is(err, errSignedOut):
-				delete(sess.Values, "sid")
+				// The session ended elsewhere or timed out: remember whose it
+				// was, so a form this browser posts now is kept for them.
+				if uid, _ := sess.Values[keyUID].(int64); uid > 0 {
+					sess.Values[keyEndedUID], sess.Values[keyEndedAt] = uid, s.now().Unix()
+				}
+				delete(sess.Values, keySID)
+				delete(sess.Values, keyUID)
 				_ = sess.Save(c.Request(), c.Response())
 			default:
 				return err
@@ -136,25 +158,68 @@ func (s *Sessions) SignIn(c echo.Context, u store.User, ip string, audit store.A
 			delete(sess.Values, k)
 		}
 	}
-	sess.Values["sid"] = sid
+	sess.Values[keySID], sess.Values[keyUID] = sid, u.ID
 	Current(c).Viewer = &Viewer{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
 	return sess.Save(c.Request(), c.Response())
 }
 
-// SignOut ends the server session and clears the cookie's session id.
+// SignOut ends the server session and clears the cookie's session id. It
+// also forgets whose the browser was: after a deliberate sign-out nothing
+// posted from this browser is kept for the user.
 func (s *Sessions) SignOut(c echo.Context, audit *store.AuditEntry) error {
 	sess := cookieSession(c)
 	if sess == nil {
 		return nil
 	}
-	if sid, _ := sess.Values["sid"].(string); sid != "" {
+	if sid, _ := sess.Values[keySID].(string); sid != "" {
 		if err := s.store.DeleteSession(c.Request().Context(), sid, audit); err != nil {
 			return err
 		}
 	}
-	delete(sess.Values, "sid")
+	for _, k := range []string{keySID, keyUID, keyEndedUID, keyEndedAt} {
+		delete(sess.Values, k)
+	}
 	Current(c).Viewer = nil
 	return sess.Save(c.Request(), c.Response())
+}
+
+// EndedUser is the user whose session this request's cookie carried when that
+// session ended (timed out, or ended from elsewhere) in the last endedGrace.
+// Only a cookie signed and encrypted with our keys can say so.
+func (s *Sessions) EndedUser(c echo.Context) (int64, bool) {
+	sess := cookieSession(c)
+	if sess == nil {
+		return 0, false
+	}
+	uid, _ := sess.Values[keyEndedUID].(int64)
+	at, _ := sess.Values[keyEndedAt].(int64)
+	if uid <= 0 || s.now().Sub(time.Unix(at, 0)) > endedGrace {
+		return 0, false
+	}
+	return uid, true
+}
+
+func (s *Sessions) currentID(c echo.Context) string {
+	if sess := cookieSession(c); sess != nil && Current(c).Viewer != nil {
+		sid, _ := sess.Values[keySID].(string)
+		return sid
+	}
+	return ""
+}
+
+// List returns a user's live sessions, marking the one of this request.
+func (s *Sessions) List(c echo.Context, userID int64) ([]store.SessionInfo, error) {
+	now := s.now()
+	return s.store.ListSessions(c.Request().Context(), userID, s.currentID(c), now.Add(-s.idle), now.Add(-s.abs))
+}
+
+// EndOthers ends every session of the signed-in user except this one.
+func (s *Sessions) EndOthers(c echo.Context, audit store.AuditEntry) error {
+	v := Current(c).Viewer
+	if v == nil {
+		return errors.New("web: not signed in")
+	}
+	return s.store.UpdateUser(c.Request().Context(), v.ID, store.UserChange{EndSessions: true, KeepSession: s.currentID(c)}, audit)
 }
 
 // LoadKeys reads the session key pairs from dir/session.keys, creating the file

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -48,6 +49,13 @@ func newRig(t *testing.T, keys [][]byte) (*sessionRig, *store.Store) {
 		}
 		return c.String(200, "-")
 	})
+	e.GET("/ended", func(c echo.Context) error {
+		if uid, ok := s.EndedUser(c); ok {
+			return c.String(200, strconv.FormatInt(uid, 10))
+		}
+		return c.String(200, "-")
+	})
+	e.GET("/out", func(c echo.Context) error { return s.SignOut(c, nil) })
 	rig.e = e
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest("GET", "/in", nil))
@@ -59,8 +67,23 @@ func newRig(t *testing.T, keys [][]byte) (*sessionRig, *store.Store) {
 	require.NotNil(t, rig.cookie)
 	assert.True(t, rig.cookie.HttpOnly)
 	assert.Equal(t, http.SameSiteLaxMode, rig.cookie.SameSite)
-	assert.Equal(t, int((12 * time.Hour).Seconds()), rig.cookie.MaxAge)
+	assert.Equal(t, int((13 * time.Hour).Seconds()), rig.cookie.MaxAge, "the absolute limit plus the hour a kept form needs")
 	return rig, st
+}
+
+// visit requests path after a while and keeps the cookie the answer sets, as a browser does.
+func (r *sessionRig) visit(path string, after time.Duration) string {
+	r.now = r.now.Add(after)
+	req := httptest.NewRequest("GET", path, nil)
+	req.AddCookie(r.cookie)
+	rec := httptest.NewRecorder()
+	r.e.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == SessionCookie {
+			r.cookie = c
+		}
+	}
+	return rec.Body.String()
 }
 
 func (r *sessionRig) who(after time.Duration) string {
@@ -85,6 +108,21 @@ func TestIdleTimeoutIsEnforcedOnTheServer(t *testing.T) {
 	assert.Equal(t, "u", rig.who(29*time.Minute), "activity keeps it alive")
 	assert.Equal(t, "-", rig.who(31*time.Minute))
 	assert.Equal(t, "-", rig.who(0), "and it stays ended")
+}
+
+func TestEndedSessionNamesItsUserForAnHour(t *testing.T) {
+	rig, st := newRig(t, keys(t))
+	u, err := st.UserByName(t.Context(), "u")
+	require.NoError(t, err)
+	uid := strconv.FormatInt(u.ID, 10)
+	assert.Equal(t, "-", rig.visit("/ended", time.Minute), "a live session has not ended")
+	assert.Equal(t, uid, rig.visit("/ended", 31*time.Minute), "idle timeout: the cookie still says whose it was")
+	assert.Equal(t, uid, rig.visit("/ended", 59*time.Minute))
+	assert.Equal(t, "-", rig.visit("/ended", 2*time.Minute), "an hour after the end it no longer does")
+
+	rig, _ = newRig(t, keys(t))
+	rig.visit("/out", time.Minute)
+	assert.Equal(t, "-", rig.visit("/ended", time.Minute), "after a deliberate sign-out the browser is nobody's")
 }
 
 func TestAbsoluteTimeout(t *testing.T) {

@@ -1,0 +1,44 @@
+package i18n
+
+// Sessions and kept forms (issue 9): the session lists, "sign out other
+// sessions", and what the sign-in and resume pages say about a kept form.
+
+var sessionsZH = Catalog{
+	"layout.my_sessions":    "我的会话",
+	"sessions.title":        "我的会话",
+	"sessions.heading":      "会话",
+	"sessions.intro":        "以下是您当前登录的浏览器。每个用户最多同时保持 %d 个会话，超出时最久未使用的会话会被结束。",
+	"sessions.none":         "没有在线会话。",
+	"sessions.created":      "登录时间",
+	"sessions.last_seen":    "最近使用",
+	"sessions.ip":           "IP 地址",
+	"sessions.browser":      "浏览器",
+	"sessions.this":         "当前会话",
+	"sessions.end_others":   "退出其他所有会话",
+	"sessions.others_ended": "已退出其他所有会话，只保留当前会话。",
+	"users.page_title":      "用户 %s",
+	"users.back":            "返回用户列表",
+	"login.form_too_large":  "您提交的表单超过 %s MB，未能保留。登录后请重新填写并提交。",
+	"login.form_upload":     "您提交的表单包含上传文件，上传内容不会保留。登录后请重新选择文件并提交。",
+	"resume.omitted":        "为安全起见，密码等敏感字段没有保留，请重新输入：",
+}
+
+var sessionsEN = Catalog{
+	"layout.my_sessions":    "My sessions",
+	"sessions.title":        "My sessions",
+	"sessions.heading":      "Sessions",
+	"sessions.intro":        "These are the browsers you are signed in with. A user keeps at most %d sessions at once; past that, the one unused for longest is ended.",
+	"sessions.none":         "No live sessions.",
+	"sessions.created":      "Signed in",
+	"sessions.last_seen":    "Last used",
+	"sessions.ip":           "IP address",
+	"sessions.browser":      "Browser",
+	"sessions.this":         "This session",
+	"sessions.end_others":   "Sign out all other sessions",
+	"sessions.others_ended": "All other sessions are signed out; only this one remains.",
+	"users.page_title":      "User %s",
+	"users.back":            "Back to users",
+	"login.form_too_large":  "The form you submitted is larger than %s MB and was not kept. Sign in and fill it in again.",
+	"login.form_upload":     "The form you submitted included a file upload, which is not kept. Sign in, choose the file again and submit.",
+	"resume.omitted":        "For your security, passwords and other secret fields were not kept. Enter them again:",
+}
