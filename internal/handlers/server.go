@@ -59,8 +59,7 @@ type Deps struct {
 // Server holds the dependencies of the foundation's handlers.
 type Server struct {
 	Deps
-	throttle auth.Throttle
-	nav      []navEntry
+	nav []navEntry
 }
 
 // New builds the Echo instance with every route of the route table.
@@ -71,7 +70,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, throttle: auth.Throttle{Log: d.Store, Now: d.Now}}
+	s := &Server{Deps: d}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxy)
