@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,10 +31,7 @@ func freeAddr(b *testing.B) string {
 
 // BenchmarkColdStart: process start to first served page, and RSS after start.
 func BenchmarkColdStart(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "console")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/console")
-	build.Stderr = os.Stderr
-	require.NoError(b, build.Run())
+	bin := buildConsole(b)
 	var total time.Duration
 	var rss float64
 	for i := 0; i < b.N; i++ {
@@ -58,11 +52,7 @@ func BenchmarkColdStart(b *testing.B) {
 			time.Sleep(2 * time.Millisecond)
 		}
 		total += time.Since(start)
-		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-		if m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(status); m != nil {
-			kb, _ := strconv.ParseFloat(string(m[1]), 64)
-			rss = kb / 1024
-		}
+		rss = float64(procKB(b, cmd.Process.Pid, "VmRSS")) / 1024
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 	}

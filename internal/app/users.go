@@ -31,6 +31,7 @@ func userCommand(ctx context.Context, cfg config.Config, args []string, stdin io
 		return err
 	}
 	defer st.Close()
+	hasher := auth.NewHasher(cfg.PasswordKiB, cfg.PasswordHashes) // the same bounded hasher as the server's
 	audit := func(action, target, detail string) store.AuditEntry {
 		return store.AuditEntry{Actor: "cli", Action: action, Target: target, Detail: detail}
 	}
@@ -68,7 +69,7 @@ func userCommand(ctx context.Context, cfg config.Config, args []string, stdin io
 		if err := formError(f.Validate()); err != nil {
 			return err
 		}
-		hash, err := auth.NewHasher(cfg.PasswordKiB).Hash(pw)
+		hash, err := hasher.Hash(ctx, pw)
 		if err != nil {
 			return err
 		}
@@ -107,7 +108,7 @@ func userCommand(ctx context.Context, cfg config.Config, args []string, stdin io
 		if err := formError(forms.PasswordForm{Password: pw, Confirm: pw}.Validate()); err != nil {
 			return err
 		}
-		hash, err := auth.NewHasher(cfg.PasswordKiB).Hash(pw)
+		hash, err := hasher.Hash(ctx, pw)
 		if err != nil {
 			return err
 		}

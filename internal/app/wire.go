@@ -66,6 +66,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, log: log}
+	hasher := auth.NewHasher(cfg.PasswordKiB, cfg.PasswordHashes) // the process's one hasher: it bounds concurrent hashes
 	ok := false
 	defer func() {
 		if !ok {
@@ -77,10 +78,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			return nil, err
 		}
 		cfg = sandboxUpstreams(cfg, a.Sandbox)
-		if err := ensureDemoAccounts(ctx, st, auth.NewHasher(cfg.PasswordKiB)); err != nil {
+		if err := ensureDemoAccounts(ctx, st, hasher); err != nil {
 			return nil, err
 		}
-	} else if err := refuseSandboxPasswords(ctx, st, log); err != nil {
+	} else if err := refuseSandboxPasswords(ctx, st, hasher, log); err != nil {
 		return nil, err
 	}
 	a.Config = cfg
@@ -110,7 +111,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	a.Echo, err = handlers.New(handlers.Deps{
 		Config: cfg,
 		Store:  st,
-		Hasher: auth.NewHasher(cfg.PasswordKiB),
+		Hasher: hasher,
 		Sessions: web.NewSessions(st, web.SessionOptions{
 			KeyPairs: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
 		}),
@@ -223,7 +224,7 @@ func ensureDemoAccounts(ctx context.Context, st *store.Store, hasher *auth.Hashe
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		hash, err := hasher.Hash(auth.SandboxPassword)
+		hash, err := hasher.Hash(ctx, auth.SandboxPassword)
 		if err != nil {
 			return err
 		}
@@ -237,7 +238,7 @@ func ensureDemoAccounts(ctx context.Context, st *store.Store, hasher *auth.Hashe
 
 // refuseSandboxPasswords stops a live console while any account still has
 // the published sandbox password.
-func refuseSandboxPasswords(ctx context.Context, st *store.Store, log *slog.Logger) error {
+func refuseSandboxPasswords(ctx context.Context, st *store.Store, hasher *auth.Hasher, log *slog.Logger) error {
 	users, err := st.ListUsers(ctx)
 	if err != nil {
 		return err
@@ -246,14 +247,14 @@ func refuseSandboxPasswords(ctx context.Context, st *store.Store, log *slog.Logg
 		log.Warn("no accounts yet: create the first admin with `console user add NAME -role admin`")
 	}
 	for _, u := range users {
-		if ok, _ := auth.CheckPassword(u.PasswordHash, auth.SandboxPassword); ok {
+		if ok, _ := hasher.Check(ctx, u.PasswordHash, auth.SandboxPassword); ok {
 			return fmt.Errorf("live mode refuses to start: account %q still has the sandbox password; change it with `console user passwd %s`", u.Username, u.Username)
 		}
 	}
 	return nil
 }
 
-// housekeeping purges expired sessions, old login failures and kept forms.
+// housekeeping purges expired sessions, old sign-in attempts and kept forms.
 func (a *App) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -262,8 +263,8 @@ func (a *App) housekeeping(ctx context.Context) {
 		if err := a.Store.PurgeSessions(ctx, now.Add(-a.Config.IdleTimeout), now.Add(-a.Config.AbsTimeout)); err != nil && ctx.Err() == nil {
 			a.log.Warn("purge sessions", "err", err)
 		}
-		if err := a.Store.PurgeLoginFailures(ctx, now.Add(-auth.Window)); err != nil && ctx.Err() == nil {
-			a.log.Warn("purge login failures", "err", err)
+		if err := a.Store.PurgeLoginAttempts(ctx, now); err != nil && ctx.Err() == nil {
+			a.log.Warn("purge login attempts", "err", err)
 		}
 		if err := a.Store.PurgeForms(ctx, now.Add(-store.StashMaxAge)); err != nil && ctx.Err() == nil {
 			a.log.Warn("purge kept forms", "err", err)

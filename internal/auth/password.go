@@ -1,13 +1,14 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -34,45 +35,97 @@ const (
 	argonSaltLen     = 16
 )
 
-// Hasher hashes passwords with argon2id.
+// Every argon2id run holds its whole memory (19 MiB by default), so the
+// number running at once is what bounds the console's memory under a flood
+// of sign-ins: DefaultHashes at a time (CONSOLE_PASSWORD_HASHES); a caller
+// waits at most HashQueueWait for a turn, then gets ErrBusy.
+const (
+	DefaultHashes = 4
+	HashQueueWait = 2 * time.Second
+)
+
+// ErrBusy means every hashing slot stayed taken for HashQueueWait: the
+// caller should answer "busy, try again in a moment".
+var ErrBusy = errors.New("auth: password hashing busy")
+
+// Hasher hashes and checks passwords with argon2id, at most a fixed number
+// at a time. Every hash or check of the process goes through one Hasher.
 type Hasher struct {
 	memoryKiB uint32
-	dummy     func() string // a hash to check against when the user does not exist
+	slots     chan struct{}
+	dummy     string // checked when the user does not exist
 }
 
-// NewHasher uses memoryKiB of memory per hash (DefaultMemoryKiB when 0).
-func NewHasher(memoryKiB int) *Hasher {
+// NewHasher uses memoryKiB of memory per hash (DefaultMemoryKiB when 0) and
+// runs at most concurrent hashes at once (DefaultHashes when 0).
+func NewHasher(memoryKiB, concurrent int) *Hasher {
 	if memoryKiB <= 0 {
 		memoryKiB = DefaultMemoryKiB
 	}
-	h := &Hasher{memoryKiB: uint32(memoryKiB)}
-	h.dummy = sync.OnceValue(func() string {
-		d, _ := h.Hash("not-a-real-password")
-		return d
-	})
+	if concurrent <= 0 {
+		concurrent = DefaultHashes
+	}
+	h := &Hasher{memoryKiB: uint32(memoryKiB), slots: make(chan struct{}, concurrent)}
+	// A random key under this hasher's parameters: checking against it costs
+	// exactly a real check, and no password matches it.
+	salt, key := make([]byte, argonSaltLen), make([]byte, argonKeyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	h.dummy = h.encode(salt, key)
 	return h
 }
 
+// acquire waits for a hashing slot, at most HashQueueWait.
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(HashQueueWait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
 // Hash returns a PHC-format argon2id hash.
-func (h *Hasher) Hash(pw string) (string, error) {
+func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, h.memoryKiB, argonThreads, argonKeyLen)
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.encode(salt, argon2.IDKey([]byte(pw), salt, argonTime, h.memoryKiB, argonThreads, argonKeyLen)), nil
+}
+
+func (h *Hasher) encode(salt, key []byte) string {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.memoryKiB, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // CheckUnknown burns the time of a real check, so an unknown username takes
-// as long as a wrong password.
-func (h *Hasher) CheckUnknown(pw string) { _, _ = CheckPassword(h.dummy(), pw) }
+// as long as a wrong password. It waits for a slot like any check.
+func (h *Hasher) CheckUnknown(ctx context.Context, pw string) error {
+	_, err := h.Check(ctx, h.dummy, pw)
+	return err
+}
 
-var errBadHash = errors.New("unrecognised password hash")
+var errBadHash = errors.New("auth: unrecognised password hash")
 
-// CheckPassword reports whether pw matches the hash (constant time).
-func CheckPassword(hash, pw string) (bool, error) {
+// Check reports whether pw matches the hash (constant time).
+func (h *Hasher) Check(ctx context.Context, hash, pw string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -89,6 +142,10 @@ func CheckPassword(hash, pw string) (bool, error) {
 	if err1 != nil || err2 != nil {
 		return false, errBadHash
 	}
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

@@ -49,6 +49,7 @@ type Config struct {
 	Tze            Tze
 	SandboxTokTTL  time.Duration // lifetime of tokens the sandbox issues
 	PasswordKiB    int           // argon2id memory per password hash
+	PasswordHashes int           // argon2id hashes running at once (bounds memory under a sign-in flood)
 }
 
 // Chengxun is the workbench-card platform (upstreams.md §A).
@@ -126,6 +127,7 @@ var Settings = []Setting{
 	{"CONSOLE_TZE_APP_SECRET", "", "tze.cn app secret for fetching tokens"},
 	{"CONSOLE_SANDBOX_TOKEN_TTL", "2h", "lifetime of access tokens the sandbox issues"},
 	{"CONSOLE_PASSWORD_MEMORY_KIB", "19456", "argon2id memory per password hash in KiB (OWASP baseline 19456; t=2, p=1)"},
+	{"CONSOLE_PASSWORD_HASHES", "4", "argon2id hashes at once (each takes CONSOLE_PASSWORD_MEMORY_KIB); a sign-in waits up to 2 s for a turn, then is told the server is busy"},
 }
 
 // Load reads the settings through getenv and checks them.
@@ -178,6 +180,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DefaultOrgName: get("CONSOLE_DEFAULT_ORG_NAME"),
 		SandboxTokTTL:  dur("CONSOLE_SANDBOX_TOKEN_TTL"),
 		PasswordKiB:    int(num("CONSOLE_PASSWORD_MEMORY_KIB")),
+		PasswordHashes: int(num("CONSOLE_PASSWORD_HASHES")),
 		Chengxun: Chengxun{
 			BaseURL: get("CONSOLE_CHENGXUN_BASE_URL"), Token: get("CONSOLE_CHENGXUN_TOKEN"),
 			TokenURL: get("CONSOLE_CHENGXUN_TOKEN_URL"), AppKey: get("CONSOLE_CHENGXUN_APP_KEY"),
@@ -204,6 +207,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.PasswordKiB < 64 {
 		errs = append(errs, errors.New("CONSOLE_PASSWORD_MEMORY_KIB: at least 64"))
+	}
+	if c.PasswordHashes < 1 || c.PasswordHashes > 64 {
+		errs = append(errs, errors.New("CONSOLE_PASSWORD_HASHES: must be 1 to 64"))
 	}
 	if c.SCRM.SignAlgo != "md5" && c.SCRM.SignAlgo != "hmac-sha256" {
 		errs = append(errs, fmt.Errorf("CONSOLE_SCRM_SIGN: must be md5 or hmac-sha256, not %q", c.SCRM.SignAlgo))

@@ -145,7 +145,13 @@ func (s *Server) createUser(c echo.Context) error {
 		f.Password, f.Confirm = "", ""
 		return s.renderUsers(c, http.StatusUnprocessableEntity, f, errs)
 	}
-	hash, err := s.Hasher.Hash(f.Password)
+	hash, err := s.Hasher.Hash(c.Request().Context(), f.Password)
+	if errors.Is(err, auth.ErrBusy) {
+		retryAfter(c, auth.HashQueueWait)
+		errs.Add("password", "server.busy")
+		f.Password, f.Confirm = "", ""
+		return s.renderUsers(c, http.StatusServiceUnavailable, f, errs)
+	}
 	if err != nil {
 		return err
 	}
@@ -287,10 +293,16 @@ func (s *Server) resetPassword(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	f := forms.ParsePassword(vals)
-	if errs := f.Validate(); !errs.OK() {
+	errs := f.Validate()
+	if !errs.OK() {
 		return web.Render(c, http.StatusUnprocessableEntity, pages.Password(pages.PasswordProps{User: u, Errs: errs}))
 	}
-	hash, err := s.Hasher.Hash(f.Password)
+	hash, err := s.Hasher.Hash(c.Request().Context(), f.Password)
+	if errors.Is(err, auth.ErrBusy) {
+		retryAfter(c, auth.HashQueueWait)
+		errs.Add("password", "server.busy")
+		return web.Render(c, http.StatusServiceUnavailable, pages.Password(pages.PasswordProps{User: u, Errs: errs}))
+	}
 	if err != nil {
 		return err
 	}

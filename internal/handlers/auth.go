@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,15 +24,6 @@ import (
 	"github.com/orgconsole/console/internal/web"
 	"github.com/orgconsole/console/web/templates/pages"
 )
-
-// safeNext accepts only local paths, so ?next= cannot send users elsewhere.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
-		return "/"
-	}
-	return next
-}
 
 func (s *Server) loginPage(c echo.Context) error {
 	if web.Current(c).Viewer != nil {
@@ -61,31 +54,42 @@ func (s *Server) login(c echo.Context) error {
 	}
 	ip := c.RealIP()
 	username := strings.ToLower(f.Username)
-	wait, err := s.throttle.Wait(ctx, username, ip)
+	// The attempt is recorded before the password is checked, in the same
+	// transaction that counts, so parallel attempts cannot overrun a limit.
+	attempt, refused, err := s.Store.ReserveLogin(ctx, username, ip)
 	if err != nil {
 		return err
 	}
-	if wait > 0 {
-		return fail(http.StatusTooManyRequests, "login.throttled", int(math.Ceil(wait.Minutes())))
+	if refused.Refused() {
+		retryAfter(c, refused.Wait)
+		if refused.Scope == auth.ScopeAccount {
+			return fail(http.StatusTooManyRequests, "login.slowed", int(math.Ceil(refused.Wait.Seconds())))
+		}
+		return fail(http.StatusTooManyRequests, "login.throttled", int(math.Ceil(refused.Wait.Minutes())))
 	}
 	u, err := s.Store.UserByName(ctx, username)
 	ok := false
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.Hasher.CheckUnknown(f.Password)
-	case err != nil:
-		return err
-	default:
-		ok, err = auth.CheckPassword(u.PasswordHash, f.Password)
-		if err != nil {
-			return err
-		}
+		err = s.Hasher.CheckUnknown(ctx, f.Password)
+	case err == nil:
+		ok, err = s.Hasher.Check(ctx, u.PasswordHash, f.Password)
 		ok = ok && !u.Disabled
 	}
-	if !ok {
-		if err := s.throttle.Failed(ctx, username, ip); err != nil {
-			return err
+	if err != nil {
+		// No password was checked (the store failed, every hashing slot
+		// stayed taken, or the client left while waiting): the attempt does
+		// not count.
+		if cerr := s.Store.CancelLogin(context.WithoutCancel(ctx), attempt); cerr != nil {
+			return cerr
 		}
+		if errors.Is(err, auth.ErrBusy) {
+			retryAfter(c, auth.HashQueueWait)
+			return fail(http.StatusServiceUnavailable, "server.busy")
+		}
+		return err
+	}
+	if !ok {
 		if err := s.Store.Audit(ctx, store.AuditEntry{Actor: "-", Action: "login", Target: clip(username, 64),
 			Outcome: store.OutcomeFailed, IP: ip}); err != nil {
 			return err
@@ -93,7 +97,7 @@ func (s *Server) login(c echo.Context) error {
 		// One message for unknown user, wrong password and disabled account.
 		return fail(http.StatusUnauthorized, "login.failed")
 	}
-	if err := s.throttle.Succeeded(ctx, username); err != nil {
+	if err := s.Store.LoginSucceeded(ctx, attempt); err != nil {
 		return err
 	}
 	if err := s.Sessions.SignIn(c, u, ip, store.AuditEntry{Actor: u.Username, Action: "login", Target: u.Username, IP: ip}); err != nil {
@@ -111,6 +115,11 @@ func (s *Server) login(c echo.Context) error {
 		}
 	}
 	return c.Redirect(http.StatusSeeOther, props.Next)
+}
+
+// retryAfter tells clients how long to wait (whole seconds, at least one).
+func retryAfter(c echo.Context, d time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
 }
 
 func clip(s string, n int) string {

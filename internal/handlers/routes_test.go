@@ -25,7 +25,7 @@ func TestRouteMatrix(t *testing.T) {
 	env := apptest.New(t, nil)
 	// A spare account to be the :id of user routes, so admin actions in the
 	// walk do not sign out the browsers doing the walk.
-	hash, err := auth.NewHasher(256).Hash("spare-password")
+	hash, err := auth.NewHasher(256, 0).Hash(t.Context(), "spare-password")
 	require.NoError(t, err)
 	spare, err := env.App.Store.CreateUser(t.Context(), store.User{Username: "spare", Role: auth.RoleSupport, PasswordHash: hash},
 		store.AuditEntry{Action: "user.create", Target: "spare"})

@@ -59,7 +59,6 @@ type Deps struct {
 // Server holds the dependencies of the foundation's handlers.
 type Server struct {
 	Deps
-	throttle   auth.Throttle
 	nav        []navEntry
 	echo       *echo.Echo
 	postRoutes map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
@@ -73,7 +72,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, throttle: auth.Throttle{Log: d.Store, Now: d.Now}, postRoutes: map[string]bool{}}
+	s := &Server{Deps: d, postRoutes: map[string]bool{}}
 	e := echo.New()
 	s.echo = e
 	e.HideBanner, e.HidePort = true, true
