@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -24,8 +23,17 @@ type LoginAttempt struct {
 func (s *Store) ReserveLogin(ctx context.Context, username, ip string) (LoginAttempt, auth.Refusal, error) {
 	a := LoginAttempt{Username: username, IP: ip}
 	var r auth.Refusal
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		now := s.now()
+		// Concurrent reservations for this account or this client IP queue
+		// here: updating their lock rows holds a row lock on PostgreSQL (and
+		// SQLite's write lock), so the counts below cannot be overrun.
+		for _, key := range []string{"u:" + username, "i:" + ip} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_locks (key, at) VALUES (?, ?)
+				ON CONFLICT (key) DO UPDATE SET at = excluded.at`, key, now.UnixMilli()); err != nil {
+				return err
+			}
+		}
 		since := now.Add(-auth.Window).UnixMilli()
 		h := auth.LoginHistory{Now: now}
 		var err error
@@ -50,12 +58,8 @@ func (s *Store) ReserveLogin(ctx context.Context, username, ip string) (LoginAtt
 		if r = auth.DecideLogin(h); r.Refused() {
 			return nil // a refused attempt is not recorded: waiting out the limit is enough
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO login_attempts (username, ip, at) VALUES (?, ?, ?)`, username, ip, now.UnixMilli())
-		if err != nil {
-			return err
-		}
-		a.ID, err = res.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO login_attempts (username, ip, at) VALUES (?, ?, ?) RETURNING id`,
+			username, ip, now.UnixMilli()).Scan(&a.ID)
 	})
 	if err != nil {
 		return LoginAttempt{}, auth.Refusal{}, fmt.Errorf("store: reserve login: %w", err)
@@ -63,7 +67,7 @@ func (s *Store) ReserveLogin(ctx context.Context, username, ip string) (LoginAtt
 	return a, r, nil
 }
 
-func times(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]time.Time, error) {
+func times(ctx context.Context, tx Tx, q string, args ...any) ([]time.Time, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -94,7 +98,7 @@ func (s *Store) CancelLogin(ctx context.Context, a LoginAttempt) error {
 // reset a spray or another client's guessing) and remembers the IP as a
 // known client of the account.
 func (s *Store) LoginSucceeded(ctx context.Context, a LoginAttempt) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE username = ? AND ip = ?`, a.Username, a.IP); err != nil {
 			return err
 		}
@@ -116,6 +120,9 @@ func (s *Store) PurgeLoginAttempts(ctx context.Context, now time.Time) error {
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_clients WHERE at < ?`, now.Add(-auth.KnownClientFor).UnixMilli()); err != nil {
 		return fmt.Errorf("store: purge login clients: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_locks WHERE at < ?`, now.Add(-auth.Window).UnixMilli()); err != nil {
+		return fmt.Errorf("store: purge login locks: %w", err)
 	}
 	return nil
 }
