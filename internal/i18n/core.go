@@ -204,6 +204,8 @@ var coreZH = Catalog{
 	"form.err.number":    "请输入数字。",
 	"form.err.too_many":  "最多 %d 项（当前 %d 项）。",
 
+	"form.err.list_too_long": "最多 %d 个，这份列表超出了上限（超出部分没有读取）。",
+
 	"common.all":        "全部",
 	"common.filter":     "筛选",
 	"common.cancel":     "取消",
@@ -415,6 +417,8 @@ var coreEN = Catalog{
 	"form.err.invalid":   "Invalid format.",
 	"form.err.number":    "Enter a number.",
 	"form.err.too_many":  "At most %d items (now %d).",
+
+	"form.err.list_too_long": "At most %d; this list has more (the rest was not read).",
 
 	"common.all":        "All",
 	"common.filter":     "Filter",
