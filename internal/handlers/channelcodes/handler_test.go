@@ -2,7 +2,6 @@ package channelcodes_test
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,8 @@ import (
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/csvexport"
+	"github.com/orgconsole/console/internal/csvexport/csvtest"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/web"
@@ -155,29 +156,22 @@ func TestExportBrokenOffEndsWithAnErrorLine(t *testing.T) {
 	srv := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{codes: codes, err: fail}}))
 	resp, body, _ := get(t, srv+"/channel-codes/export.csv")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
-	require.NoError(t, err)
+	rows := csvtest.Read(t, body)
 	require.Len(t, rows, 4) // header, 2 codes, the error line
-	assert.Equal(t, "527448137486400", channelcodes.ParseIDCell(rows[1][0]))
-	assert.Equal(t, "9007199254740993", channelcodes.ParseIDCell(rows[2][0]))
+	assert.Equal(t, "527448137486400", csvtest.ID(rows[1][0]))
+	assert.Equal(t, "9007199254740993", csvtest.ID(rows[2][0]))
 	assert.Equal(t, "'=HYPERLINK(\"http://x\")", rows[1][1], "formula defused")
 	assert.Equal(t, "'+1 正常描述", rows[1][2])
 	assert.Equal(t, "'@组", rows[1][4])
 	assert.Equal(t, "'-2", rows[2][1])
-	assert.Equal(t, "389394161352768", channelcodes.ParseIDCell(rows[1][6]), "a single staff id is not rounded either")
-	assert.Equal(t, "1;2", channelcodes.ParseIDCell(rows[2][6]))
+	assert.Equal(t, "389394161352768", csvtest.ID(rows[1][6]), "a single staff id is not rounded either")
+	assert.Equal(t, "1;2", csvtest.ID(rows[2][6]))
 	assert.Equal(t, "", rows[2][3], "no group: empty cell")
 	last := rows[3]
-	assert.True(t, strings.HasPrefix(last[0], channelcodes.ExportIncompleteMark), last[0])
+	assert.True(t, strings.HasPrefix(last[0], csvexport.IncompleteMark), last[0])
 	assert.Contains(t, last[0], "导出未完成")
 	assert.Contains(t, last[0], "50000")
 	assert.Contains(t, last[0], "系统繁忙")
-}
-
-func TestParseIDCell(t *testing.T) {
-	for in, want := range map[string]string{`="527448137486400"`: "527448137486400", "527448137486400": "527448137486400", "": "", `="1;2"`: "1;2"} {
-		assert.Equal(t, want, channelcodes.ParseIDCell(in), in)
-	}
 }
 
 // A live platform may serve codeUrl images from a CDN host: allowed only

@@ -2,7 +2,6 @@ package channelcodes_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -18,7 +17,8 @@ import (
 
 	"github.com/orgconsole/console/internal/apptest"
 	"github.com/orgconsole/console/internal/auth"
-	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/csvexport"
+	"github.com/orgconsole/console/internal/csvexport/csvtest"
 	"github.com/orgconsole/console/internal/sandbox"
 	sbscrm "github.com/orgconsole/console/internal/sandbox/scrm"
 )
@@ -393,11 +393,7 @@ func readCSV(t *testing.T, p *apptest.Page) [][]string {
 	require.Equal(t, http.StatusOK, p.Status)
 	assert.Equal(t, "text/csv; charset=utf-8", p.Header.Get("Content-Type"))
 	assert.Contains(t, p.Header.Get("Content-Disposition"), "attachment; filename=\"channel-codes-")
-	body, ok := strings.CutPrefix(p.Body, "\ufeff")
-	require.True(t, ok, "UTF-8 BOM")
-	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	require.NoError(t, err)
-	return rows
+	return csvtest.Read(t, p.Body)
 }
 
 // The export holds every matching code once, with exact ids, localized
@@ -413,13 +409,13 @@ func TestExportMatchesTheFilters(t *testing.T) {
 	require.Len(t, rows, len(all)+1, "one row per code")
 	found := false
 	for i, r := range rows[1:] {
-		id := channelcodes.ParseIDCell(r[0])
+		id := csvtest.ID(r[0])
 		assert.Equal(t, strconv.FormatInt(all[i].ID, 10), id)
 		assert.Equal(t, `="`+id+`"`, r[0], "Excel keeps the digits as text")
 		if id == "527448137486400" {
 			found = true
 			assert.Equal(t, all[i].State, r[1])
-			assert.Equal(t, strconv.FormatInt(all[i].GroupID, 10), channelcodes.ParseIDCell(r[3]))
+			assert.Equal(t, strconv.FormatInt(all[i].GroupID, 10), csvtest.ID(r[3]))
 		}
 	}
 	assert.True(t, found, "527448137486400 exported exactly")
@@ -464,7 +460,7 @@ func TestExportFailingAtOnceSaysSoInTheFile(t *testing.T) {
 	rows := readCSV(t, b.Get("/channel-codes/export.csv?name=%E6%8B%9B%E7%94%9F"))
 	require.Len(t, rows, 2, "header and the error line")
 	assert.Equal(t, "活码 ID", rows[0][0])
-	assert.True(t, strings.HasPrefix(rows[1][0], channelcodes.ExportIncompleteMark), rows[1][0])
+	assert.True(t, strings.HasPrefix(rows[1][0], csvexport.IncompleteMark), rows[1][0])
 	assert.Contains(t, rows[1][0], "已写入 0 行")
 	assert.Contains(t, rows[1][0], "SCRM 渠道活码")
 	assert.Contains(t, rows[1][0], "HTTP 500")

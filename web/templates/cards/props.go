@@ -74,8 +74,8 @@ type TargetsProps struct {
 	DiffCSV    string // the different-data CSV carried between pages
 	DiffRows   int    // valid rows of DiffCSV, when it was checked
 	Errs       forms.Errors
-	BadIDs     []forms.BadID    // invalid ids in the pasted list (line numbers of the list)
-	BadFileIDs []forms.BadID    // invalid ids in the uploaded list (line numbers of the file)
+	BadIDs     forms.BadIDs     // invalid ids in the pasted list (line numbers of the list)
+	BadFileIDs forms.BadIDs     // invalid ids in the uploaded list (line numbers of the file)
 	CSVErrs    []forms.CSVError // problems of the different-data CSV
 	Loc        *time.Location
 }
