@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/orgconsole/console/internal/apptest"
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/chengxun"
+	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/sandbox"
 	sbtze "github.com/orgconsole/console/internal/sandbox/tze"
 )
@@ -86,6 +88,19 @@ func TestHungPlatformCostsAPageOneBudget(t *testing.T) {
 		assert.Equal(t, "实验", p.Val("input[name=q]"), "the search is kept")
 		sent(1, "search")
 	})
+}
+
+// A streamed export is not a page: each page of it has the timeout of its own,
+// so a slow platform makes it slow, not cut off.
+func TestExportIsNotCutOffByThePageBudget(t *testing.T) {
+	env := apptest.New(t, map[string]string{"CONSOLE_UPSTREAM_TIMEOUT": "300ms"})
+	b := env.As(t, auth.RoleSupport)
+	env.App.Sandbox.Faults.Set("scrm", sandbox.Fault{Latency: 100 * time.Millisecond}) // 6 pages: 600 ms in all
+	p := b.Get("/channel-codes/export.csv")
+	require.Equal(t, http.StatusOK, p.Status)
+	lines := strings.Split(strings.TrimSpace(p.Body), "\n")
+	assert.False(t, strings.HasPrefix(lines[len(lines)-1], channelcodes.ExportIncompleteMark), "the export was cut off: %s", lines[len(lines)-1])
+	assert.Equal(t, 1+540, strings.Count(p.Body, "\n"), "header and every seeded code")
 }
 
 func paths(reqs []sandbox.Request) []string {
