@@ -28,6 +28,8 @@ import (
 //     when the walk takes seconds (100,000 codes: ~6 s).
 //   - The walk runs on the request's context: a browser that goes away
 //     cancels the platform call under way and no further page is fetched.
+//     The page's upstream budget does not apply: the download shows progress
+//     as it goes, so each page fetched has the client's timeout of its own.
 //   - UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly;
 //     the header row is in the viewer's language.
 //   - Id cells (id, group id, creator id, staff and backend-staff id lists) are
@@ -69,7 +71,7 @@ func (h *Handler) Export(c echo.Context) error {
 	req := request(f.Params())
 	req.Size = scrm.MaxSize
 	lang := web.Current(c).Lang
-	ctx := c.Request().Context()
+	ctx := upstream.WithoutBudget(c.Request().Context())
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	res.Header().Set(echo.HeaderContentDisposition,
