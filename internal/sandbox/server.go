@@ -125,7 +125,7 @@ func (s *Server) Close() error {
 
 // MaxRecordedBody bounds what the recorder keeps of one request or response
 // body; the rest is replaced by a marker saying how long the body was.
-const MaxRecordedBody = 16 << 10
+const MaxRecordedBody = 64 << 10
 
 // ServeHTTP routes to a platform, applying faults and recording the exchange.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,12 +110,12 @@ func TestTokensExpire(t *testing.T) {
 // The recorder is bounded in bytes and in count, dropping the oldest, and a
 // long body is cut with a marker that says how long it was.
 func TestRecorderIsBounded(t *testing.T) {
-	r := NewRecorder(100, 1<<20)
+	r := NewRecorder(100, 4<<20)
 	big := strings.Repeat("x", 2*MaxRecordedBody)
 	for i := 0; i < 1000; i++ {
 		r.add(Request{Platform: "p", Path: "/big", Body: recordBody([]byte(big), len(big)), Response: recordBody([]byte(big), len(big))})
 	}
-	assert.LessOrEqual(t, r.bytes, 1<<20, "total bytes stay under the cap")
+	assert.LessOrEqual(t, r.bytes, 4<<20, "total bytes stay under the cap")
 	kept := r.Requests("", "")
 	assert.Equal(t, r.bytes, func() (n int) {
 		for _, q := range kept {
@@ -124,8 +125,9 @@ func TestRecorderIsBounded(t *testing.T) {
 	}(), "the byte count is of what is kept")
 	assert.Equal(t, int64(1000), kept[len(kept)-1].Seq, "the newest is kept")
 	assert.Greater(t, kept[0].Seq, int64(900), "the oldest went first")
-	assert.True(t, strings.HasSuffix(kept[0].Body, TruncatedMark+"32768 bytes in all]"), kept[0].Body[len(kept[0].Body)-40:])
-	assert.Len(t, kept[0].Body, MaxRecordedBody+len(TruncatedMark+"32768 bytes in all]"))
+	mark := TruncatedMark + strconv.Itoa(len(big)) + " bytes in all]"
+	assert.True(t, strings.HasSuffix(kept[0].Body, mark), kept[0].Body[len(kept[0].Body)-40:])
+	assert.Len(t, kept[0].Body, MaxRecordedBody+len(mark))
 
 	small := NewRecorder(100, 1<<20)
 	for i := 0; i < 250; i++ {
