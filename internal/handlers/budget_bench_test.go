@@ -25,11 +25,13 @@ func BenchmarkHungPlatformPage(b *testing.B) {
 	br := env.As(b, auth.RoleAdmin)
 	br.Get("/cards") // 橙讯 token fetched and cached, as on a console that has been running
 	br.Get("/channel-codes")
-	org := "/org/node/" + sbtze.SeedSchoolID + "?" + url.Values{"org": {sbtze.SeedBureauID}}.Encode()
+	br.Get("/org") // tze.cn token held, the bureau cached
+	org := sbtze.SeedSchoolID // an organisation of its own, not cached
 	for _, page := range []struct{ name, platform, path string }{
 		{"channel-codes", "scrm", "/channel-codes?name=x"},
 		{"cards", "chengxun", "/cards"},
-		{"org-node-uncached", "tze", org}, // token not yet fetched: its fetch hangs too
+		{"org-tree-uncached", "tze", "/org?" + url.Values{"org": {org}}.Encode()}, // whole-org fetch, then level by level
+		{"org-node-uncached", "tze", "/org/node/" + org + "?" + url.Values{"org": {org}}.Encode()},
 	} {
 		b.Run(page.name, func(b *testing.B) {
 			env.App.Sandbox.Faults.Set(page.platform, sandbox.Fault{Kind: sandbox.FaultHang})

@@ -68,22 +68,34 @@ func TestHungPlatformCostsAPageOneBudget(t *testing.T) {
 		assert.Equal(t, []string{chengxun.PathAddTemplate}, paths(sent(1, "create")), "the list after it was not even tried")
 	})
 
-	t.Run("uncached organisation", func(t *testing.T) {
-		sent := hungPlatform(t, env, "tze")
-		// The tree falls back to level-by-level browsing when the whole org
-		// cannot be fetched: that fallback draws on the same budget.
-		p := b.Get("/org?" + url.Values{"org": {sbtze.SeedBureauID}, "open": {sbtze.SeedSchoolID}}.Encode())
+	t.Run("token endpoint hangs", func(t *testing.T) {
+		sent := hungPlatform(t, env, "tze") // no tze.cn token yet: its fetch is what hangs
+		p := b.Get("/org/node/" + sbtze.SeedSchoolID + "?" + url.Values{"org": {sbtze.SeedBureauID}}.Encode())
 		assert.Equal(t, http.StatusBadGateway, p.Status)
 		assert.Contains(t, p.Text("[data-testid=upstream-error]"), "tze.cn 调用失败")
-		assert.Equal(t, sbtze.SeedBureauID, p.Val("[data-testid=org-id]"), "the org typed is kept")
+		assert.Contains(t, p.Text("[data-testid=upstream-error]"), "平台在规定时间内没有响应。", "a token that did not come is a timeout")
+		assert.Equal(t, []string{"/user/openapi/token"}, paths(sent(1, "node")))
+	})
+
+	t.Run("uncached organisation", func(t *testing.T) {
+		env.App.Sandbox.Faults.Clear()
+		require.Equal(t, http.StatusOK, b.Get("/org").Status) // the token is held, the bureau cached
+		sent := hungPlatform(t, env, "tze")
+		org := sbtze.SeedSchoolID // an organisation of its own, not cached
+		// The tree falls back to level-by-level browsing when the whole org
+		// cannot be fetched: that fallback draws on the same budget.
+		p := b.Get("/org?" + url.Values{"org": {org}, "open": {org + "01"}}.Encode())
+		assert.Equal(t, http.StatusBadGateway, p.Status)
+		assert.Contains(t, p.Text("[data-testid=upstream-error]"), "tze.cn 调用失败")
+		assert.Equal(t, org, p.Val("[data-testid=org-id]"), "the org typed is kept")
 		sent(1, "tree")
 
-		p = b.Get("/org/node/" + sbtze.SeedSchoolID + "?" + url.Values{"org": {sbtze.SeedBureauID}}.Encode())
+		p = b.Get("/org/node/" + org + "?" + url.Values{"org": {org}}.Encode())
 		assert.Equal(t, http.StatusBadGateway, p.Status)
 		assert.Contains(t, p.Text("[data-testid=upstream-error]"), "tze.cn 调用失败")
 		sent(1, "node")
 
-		p = b.Get("/org/search?" + url.Values{"org": {sbtze.SeedBureauID}, "q": {"实验"}}.Encode())
+		p = b.Get("/org/search?" + url.Values{"org": {org}, "q": {"实验"}}.Encode())
 		assert.Equal(t, http.StatusBadGateway, p.Status)
 		assert.Contains(t, p.Text("[data-testid=upstream-error]"), "tze.cn 调用失败")
 		assert.Equal(t, "实验", p.Val("input[name=q]"), "the search is kept")
