@@ -25,7 +25,7 @@ func BenchmarkHungPlatformPage(b *testing.B) {
 	br := env.As(b, auth.RoleAdmin)
 	br.Get("/cards") // 橙讯 token fetched and cached, as on a console that has been running
 	br.Get("/channel-codes")
-	br.Get("/org") // tze.cn token held, the bureau cached
+	br.Get("/org")            // tze.cn token held, the bureau cached
 	org := sbtze.SeedSchoolID // an organisation of its own, not cached
 	for _, page := range []struct{ name, platform, path string }{
 		{"channel-codes", "scrm", "/channel-codes?name=x"},
