@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -81,22 +80,17 @@ func (s *Server) statusProps(probe *pages.ProbeResult) pages.StatusProps {
 	return p
 }
 
-// probeTimeout bounds "check connection": one read call, with a token fetch at most.
-const probeTimeout = 15 * time.Second
-
 // probeUpstream makes one read call to a platform and shows how it went. It
 // changes nothing upstream, but it is a POST (with CSRF) because it makes the
-// console call out.
+// console call out. The page's upstream budget bounds it, token fetch included.
 func (s *Server) probeUpstream(c echo.Context) error {
 	name := c.FormValue("platform")
 	for _, u := range s.Upstreams {
 		if u.Name != name {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), probeTimeout)
-		defer cancel()
 		start := s.Now()
-		err := u.Probe(ctx)
+		err := u.Probe(c.Request().Context())
 		res := &pages.ProbeResult{Platform: u.Source.Status().Platform, Took: s.Now().Sub(start), Err: err}
 		status := http.StatusOK
 		if err != nil {

@@ -34,7 +34,7 @@ import (
 
 // TemplateAPI is the part of the 橙讯 client the template pages need.
 type TemplateAPI interface {
-	ListTemplates(ctx context.Context) ([]chengxun.Template, error)
+	ListTemplates(ctx context.Context) (chengxun.TemplateList, error)
 	AddTemplate(ctx context.Context, in chengxun.TemplateInput) (chengxun.Template, error)
 	UpdateTemplate(ctx context.Context, t chengxun.Template) error
 	DeleteTemplate(ctx context.Context, id string) error
@@ -87,7 +87,8 @@ func upstreamStatus(err error) int {
 // --- templates ---
 
 func (h *Handler) renderTemplates(c echo.Context, status int, p pages.TemplatesProps) error {
-	p.Templates, p.ListErr = h.api.ListTemplates(c.Request().Context())
+	list, err := h.api.ListTemplates(c.Request().Context())
+	p.Templates, p.Malformed, p.ListErr = list.Templates, list.Malformed, err
 	if p.Form.Type == "" {
 		p.Form.Type = forms.CardKeyData
 	}
@@ -122,11 +123,11 @@ func (h *Handler) CreateTemplate(c echo.Context) error {
 
 // template finds :id among the platform's templates.
 func (h *Handler) template(c echo.Context, id string) (chengxun.Template, error) {
-	ts, err := h.api.ListTemplates(c.Request().Context())
+	list, err := h.api.ListTemplates(c.Request().Context())
 	if err != nil {
 		return chengxun.Template{}, err
 	}
-	for _, t := range ts {
+	for _, t := range list.Templates {
 		if t.ID == id {
 			return t, nil
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/clients/scrm"
+	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/csvexport"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
@@ -26,6 +27,8 @@ import (
 //     when the walk takes seconds (100,000 codes: ~6 s).
 //   - The walk runs on the request's context: a browser that goes away
 //     cancels the platform call under way and no further page is fetched.
+//     The page's upstream budget does not apply: the download shows progress
+//     as it goes, so each page fetched has the client's timeout of its own.
 //   - The header row is in the viewer's language. Id cells (id, group id,
 //     creator id, staff and backend-staff id lists joined with ";") are ids.
 //   - Wrong filters (only reachable by editing the URL: the page offers no
@@ -53,7 +56,7 @@ func (h *Handler) Export(c echo.Context) error {
 	req := request(f.Params())
 	req.Size = scrm.MaxSize
 	lang := web.Current(c).Lang
-	ctx := c.Request().Context()
+	ctx := upstream.WithoutBudget(c.Request().Context())
 	head := make([]string, len(exportColumns))
 	for i, k := range exportColumns {
 		head[i] = i18n.Tr(lang, k)

@@ -175,23 +175,40 @@ func TestExportBrokenOffEndsWithAnErrorLine(t *testing.T) {
 }
 
 // A live platform may serve codeUrl images from a CDN host: allowed only
-// when configured.
+// when configured, and only for an address a listing handed out.
 func TestQRFromAConfiguredCDNHost(t *testing.T) {
+	var fetched []string
 	cdn := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched = append(fetched, r.URL.Path)
+		if r.URL.Path != "/q/5.png" {
+			_, _ = w.Write([]byte(`{"not":"a png"}`))
+			return
+		}
 		w.Header().Set("Content-Type", "image/png")
 		_, _ = w.Write([]byte("\x89PNG\r\n\x1a\nrest"))
 	}))
 	u := strings.TrimPrefix(cdn, "http://")
-	img := "/channel-codes/qr/5.png?u=" + url.QueryEscape(cdn+"/q/5.png")
+	codes := brokenWalk{codes: []scrm.ChannelCode{{ID: 5, State: "五", CodeURL: cdn + "/q/5.png"}, {ID: 6, State: "六", CodeURL: cdn + "/q/6.json"}}}
 
-	allowed := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{}, SCRMBaseURL: "https://open.scrm.example", QRHosts: []string{u}}))
-	resp, body, _ := get(t, allowed+img)
+	allowed := bare(t, channelcodes.New(channelcodes.Config{Codes: codes, SCRMBaseURL: "https://open.scrm.example", QRHosts: []string{u}}))
+	resp, _, doc := get(t, allowed+"/channel-codes")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	src, _ := doc.Find("[data-testid=cc-row] img.cc-thumb").First().Attr("src")
+	assert.Equal(t, "/channel-codes/qr/5.png", src, "the link names the code, not an address")
+	resp, body, _ := get(t, allowed+src)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "\x89PNG\r\n\x1a\nrest", body)
+	resp, _, _ = get(t, allowed+"/channel-codes/qr/6.png")
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode, "a listed address that is not a PNG is not passed on")
+	assert.Equal(t, []string{"/q/5.png", "/q/6.json"}, fetched)
 
-	refused := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{}, SCRMBaseURL: "https://open.scrm.example"}))
-	resp, _, _ = get(t, refused+img)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	fetched = nil
+	refused := bare(t, channelcodes.New(channelcodes.Config{Codes: codes, SCRMBaseURL: "https://open.scrm.example"}))
+	_, _, doc = get(t, refused+"/channel-codes")
+	assert.Equal(t, 0, doc.Find("img.cc-thumb").Length(), "no image from a host not configured")
+	resp, _, _ = get(t, refused+"/channel-codes/qr/5.png?u="+url.QueryEscape(cdn+"/q/5.png"))
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Empty(t, fetched, "nothing was fetched")
 }
 
 // gatedWalk holds the walk until the test opens the gate, then yields

@@ -20,7 +20,8 @@ import (
 // TemplatesProps is the template list with the create form.
 type TemplatesProps struct {
 	Templates []chengxun.Template
-	ListErr   error // the list could not be read
+	Malformed []chengxun.Template // list entries without a template_id: shown, never linked
+	ListErr   error               // the list could not be read
 	Form      forms.TemplateForm
 	Errs      forms.Errors
 	FormErr   error // the platform refused the create
