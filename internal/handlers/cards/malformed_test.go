@@ -31,7 +31,7 @@ func TestTemplateWithoutIDIsShownAsMalformed(t *testing.T) {
 		_, _ = io.WriteString(w, `{"err_code":0,"data":[{"template_id":"","name":"坏模板","type":"LIST"},{"template_id":"ctpl7","name":"好模板","type":"KEYDATA"}]}`)
 	}))
 	t.Cleanup(platform.Close)
-	st, err := store.Open(context.Background(), ":memory:")
+	st, err := store.Open(context.Background(), t.TempDir()+"/console.db")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	h := cardsh.New(chengxun.New(upstream.Config{BaseURL: platform.URL, Tokens: upstream.StaticToken("t")}), st, nil, nil)
