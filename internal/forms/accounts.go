@@ -175,28 +175,57 @@ const (
 )
 
 // PushTargetForm is where card data goes. Fields: target (org|accounts|diff),
-// enterprise_id, show_on_all_enterprise (checkbox), account_ids (textarea;
-// an uploaded TXT/CSV list is put here by the handler so the user sees it).
+// enterprise_id, show_on_all_enterprise (checkbox), account_ids (textarea),
+// and fields (hidden): the target whose fields the page showed — a targets
+// page shows only the chosen target's fields, so the others keep their
+// values. FileIDs are the valid ids of an uploaded list, kept by the draft.
 type PushTargetForm struct {
 	Target              string
 	EnterpriseID        string
 	ShowOnAllEnterprise bool
 	AccountIDs          string
+	FileIDs             []string
 }
 
-// ParsePushTargetForm reads the target fields.
-func ParsePushTargetForm(v url.Values) PushTargetForm {
-	show := strings.ToLower(strings.TrimSpace(v.Get("show_on_all_enterprise")))
-	return PushTargetForm{
-		Target:              strings.TrimSpace(v.Get("target")),
-		EnterpriseID:        strings.TrimSpace(v.Get("enterprise_id")),
-		ShowOnAllEnterprise: show == "on" || show == "true" || show == "1",
-		AccountIDs:          v.Get("account_ids"),
+// Apply updates f with a targets page's post: the target chosen, and the
+// fields of the target that page showed (an unchecked box it showed is false).
+func (f *PushTargetForm) Apply(v url.Values) {
+	f.Target = strings.TrimSpace(v.Get("target"))
+	shown := strings.TrimSpace(v.Get("fields"))
+	switch shown {
+	case TargetOrg, TargetAccounts, TargetDiff:
+		f.EnterpriseID = strings.TrimSpace(v.Get("enterprise_id"))
+	default:
+		return
+	}
+	if shown != TargetOrg {
+		show := strings.ToLower(strings.TrimSpace(v.Get("show_on_all_enterprise")))
+		f.ShowOnAllEnterprise = show == "on" || show == "true" || show == "1"
+	}
+	if shown == TargetAccounts {
+		f.AccountIDs = v.Get("account_ids")
 	}
 }
 
-// Accounts parses the account list.
-func (f PushTargetForm) Accounts() ([]string, []BadID) { return ParseAccountIDs(f.AccountIDs) }
+// Accounts is the pasted list followed by the uploaded ids it lacks; bad are
+// the pasted list's invalid ids (an uploaded list is checked when uploaded).
+func (f PushTargetForm) Accounts() ([]string, []BadID) {
+	ids, bad := ParseAccountIDs(f.AccountIDs)
+	if len(f.FileIDs) == 0 {
+		return ids, bad
+	}
+	seen := make(map[string]bool, len(ids)+len(f.FileIDs))
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, id := range f.FileIDs {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, bad
+}
 
 // Validate applies §A's target rules: enterprise_id always for the
 // organisation level, and for accounts unless show_on_all_enterprise; at
@@ -231,11 +260,12 @@ func (f PushTargetForm) Validate() Errors {
 }
 
 // DiffRow is one valid row of a different-data CSV: the account and its items
-// (KEYDATA or LIST fields filled as in CardItemForm; When as typed).
+// (KEYDATA or LIST fields filled as in CardItemForm; When as typed). The
+// JSON names are how a card push draft keeps an uploaded file's rows.
 type DiffRow struct {
-	Line      int
-	AccountID string
-	Items     []CardItemForm
+	Line      int            `json:"line"`
+	AccountID string         `json:"account_id"`
+	Items     []CardItemForm `json:"items"`
 }
 
 // CSVError is a problem at a row (1 = the header) and column (its header

@@ -106,7 +106,7 @@ func TestPushTargetForm(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := ParsePushTargetForm(tc.v).Validate()
+			errs := parseTargets(tc.v).Validate()
 			got := map[string]string{}
 			for k, m := range errs {
 				got[k] = m.Key
@@ -117,8 +117,39 @@ func TestPushTargetForm(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
-	errs := ParsePushTargetForm(url.Values{"target": {"accounts"}, "show_on_all_enterprise": {"1"}, "account_ids": {"u1\nu2\n张三"}}).Validate()
+	errs := parseTargets(url.Values{"target": {"accounts"}, "show_on_all_enterprise": {"1"}, "account_ids": {"u1\nu2\n张三"}}).Validate()
 	assert.Equal(t, []any{1, 3}, errs["account_ids"].Args, "count and line of the first bad id")
+
+	// An uploaded list counts: pasted ids first, then the file's new ones.
+	f := parseTargets(url.Values{"target": {"accounts"}, "enterprise_id": {"e"}})
+	f.FileIDs = []string{"c1", "c2"}
+	assert.True(t, f.Validate().OK())
+	f.AccountIDs = "p1, c2"
+	ids, _ := f.Accounts()
+	assert.Equal(t, []string{"p1", "c2", "c1"}, ids)
+}
+
+// parseTargets reads a post of a page that showed the fields of its target.
+func parseTargets(v url.Values) PushTargetForm {
+	var f PushTargetForm
+	v.Set("fields", v.Get("target"))
+	f.Apply(v)
+	return f
+}
+
+// A targets page shows one target's fields: the fields it did not show keep
+// their values, and a box it showed unchecked is cleared.
+func TestPushTargetFormKeepsFieldsNotShown(t *testing.T) {
+	f := PushTargetForm{Target: "accounts", EnterpriseID: "e1", ShowOnAllEnterprise: true, AccountIDs: "a1\na2"}
+	f.Apply(url.Values{"target": {"diff"}, "fields": {"org"}, "enterprise_id": {"e2"}})
+	assert.Equal(t, PushTargetForm{Target: "diff", EnterpriseID: "e2", ShowOnAllEnterprise: true, AccountIDs: "a1\na2"}, f)
+	f.Apply(url.Values{"target": {"diff"}, "fields": {"diff"}, "enterprise_id": {"e2"}})
+	assert.False(t, f.ShowOnAllEnterprise, "unchecked on the page that showed it")
+	assert.Equal(t, "a1\na2", f.AccountIDs)
+	f.Apply(url.Values{"target": {"accounts"}, "fields": {"accounts"}, "account_ids": {"b1"}, "show_on_all_enterprise": {"on"}})
+	assert.Equal(t, PushTargetForm{Target: "accounts", ShowOnAllEnterprise: true, AccountIDs: "b1"}, f)
+	f.Apply(url.Values{"target": {"org"}})
+	assert.Equal(t, PushTargetForm{Target: "org", ShowOnAllEnterprise: true, AccountIDs: "b1"}, f, "a post without fields only chooses")
 }
 
 func csvErrs(errs []CSVError) []string {
