@@ -37,6 +37,7 @@ type PushDraft struct {
 	DiffFile       string // name of the uploaded different-data CSV ("" = none)
 	DiffRows       []byte // its parsed rows
 	DiffCount      int
+	Revision       int64 // counts the changes: what a confirmation showed is this revision
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -46,7 +47,7 @@ func (d PushDraft) size() int {
 }
 
 const pushDraftCols = `id, owner_id, template_id, template_name, card_type, items, target, enterprise_id, show_on_all,
-	account_text, account_file, account_file_ids, diff_file, diff_rows, diff_count, created_at, updated_at`
+	account_text, account_file, account_file_ids, diff_file, diff_rows, diff_count, revision, created_at, updated_at`
 
 // CreatePushDraft stores a new draft for d.OwnerID with a fresh random id and
 // drops that owner's drafts beyond PushDraftsPerUser. A draft over
@@ -59,10 +60,10 @@ func (s *Store) CreatePushDraft(ctx context.Context, d PushDraft) (PushDraft, er
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	d.ID = hex.EncodeToString(b)
 	now := s.now()
-	d.CreatedAt, d.UpdatedAt = now, now
+	d.CreatedAt, d.UpdatedAt, d.Revision = now, now, 0
 	err := s.inTx(ctx, func(tx Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO card_push_drafts (`+pushDraftCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 			d.ID, d.OwnerID, d.TemplateID, d.TemplateName, d.CardType, d.Items, d.Target, d.EnterpriseID, d.ShowOnAll,
 			d.AccountText, d.AccountFile, d.AccountFileIDs, d.DiffFile, nonNilBytes(d.DiffRows), d.DiffCount,
 			now.UnixMilli(), now.UnixMilli()); err != nil {
@@ -87,7 +88,7 @@ func (s *Store) PushDraft(ctx context.Context, id string, ownerID int64) (PushDr
 	err := s.db.QueryRowContext(ctx, `SELECT `+pushDraftCols+` FROM card_push_drafts WHERE id = ? AND owner_id = ? AND updated_at >= ?`,
 		id, ownerID, s.now().Add(-PushDraftMaxAge).UnixMilli()).Scan(&d.ID, &d.OwnerID, &d.TemplateID, &d.TemplateName, &d.CardType,
 		&d.Items, &d.Target, &d.EnterpriseID, &d.ShowOnAll, &d.AccountText, &d.AccountFile, &d.AccountFileIDs, &d.DiffFile,
-		&d.DiffRows, &d.DiffCount, &created, &updated)
+		&d.DiffRows, &d.DiffCount, &d.Revision, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushDraft{}, ErrNotFound
 	}
@@ -98,8 +99,8 @@ func (s *Store) PushDraft(ctx context.Context, id string, ownerID int64) (PushDr
 	return d, nil
 }
 
-// UpdatePushDraft saves every field of d (its ID and OwnerID identify it) and
-// restarts its lifetime. Another user's, an expired or unknown draft is
+// UpdatePushDraft saves every field of d (its ID and OwnerID identify it),
+// counts a new revision and restarts its lifetime. Another user's, an expired or unknown draft is
 // ErrNotFound and stays as it was; a draft over PushDraftMaxBytes is ErrTooLarge.
 func (s *Store) UpdatePushDraft(ctx context.Context, d PushDraft) error {
 	if d.size() > PushDraftMaxBytes {
@@ -108,7 +109,7 @@ func (s *Store) UpdatePushDraft(ctx context.Context, d PushDraft) error {
 	now := s.now()
 	res, err := s.db.ExecContext(ctx, `UPDATE card_push_drafts SET template_id = ?, template_name = ?, card_type = ?, items = ?,
 			target = ?, enterprise_id = ?, show_on_all = ?, account_text = ?, account_file = ?, account_file_ids = ?,
-			diff_file = ?, diff_rows = ?, diff_count = ?, updated_at = ?
+			diff_file = ?, diff_rows = ?, diff_count = ?, revision = revision + 1, updated_at = ?
 		WHERE id = ? AND owner_id = ? AND updated_at >= ?`,
 		d.TemplateID, d.TemplateName, d.CardType, d.Items, d.Target, d.EnterpriseID, d.ShowOnAll, d.AccountText,
 		d.AccountFile, d.AccountFileIDs, d.DiffFile, nonNilBytes(d.DiffRows), d.DiffCount, now.UnixMilli(),

@@ -47,6 +47,7 @@ func TestPushDraftBelongsToItsOwnerAndExpires(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "[{\"key\":\"人数\"}]", again.Items, "the other user's update changed nothing")
 		assert.True(t, again.ShowOnAll)
+		assert.Equal(t, got.Revision+1, again.Revision, "a change is a new revision")
 		assert.Equal(t, "c1\nc2", again.AccountFileIDs)
 		assert.Empty(t, again.DiffRows)
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -123,4 +124,4 @@ func decodeRows(b []byte) ([]forms.DiffRow, error) {
 }
 
 // version identifies what a draft held when a confirmation page was shown.
-func version(d store.PushDraft) string { return fmt.Sprint(d.UpdatedAt.UnixMilli()) }
+func version(d store.PushDraft) string { return strconv.FormatInt(d.Revision, 10) }

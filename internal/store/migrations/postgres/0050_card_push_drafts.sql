@@ -18,6 +18,7 @@ CREATE TABLE card_push_drafts (
     diff_file        TEXT    NOT NULL DEFAULT '',
     diff_rows        BYTEA   NOT NULL DEFAULT '\x',
     diff_count       BIGINT  NOT NULL DEFAULT 0,
+    revision         BIGINT  NOT NULL DEFAULT 0,
     created_at       BIGINT  NOT NULL,
     updated_at       BIGINT  NOT NULL
 );

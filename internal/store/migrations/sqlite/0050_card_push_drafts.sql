@@ -18,6 +18,7 @@ CREATE TABLE card_push_drafts (
     diff_file        TEXT    NOT NULL DEFAULT '',        -- name of the uploaded different-data CSV
     diff_rows        BLOB    NOT NULL DEFAULT x'',       -- its parsed rows (gzip JSON)
     diff_count       INTEGER NOT NULL DEFAULT 0,
+    revision         INTEGER NOT NULL DEFAULT 0,         -- +1 on every change
     created_at       INTEGER NOT NULL,                   -- unix milliseconds
     updated_at       INTEGER NOT NULL
 );
