@@ -214,7 +214,9 @@ func TestDraftBelongsToItsOwner(t *testing.T) {
 // A 10 MB different-data CSV crosses the wire once: the confirmation and the
 // push post a few dozen bytes, and every row reaches the platform.
 func TestTenMegabyteCSVIsUploadedOnce(t *testing.T) {
-	env := newEnv(t)
+	// Each call carries 200 rows of four 270-character links (~230 kB):
+	// give a slow (race-instrumented) sandbox time to answer.
+	env := apptest.New(t, map[string]string{"CONSOLE_PUSH_RATE": "0", "CONSOLE_UPSTREAM_TIMEOUT": "60s"})
 	b := env.As(t, auth.RoleAdmin)
 	b.Get("/cards/editor?template=" + tplKeyData)
 	targets := toTargets(t, b, card(tplKeyData, "KEYDATA", tile("人数", "20")))
@@ -250,7 +252,12 @@ func TestTenMegabyteCSVIsUploadedOnce(t *testing.T) {
 	assert.Less(t, len(push.Encode()), 200, "the push carries no CSV")
 	pp := b.PostForm("/cards/push", push)
 	require.Equal(t, http.StatusSeeOther, pp.Status)
-	assert.Equal(t, store.PushDone, waitJob(t, env, jobIDOf(t, pp.Location)).Status)
+	j := waitJob(t, env, jobIDOf(t, pp.Location))
+	if !assert.Equal(t, store.PushDone, j.Status) {
+		failed, err := env.App.Store.PushCalls(t.Context(), j.ID, store.CallFailed)
+		require.NoError(t, err)
+		t.Logf("first failure: %+v", failed[0].Message)
+	}
 	assert.Len(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetDiffData), calls)
 	got, ok := env.App.Sandbox.Platform(fake.Name).(*fake.Fake).AccountCard(fmt.Sprintf("s%06d", rows-1))
 	require.True(t, ok)
