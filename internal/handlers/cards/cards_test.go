@@ -469,7 +469,7 @@ func TestPushToAccountsInCallsOf200(t *testing.T) {
 	}
 }
 
-func multipartPost(t *testing.T, env *apptest.Env, b *apptest.Browser, path string, vals url.Values, files map[string][2]string) *apptest.Page {
+func multipartPost(t testing.TB, env *apptest.Env, b *apptest.Browser, path string, vals url.Values, files map[string][2]string) *apptest.Page {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

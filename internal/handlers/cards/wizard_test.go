@@ -222,15 +222,7 @@ func TestTenMegabyteCSVIsUploadedOnce(t *testing.T) {
 	targets := toTargets(t, b, card(tplKeyData, "KEYDATA", tile("人数", "20")))
 	id := draftOf(t, targets)
 
-	var sb strings.Builder
-	sb.WriteString("account_id,key1,data1,jump_url1,key2,data2,jump_url2,key3,data3,jump_url3,key4,data4,jump_url4\n")
-	link := "https://school.example/" + strings.Repeat("p", 250)
-	rows := 0
-	for sb.Len() < 10_000_000-1200 {
-		fmt.Fprintf(&sb, "s%06d,到校,%d,%s,缺勤,%d,%s,请假,%d,%s,迟到,%d,%s\n", rows, rows%1000, link, rows%7, link, rows%3, link, rows%5, link)
-		rows++
-	}
-	csv := sb.String()
+	csv, rows := bigDiffCSV()
 	require.Greater(t, len(csv), 9_990_000)
 
 	start := time.Now()
@@ -262,6 +254,20 @@ func TestTenMegabyteCSVIsUploadedOnce(t *testing.T) {
 	got, ok := env.App.Sandbox.Platform(fake.Name).(*fake.Fake).AccountCard(fmt.Sprintf("s%06d", rows-1))
 	require.True(t, ok)
 	assert.Equal(t, fmt.Sprint((rows-1)%1000), got.KeyData[0].Data)
+}
+
+// bigDiffCSV is a KEYDATA different-data CSV just under 10 MB (the upload
+// limit is 10 MiB): four tiles with 270-character links per account.
+func bigDiffCSV() (string, int) {
+	var sb strings.Builder
+	sb.WriteString("account_id,key1,data1,jump_url1,key2,data2,jump_url2,key3,data3,jump_url3,key4,data4,jump_url4\n")
+	link := "https://school.example/" + strings.Repeat("p", 250)
+	rows := 0
+	for sb.Len() < 10_000_000-1200 {
+		fmt.Fprintf(&sb, "s%06d,到校,%d,%s,缺勤,%d,%s,请假,%d,%s,迟到,%d,%s\n", rows, rows%1000, link, rows%7, link, rows%3, link, rows%5, link)
+		rows++
+	}
+	return sb.String(), rows
 }
 
 func draftOwner(t *testing.T, env *apptest.Env) int64 {
