@@ -254,7 +254,8 @@ func refuseSandboxPasswords(ctx context.Context, st *store.Store, hasher *auth.H
 	return nil
 }
 
-// housekeeping purges expired sessions, old sign-in attempts and kept forms.
+// housekeeping purges expired sessions, old sign-in attempts, kept forms and
+// card push drafts.
 func (a *App) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -268,6 +269,9 @@ func (a *App) housekeeping(ctx context.Context) {
 		}
 		if err := a.Store.PurgeForms(ctx, now.Add(-store.StashMaxAge)); err != nil && ctx.Err() == nil {
 			a.log.Warn("purge kept forms", "err", err)
+		}
+		if err := a.Store.PurgePushDrafts(ctx, now.Add(-store.PushDraftMaxAge)); err != nil && ctx.Err() == nil {
+			a.log.Warn("purge card push drafts", "err", err)
 		}
 		select {
 		case <-ctx.Done():

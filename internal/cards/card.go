@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/store"
 )
 
 // Card is card data as the console stores it with a job: the wire items of
@@ -75,4 +76,22 @@ func parseCard(s string) (Card, error) {
 		return Card{}, fmt.Errorf("cards: stored card: %w", err)
 	}
 	return c, nil
+}
+
+// FormFromJob is the editor form of the card a job pushed (org and accounts
+// targets), for "start from the last push": the inverse of CardFromForm, with
+// LIST times shown in loc (nil = Asia/Shanghai).
+func FormFromJob(j store.PushJob, loc *time.Location) (forms.CardDataForm, error) {
+	c, err := parseCard(j.DataJSON)
+	if err != nil {
+		return forms.CardDataForm{}, err
+	}
+	f := forms.CardDataForm{Type: string(c.Type)}
+	for _, it := range c.KeyData {
+		f.Items = append(f.Items, forms.CardItemForm{Key: it.Key, Data: it.Data, JumpURL: it.JumpURL, Action: it.Action})
+	}
+	for _, it := range c.List {
+		f.Items = append(f.Items, forms.CardItemForm{Text: it.Text, JumpURL: it.JumpURL, Action: it.Action, When: forms.FormatWhen(it.Timestamp, loc)})
+	}
+	return f, nil
 }

@@ -72,6 +72,19 @@ func TestJourneyCards(t *testing.T) {
 		ids[i] = fmt.Sprintf("stu%04d", i)
 	}
 	b.Run(chromedp.Click(`[data-testid=next-targets]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=targets-form]`, chromedp.ByQuery))
+	assert.True(t, strings.HasPrefix(b.Location(), "/cards/targets?draft="), "the wizard runs on a server-side draft")
+	// Only the chosen target's fields: choosing the organisation swaps them (htmx).
+	b.Run(
+		chromedp.SendKeys(`#f-enterprise_id`, "school-1", chromedp.ByQuery),
+		chromedp.Click(`[data-testid=target-org]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=target-fields-org]`, chromedp.ByQuery),
+	)
+	assert.Zero(t, b.Count(`#f-account_ids`))
+	b.Shot("cards-targets-org")
+	b.Run(chromedp.Click(`[data-testid=target-accounts]`, chromedp.ByQuery), chromedp.WaitVisible(`#f-account_ids`, chromedp.ByQuery))
+	var ent string
+	b.Run(chromedp.Value(`#f-enterprise_id`, &ent, chromedp.ByQuery))
+	assert.Equal(t, "school-1", ent, "kept across the switch")
 	b.Run(
 		chromedp.SetValue(`#f-account_ids`, strings.Join(ids, "\n"), chromedp.ByQuery),
 		chromedp.Click(`[data-testid=show-on-all]`, chromedp.ByQuery),

@@ -91,6 +91,16 @@ func (c *accountCollector) add(line int, v string) bool {
 	return c.u.add(v)
 }
 
+// addText takes the ids of a pasted list; false means reading stopped.
+func (c *accountCollector) addText(text string) bool {
+	for line, v := range listTokens(text) {
+		if !c.add(line, v) {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *accountCollector) list() (AccountList, error) {
 	return AccountList{IDs: c.u.items, Bad: c.bad, Over: c.u.over}, c.u.err
 }
@@ -101,11 +111,7 @@ func (c *accountCollector) list() (AccountList, error) {
 // numbers. err is ctx's error when it ended while reading.
 func ParseAccountIDs(ctx context.Context, text string) (AccountList, error) {
 	c := newAccountCollector(ctx)
-	for line, v := range listTokens(text) {
-		if !c.add(line, v) {
-			break
-		}
-	}
+	c.addText(text)
 	return c.list()
 }
 
@@ -186,29 +192,57 @@ const (
 )
 
 // PushTargetForm is where card data goes. Fields: target (org|accounts|diff),
-// enterprise_id, show_on_all_enterprise (checkbox), account_ids (textarea;
-// an uploaded TXT/CSV list is put here by the handler so the user sees it).
+// enterprise_id, show_on_all_enterprise (checkbox), account_ids (textarea),
+// and fields (hidden): the target whose fields the page showed — a targets
+// page shows only the chosen target's fields, so the others keep their
+// values. FileIDs are the valid ids of an uploaded list, kept by the draft.
 type PushTargetForm struct {
 	Target              string
 	EnterpriseID        string
 	ShowOnAllEnterprise bool
 	AccountIDs          string
+	FileIDs             []string
 }
 
-// ParsePushTargetForm reads the target fields.
-func ParsePushTargetForm(v url.Values) PushTargetForm {
-	show := strings.ToLower(strings.TrimSpace(v.Get("show_on_all_enterprise")))
-	return PushTargetForm{
-		Target:              strings.TrimSpace(v.Get("target")),
-		EnterpriseID:        strings.TrimSpace(v.Get("enterprise_id")),
-		ShowOnAllEnterprise: show == "on" || show == "true" || show == "1",
-		AccountIDs:          v.Get("account_ids"),
+// Apply updates f with a targets page's post: the target chosen, and the
+// fields of the target that page showed (an unchecked box it showed is false).
+func (f *PushTargetForm) Apply(v url.Values) {
+	f.Target = strings.TrimSpace(v.Get("target"))
+	shown := strings.TrimSpace(v.Get("fields"))
+	switch shown {
+	case TargetOrg, TargetAccounts, TargetDiff:
+		f.EnterpriseID = strings.TrimSpace(v.Get("enterprise_id"))
+	default:
+		return
 	}
+	if shown != TargetOrg {
+		show := strings.ToLower(strings.TrimSpace(v.Get("show_on_all_enterprise")))
+		f.ShowOnAllEnterprise = show == "on" || show == "true" || show == "1"
+	}
+	if shown == TargetAccounts {
+		f.AccountIDs = v.Get("account_ids")
+	}
+}
+
+// Accounts is the pasted list followed by the uploaded ids it lacks, at most
+// MaxAccountsPerPush in all; Bad are the pasted list's invalid ids (an
+// uploaded list is checked when uploaded). err is ctx's error when it ended
+// while reading.
+func (f PushTargetForm) Accounts(ctx context.Context) (AccountList, error) {
+	c := newAccountCollector(ctx)
+	if c.addText(f.AccountIDs) {
+		for _, id := range f.FileIDs {
+			if !c.u.add(id) {
+				break
+			}
+		}
+	}
+	return c.list()
 }
 
 // Validate applies §A's target rules: enterprise_id always for the
 // organisation level, and for accounts unless show_on_all_enterprise; for
-// the accounts target, accounts (ParseAccountIDs of f.AccountIDs) must hold
+// the accounts target, accounts (f.Accounts) must hold
 // at least one id, no invalid ones and at most MaxAccountsPerPush.
 func (f PushTargetForm) Validate(accounts AccountList) Errors {
 	errs := Errors{}
@@ -250,11 +284,12 @@ func (l AccountList) Check(errs Errors, field string) bool {
 }
 
 // DiffRow is one valid row of a different-data CSV: the account and its items
-// (KEYDATA or LIST fields filled as in CardItemForm; When as typed).
+// (KEYDATA or LIST fields filled as in CardItemForm; When as typed). The
+// JSON names are how a card push draft keeps an uploaded file's rows.
 type DiffRow struct {
-	Line      int
-	AccountID string
-	Items     []CardItemForm
+	Line      int            `json:"line"`
+	AccountID string         `json:"account_id"`
+	Items     []CardItemForm `json:"items"`
 }
 
 // CSVError is a problem at a row (1 = the header) and column (its header

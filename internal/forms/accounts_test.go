@@ -179,7 +179,7 @@ func TestPushTargetForm(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := ParsePushTargetForm(tc.v)
+			f := parseTargets(tc.v)
 			errs := f.Validate(mustAccounts(t, f))
 			got := map[string]string{}
 			for k, m := range errs {
@@ -191,14 +191,51 @@ func TestPushTargetForm(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
-	f := ParsePushTargetForm(url.Values{"target": {"accounts"}, "show_on_all_enterprise": {"1"}, "account_ids": {"u1\nu2\n张三"}})
+	f := parseTargets(url.Values{"target": {"accounts"}, "show_on_all_enterprise": {"1"}, "account_ids": {"u1\nu2\n张三"}})
 	errs := f.Validate(mustAccounts(t, f))
 	assert.Equal(t, []any{1, 3}, errs["account_ids"].Args, "count and line of the first bad id")
+
+	// An uploaded list counts: pasted ids first, then the file's new ones.
+	f = parseTargets(url.Values{"target": {"accounts"}, "enterprise_id": {"e"}})
+	f.FileIDs = []string{"c1", "c2"}
+	assert.True(t, f.Validate(mustAccounts(t, f)).OK())
+	f.AccountIDs = "p1, c2"
+	assert.Equal(t, []string{"p1", "c2", "c1"}, mustAccounts(t, f).IDs)
+
+	// The bound counts pasted and uploaded ids together.
+	f.AccountIDs, f.FileIDs = "p1", strings.Fields(ids(MaxAccountsPerPush))
+	l := mustAccounts(t, f)
+	assert.True(t, l.Over)
+	assert.Len(t, l.IDs, MaxAccountsPerPush)
+	assert.Equal(t, ErrListTooLong, f.Validate(l)["account_ids"].Key)
+}
+
+// parseTargets reads a post of a page that showed the fields of its target.
+func parseTargets(v url.Values) PushTargetForm {
+	var f PushTargetForm
+	v.Set("fields", v.Get("target"))
+	f.Apply(v)
+	return f
+}
+
+// A targets page shows one target's fields: the fields it did not show keep
+// their values, and a box it showed unchecked is cleared.
+func TestPushTargetFormKeepsFieldsNotShown(t *testing.T) {
+	f := PushTargetForm{Target: "accounts", EnterpriseID: "e1", ShowOnAllEnterprise: true, AccountIDs: "a1\na2"}
+	f.Apply(url.Values{"target": {"diff"}, "fields": {"org"}, "enterprise_id": {"e2"}})
+	assert.Equal(t, PushTargetForm{Target: "diff", EnterpriseID: "e2", ShowOnAllEnterprise: true, AccountIDs: "a1\na2"}, f)
+	f.Apply(url.Values{"target": {"diff"}, "fields": {"diff"}, "enterprise_id": {"e2"}})
+	assert.False(t, f.ShowOnAllEnterprise, "unchecked on the page that showed it")
+	assert.Equal(t, "a1\na2", f.AccountIDs)
+	f.Apply(url.Values{"target": {"accounts"}, "fields": {"accounts"}, "account_ids": {"b1"}, "show_on_all_enterprise": {"on"}})
+	assert.Equal(t, PushTargetForm{Target: "accounts", ShowOnAllEnterprise: true, AccountIDs: "b1"}, f)
+	f.Apply(url.Values{"target": {"org"}})
+	assert.Equal(t, PushTargetForm{Target: "org", ShowOnAllEnterprise: true, AccountIDs: "b1"}, f, "a post without fields only chooses")
 }
 
 func mustAccounts(t *testing.T, f PushTargetForm) AccountList {
 	t.Helper()
-	l, err := ParseAccountIDs(context.Background(), f.AccountIDs)
+	l, err := f.Accounts(context.Background())
 	require.NoError(t, err)
 	return l
 }

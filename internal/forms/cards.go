@@ -82,13 +82,14 @@ func (f TemplateForm) Validate() Errors {
 
 // CardItemForm is one KEYDATA tile or LIST row as typed. KEYDATA uses Key,
 // Data, JumpURL, Action; LIST uses Text, JumpURL, Action, When.
+// The JSON names are how a card push draft stores it.
 type CardItemForm struct {
-	Key     string
-	Data    string
-	Text    string
-	JumpURL string
-	Action  string
-	When    string // LIST time, a datetime-local value "2006-01-02T15:04" in the console's zone; "" = 0
+	Key     string `json:"key,omitempty"`
+	Data    string `json:"data,omitempty"`
+	Text    string `json:"text,omitempty"`
+	JumpURL string `json:"jump_url,omitempty"`
+	Action  string `json:"action,omitempty"`
+	When    string `json:"when,omitempty"` // LIST time, a datetime-local value "2006-01-02T15:04" in the console's zone; "" = 0
 }
 
 // Empty reports whether nothing was typed in the item.

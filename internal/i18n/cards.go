@@ -65,7 +65,7 @@ var cardsZH = Catalog{
 	"cards.targets.account_ids":          "账号 ID",
 	"cards.targets.account_ids_hint":     "每行一个，或用逗号、空格分隔；自动去除空格和重复。一次推送最多 %d 个账号，每 %d 个账号一次调用。",
 	"cards.targets.account_file":         "或上传账号文件（CSV / TXT）",
-	"cards.targets.account_file_hint":    "CSV 取第一列（可有表头 account_id）；TXT 同上方粘贴规则。文件中的账号会加入上方列表。",
+	"cards.targets.account_file_hint":    "CSV 取第一列（可有表头 account_id）；TXT 同上方粘贴规则。文件只需上传一次，其中的账号与上方列表一起推送。",
 	"cards.targets.bad_id":               "第 %d 行：%s",
 	"cards.targets.more":                 "……还有 %d 个",
 	"cards.targets.diff_file":            "不同数据 CSV 文件",
@@ -142,6 +142,17 @@ var cardsZH = Catalog{
 	"cards.err.csv_syntax":           "文件不是有效的 CSV。",
 	"cards.err.csv_empty":            "文件中没有数据行。",
 	"cards.err.csv_too_many_errors":  "问题太多，只列出前 %d 处。",
+
+	// The push wizard's draft (issue 10) and "start from the last push" (issue 12).
+	"cards.draft.gone_title":            "草稿不存在或已过期",
+	"cards.draft.gone_body":             "找不到这份推送草稿：它不属于您，或最后一次修改已超过 24 小时。请从卡片模板重新开始。",
+	"cards.draft.changed":               "确认页显示后草稿又被修改过（可能在另一个窗口）。请再次核对后推送。",
+	"cards.last.intro":                  "从上次推送的数据开始（替换编辑器中的内容）：",
+	"cards.last.button":                 "%s · %s",
+	"cards.last.filled":                 "已填入任务 #%s（%s）推送的数据。",
+	"cards.targets.choose":              "显示所选对象的字段",
+	"cards.targets.account_file_loaded": "%s：%d 个账号",
+	"cards.targets.remove_file":         "移除文件",
 }
 
 var cardsEN = Catalog{
@@ -209,7 +220,7 @@ var cardsEN = Catalog{
 	"cards.targets.account_ids":          "Account IDs",
 	"cards.targets.account_ids_hint":     "One per line, or separated by commas or spaces; trimmed and de-duplicated. At most %d accounts per push, one call per %d accounts.",
 	"cards.targets.account_file":         "Or upload an account file (CSV / TXT)",
-	"cards.targets.account_file_hint":    "CSV: the first column (an account_id header is allowed); TXT: as pasted above. The file's accounts are added to the list above.",
+	"cards.targets.account_file_hint":    "CSV: the first column (an account_id header is allowed); TXT: as pasted above. The file is uploaded once; its accounts are pushed together with the list above.",
 	"cards.targets.bad_id":               "Line %d: %s",
 	"cards.targets.more":                 "… and %d more",
 	"cards.targets.diff_file":            "Different-data CSV file",
@@ -286,4 +297,15 @@ var cardsEN = Catalog{
 	"cards.err.csv_syntax":           "The file is not valid CSV.",
 	"cards.err.csv_empty":            "The file has no data rows.",
 	"cards.err.csv_too_many_errors":  "Too many problems; only the first %d are listed.",
+
+	// The push wizard's draft (issue 10) and "start from the last push" (issue 12).
+	"cards.draft.gone_title":            "Draft not found or expired",
+	"cards.draft.gone_body":             "This push draft cannot be found: it is not yours, or it was last changed more than 24 hours ago. Please start again from the card templates.",
+	"cards.draft.changed":               "The draft changed after this confirmation was shown (perhaps in another window). Please check it again before pushing.",
+	"cards.last.intro":                  "Start from the data last pushed (replaces what is in the editor):",
+	"cards.last.button":                 "%s · %s",
+	"cards.last.filled":                 "Filled in the data pushed by job #%s (%s).",
+	"cards.targets.choose":              "Show the fields of this target",
+	"cards.targets.account_file_loaded": "%s: %d accounts",
+	"cards.targets.remove_file":         "Remove file",
 }

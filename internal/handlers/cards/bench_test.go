@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -82,4 +83,47 @@ func BenchmarkPreview(b *testing.B) {
 	}
 	b.ReportMetric(float64(p99(http99).Microseconds()), "p99-µs")
 	b.ReportMetric(float64(p99(render).Microseconds()), "render-p99-µs")
+}
+
+// BenchmarkTenMegabyteDiffWizard is the wizard with a 10 MB different-data
+// CSV through the whole router: the upload step (parse, check, keep in the
+// draft) and the confirmation (the plan from the draft, no CSV). It reports
+// each step's time and what the draft keeps of the file.
+func BenchmarkTenMegabyteDiffWizard(b *testing.B) {
+	if os.Getenv("CONSOLE_BENCH") == "" {
+		b.Skip("set CONSOLE_BENCH=1 (make bench)")
+	}
+	env := apptest.New(b, nil)
+	br := env.As(b, auth.RoleAdmin)
+	br.Get("/cards/editor?template=" + tplKeyData)
+	csv, _ := bigDiffCSV()
+	var upload, confirm time.Duration
+	var kept int
+	for b.Loop() {
+		next := br.PostForm("/cards/targets", card(tplKeyData, "KEYDATA", tile("人数", "20")))
+		targets := br.Follow(next)
+		id := targets.Val("input[name=draft]")
+		vals := url.Values{"_csrf": {br.CSRF()}, "draft": {id}, "target": {"diff"}, "fields": {"diff"}, "show_on_all_enterprise": {"true"}}
+		start := time.Now()
+		p := multipartPost(b, env, br, "/cards/confirm", vals, map[string][2]string{"diff_file": {"big.csv", csv}})
+		upload += time.Since(start)
+		if p.Status != http.StatusSeeOther {
+			b.Fatalf("upload: %d", p.Status)
+		}
+		start = time.Now()
+		if c := br.Follow(p); c.Status != http.StatusOK {
+			b.Fatalf("confirm: %d", c.Status)
+		}
+		confirm += time.Since(start)
+		u, _ := env.App.Store.UserByName(context.Background(), "admin")
+		d, err := env.App.Store.PushDraft(context.Background(), id, u.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		kept = len(d.DiffRows)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(upload.Milliseconds())/n, "upload-ms")
+	b.ReportMetric(float64(confirm.Milliseconds())/n, "confirm-ms")
+	b.ReportMetric(float64(kept)/1024, "draft-kB")
 }

@@ -208,6 +208,7 @@ func (h *Handler) DeleteTemplate(c echo.Context) error {
 
 func parseDraft(v url.Values) pages.Draft {
 	return pages.Draft{
+		ID:           strings.TrimSpace(v.Get("draft")),
 		TemplateID:   strings.TrimSpace(v.Get("template")),
 		TemplateName: forms.TruncateUTF16(v.Get("template_name"), forms.TemplateName.Max),
 		Form:         forms.ParseCardDataForm(v),
@@ -216,8 +217,39 @@ func parseDraft(v url.Values) pages.Draft {
 
 func canPush(c echo.Context) bool { return web.Current(c).Can(auth.RoleAdmin) }
 
-// EditorPage opens the editor for a template (GET /cards/editor?template=ID).
+// renderEditor renders the editor page with what every editor page shows:
+// whether the viewer may push, and the pushes they can start from.
+func (h *Handler) renderEditor(c echo.Context, status int, p pages.EditorProps) error {
+	p.CanPush, p.Loc = canPush(c), h.loc
+	if p.CanPush && p.Draft.TemplateID != "" {
+		for _, target := range []string{forms.TargetOrg, forms.TargetAccounts} {
+			j, err := h.store.LatestPushJob(c.Request().Context(), p.Draft.TemplateID, target)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			p.Last = append(p.Last, pages.LastPush{Target: target, JobID: j.ID, At: j.CreatedAt})
+		}
+	}
+	return web.Render(c, status, pages.Editor(p))
+}
+
+// EditorPage opens the editor for a template (GET /cards/editor?template=ID)
+// or on the viewer's draft (GET /cards/editor?draft=ID, back from the targets).
 func (h *Handler) EditorPage(c echo.Context) error {
+	if id := c.QueryParam("draft"); id != "" {
+		d, err := h.loadDraft(c, id)
+		if err != nil {
+			return draftError(c, err)
+		}
+		card, err := cardOf(d)
+		if err != nil {
+			return err
+		}
+		return h.renderEditor(c, http.StatusOK, pages.EditorProps{Draft: card})
+	}
 	id := c.QueryParam("template")
 	t, err := h.template(c, id)
 	if _, ok := upstream.AsAPIError(err); ok {
@@ -232,18 +264,18 @@ func (h *Handler) EditorPage(c echo.Context) error {
 	}
 	d := pages.Draft{TemplateID: t.ID, TemplateName: t.Name, Form: forms.CardDataForm{Type: string(t.Type)}}
 	d.Form.AddItem()
-	return web.Render(c, http.StatusOK, pages.Editor(pages.EditorProps{Draft: d, CanPush: canPush(c)}))
+	return h.renderEditor(c, http.StatusOK, pages.EditorProps{Draft: d})
 }
 
 // EditorPost handles the editor's buttons (POST /cards/editor): add/remove a
-// row (JS off: the whole page; htmx: the editor fragment), "update preview",
-// and coming back from the target page. Nothing is pushed from here.
+// row (JS off: the whole page; htmx: the editor fragment) and "update
+// preview". Nothing is saved or pushed from here; the draft id travels on.
 func (h *Handler) EditorPost(c echo.Context) error {
 	vals, err := c.FormParams()
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	p := pages.EditorProps{Draft: parseDraft(vals), CanPush: canPush(c), Carry: forms.ParsePushTargetForm(vals), CarryCSV: vals.Get("diff_csv")}
+	p := pages.EditorProps{Draft: parseDraft(vals), CanPush: canPush(c), Loc: h.loc}
 	rowButton := p.Draft.Form.ApplyRowButtons(vals)
 	if web.IsHTMX(c) {
 		return web.Render(c, http.StatusOK, pages.EditorBody(p))
@@ -254,7 +286,7 @@ func (h *Handler) EditorPost(c echo.Context) error {
 			status = http.StatusUnprocessableEntity
 		}
 	}
-	return web.Render(c, status, pages.Editor(p))
+	return h.renderEditor(c, status, p)
 }
 
 // Preview renders the phone preview of what is typed (POST /cards/preview).
@@ -267,130 +299,220 @@ func (h *Handler) Preview(c echo.Context) error {
 	return web.Render(c, http.StatusOK, pages.Preview(pages.PreviewProps{TemplateName: d.TemplateName, Form: d.Form, Loc: h.loc}))
 }
 
-// --- targets, confirmation, push ---
-
-// editorWithErrors sends the user back to the editor when the card is invalid.
-func (h *Handler) editorWithErrors(c echo.Context, vals url.Values, d pages.Draft, errs forms.Errors) error {
-	return web.Render(c, http.StatusUnprocessableEntity, pages.Editor(pages.EditorProps{
-		Draft: d, Errs: errs, CanPush: true, Carry: forms.ParsePushTargetForm(vals), CarryCSV: vals.Get("diff_csv"),
-	}))
+// saveDraft stores d: a new draft of the viewer when it has no id yet.
+func (h *Handler) saveDraft(c echo.Context, d *store.PushDraft) error {
+	ctx := c.Request().Context()
+	if d.ID == "" {
+		d.OwnerID = web.Current(c).Viewer.ID
+		created, err := h.store.CreatePushDraft(ctx, *d)
+		*d = created
+		return err
+	}
+	err := h.store.UpdatePushDraft(ctx, *d)
+	if errors.Is(err, store.ErrNotFound) {
+		return errDraftGone // expired since it was read
+	}
+	return err
 }
 
-// TargetsPage shows where the card goes (POST /cards/targets, from the
-// editor's "next" or the confirmation's "back").
-func (h *Handler) TargetsPage(c echo.Context) error {
+// SaveCard is the editor's "next" (POST /cards/targets): a valid card is
+// saved into the viewer's draft (a new one on the first "next", for the
+// template the platform lists) and the targets page follows; an invalid card
+// comes back with its errors and everything typed.
+func (h *Handler) SaveCard(c echo.Context) error {
 	vals, err := c.FormParams()
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	d := parseDraft(vals)
-	if errs := d.Form.Validate(); !errs.OK() {
-		return h.editorWithErrors(c, vals, d, errs)
-	}
-	p := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv"), Loc: h.loc}
-	if p.Target.Target == "" {
-		p.Target.Target = forms.TargetAccounts
-	}
-	if p.DiffCSV != "" {
-		rows, errs, err := forms.ParseDiffDataCSV(c.Request().Context(), strings.NewReader(p.DiffCSV), d.Form.Type)
-		if err != nil {
-			return err // the browser went away
+	card := parseDraft(vals)
+	var d store.PushDraft
+	if card.ID != "" {
+		if d, err = h.loadDraft(c, card.ID); err != nil {
+			return draftError(c, err)
 		}
-		p.DiffRows, p.CSVErrs = len(rows), errs
+		card.TemplateID, card.TemplateName, card.Form.Type = d.TemplateID, d.TemplateName, d.CardType
+	} else {
+		t, err := h.template(c, card.TemplateID)
+		if _, ok := upstream.AsAPIError(err); ok {
+			return h.renderEditor(c, http.StatusBadGateway, pages.EditorProps{Draft: card, Err: err})
+		}
+		if err != nil {
+			return err
+		}
+		card.TemplateName, card.Form.Type = t.Name, string(t.Type)
+	}
+	if errs := card.Form.Validate(); !errs.OK() {
+		return h.renderEditor(c, http.StatusUnprocessableEntity, pages.EditorProps{Draft: card, Errs: errs})
+	}
+	if err := setCard(&d, card); err != nil {
+		return err
+	}
+	if err := h.saveDraft(c, &d); err != nil {
+		return draftError(c, err)
+	}
+	return web.SeeOther(c, "/cards/targets?draft="+d.ID)
+}
+
+// StartFromLast fills the editor with the card last pushed from a template to
+// a target (POST /cards/last). The draft (a new one unless one is posted)
+// takes the job's card, target, enterprise and show-on-all; account lists and
+// uploads it holds stay.
+func (h *Handler) StartFromLast(c echo.Context) error {
+	vals, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	target := vals.Get("target")
+	if target != forms.TargetOrg && target != forms.TargetAccounts {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	var d store.PushDraft
+	templateID := strings.TrimSpace(vals.Get("template"))
+	if id := vals.Get("draft"); id != "" {
+		if d, err = h.loadDraft(c, id); err != nil {
+			return draftError(c, err)
+		}
+		templateID = d.TemplateID
+	}
+	j, err := h.store.LatestPushJob(c.Request().Context(), templateID, target)
+	if errors.Is(err, store.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	form, err := cardpush.FormFromJob(j, h.loc)
+	if err != nil {
+		return err
+	}
+	name := d.TemplateName
+	if name == "" {
+		name = j.TemplateName
+	}
+	if err := setCard(&d, pages.Draft{TemplateID: templateID, TemplateName: name, Form: form}); err != nil {
+		return err
+	}
+	d.Target, d.EnterpriseID, d.ShowOnAll = j.Target, j.EnterpriseID, j.ShowOnAll
+	if err := h.saveDraft(c, &d); err != nil {
+		return draftError(c, err)
+	}
+	web.AddFlash(c, web.FlashSuccess, "cards.last.filled", strconv.FormatInt(j.ID, 10), j.CreatedAt.In(h.loc).Format("2006-01-02 15:04"))
+	return web.SeeOther(c, "/cards/editor?draft="+d.ID)
+}
+
+// --- targets, confirmation, push ---
+
+// targetsProps is the targets page of a draft.
+func (h *Handler) targetsProps(d store.PushDraft) (pages.TargetsProps, error) {
+	card, err := cardOf(d)
+	t := targetOf(d)
+	return pages.TargetsProps{Draft: card, Target: t, Loc: h.loc,
+		AccountFile: pages.Upload{Name: d.AccountFile, Count: len(t.FileIDs)},
+		DiffFile:    pages.Upload{Name: d.DiffFile, Count: d.DiffCount}}, err
+}
+
+// TargetsPage shows where the draft's card goes (GET /cards/targets?draft=ID).
+func (h *Handler) TargetsPage(c echo.Context) error {
+	d, err := h.loadDraft(c, c.QueryParam("draft"))
+	if err != nil {
+		return draftError(c, err)
+	}
+	p, err := h.targetsProps(d)
+	if err != nil {
+		return err
 	}
 	return web.Render(c, http.StatusOK, pages.Targets(p))
 }
 
-// checked is a push whose every input passed.
-type checked struct {
-	draft   pages.Draft
-	target  forms.PushTargetForm
-	diffCSV string
-	plan    cardpush.Plan
-	preview forms.CardDataForm
-	note    string
-}
-
-// check reads the card, the targets and the uploads, and builds the plan.
-// On any error it has rendered the page to fix it and returns ok = false.
-func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error) {
+// SaveTargets saves what the targets page posted into the draft (POST
+// /cards/confirm): the chosen target, the fields the page showed, an uploaded
+// file's checked result. Then, by button: "review" checks the targets and
+// goes on to the confirmation; "back" returns to the editor; choosing a
+// target (a submit with JS off, a change with htmx) or removing a file shows
+// the page again. Whatever fails, everything typed is on the page again and a
+// good upload stays in the draft.
+func (h *Handler) SaveTargets(c echo.Context) error {
 	vals, err := c.FormParams()
 	if err != nil {
-		return checked{}, false, echo.NewHTTPError(http.StatusBadRequest)
+		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	d := parseDraft(vals)
-	if errs := d.Form.Validate(); !errs.OK() {
-		return checked{}, false, h.editorWithErrors(c, vals, d, errs)
+	d, err := h.loadDraft(c, vals.Get("draft"))
+	if err != nil {
+		return draftError(c, err)
 	}
-	ctx := c.Request().Context()
-	tp := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv"), Loc: h.loc}
+	p, err := h.targetsProps(d)
+	if err != nil {
+		return err
+	}
+	p.Target.Apply(vals)
+	setTarget(&d, p.Target)
+	switch vals.Get("remove_file") {
+	case "account":
+		d.AccountFile, d.AccountFileIDs, p.Target.FileIDs, p.AccountFile = "", "", nil, pages.Upload{}
+	case "diff":
+		d.DiffFile, d.DiffRows, d.DiffCount, p.DiffFile = "", nil, 0, pages.Upload{}
+	}
 	errs := forms.Errors{}
-	if withUploads {
-		if err := h.readUploads(c, &tp, errs); err != nil {
-			return checked{}, false, err
-		}
+	if err := h.readUploads(c, &d, &p, errs); err != nil {
+		return err
 	}
-	var accounts forms.AccountList
-	if tp.Target.Target == forms.TargetAccounts {
-		if accounts, err = forms.ParseAccountIDs(ctx, tp.Target.AccountIDs); err != nil {
-			return checked{}, false, err // the browser went away
-		}
-		tp.BadIDs = accounts.Bad
+	err = h.saveDraft(c, &d)
+	switch {
+	case errors.Is(err, store.ErrTooLarge):
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge) // beyond any one upload: a safeguard
+	case err != nil:
+		return draftError(c, err)
 	}
-	for k, m := range tp.Target.Validate(accounts) {
-		errs.Add(k, m.Key, m.Args...)
+	if vals.Get("back") != "" {
+		return web.SeeOther(c, "/cards/editor?draft="+d.ID)
 	}
-	var rows []forms.DiffRow
-	if tp.Target.Target == forms.TargetDiff {
-		if strings.TrimSpace(tp.DiffCSV) == "" {
-			errs.Add("diff_file", forms.ErrRequired)
-		} else if rows, tp.CSVErrs, err = forms.ParseDiffDataCSV(ctx, strings.NewReader(tp.DiffCSV), d.Form.Type); err != nil {
-			return checked{}, false, err
+	if vals.Get("choose") != "" || vals.Get("remove_file") != "" {
+		if !errs.OK() || web.IsHTMX(c) {
+			p.Errs = errs
+			return web.Render(c, statusOf(errs), pages.Targets(p))
 		}
-		tp.DiffRows = len(rows)
-		if len(tp.CSVErrs) > 0 {
-			errs.Add("diff_file", forms.ErrInvalid)
-		}
+		return web.SeeOther(c, "/cards/targets?draft="+d.ID)
+	}
+	if _, err := h.checkTargets(c.Request().Context(), d, &p, errs); err != nil {
+		return err
 	}
 	if !errs.OK() {
-		tp.Errs = errs
-		return checked{}, false, web.Render(c, http.StatusUnprocessableEntity, pages.Targets(tp))
+		p.Errs = errs
+		return web.Render(c, http.StatusUnprocessableEntity, pages.Targets(p))
 	}
-
-	out := checked{draft: d, target: tp.Target, diffCSV: tp.DiffCSV, preview: d.Form}
-	p := cardpush.Plan{TemplateID: d.TemplateID, TemplateName: d.TemplateName, Target: tp.Target.Target,
-		EnterpriseID: tp.Target.EnterpriseID, ShowOnAll: tp.Target.ShowOnAllEnterprise}
-	switch p.Target {
-	case forms.TargetOrg, forms.TargetAccounts:
-		if p.Card, err = cardpush.CardFromForm(d.Form, h.loc); err != nil {
-			return checked{}, false, err
-		}
-		if p.Target == forms.TargetOrg {
-			p.ShowOnAll = false
-		} else {
-			p.AccountIDs = accounts.IDs
-			out.target.AccountIDs = strings.Join(p.AccountIDs, "\n") // the clean list travels on
-		}
-	case forms.TargetDiff:
-		p.Entries = make([]cardpush.Entry, 0, len(rows))
-		for _, r := range rows {
-			card, err := cardpush.CardFromItems(d.Form.Type, r.Items, h.loc)
-			if err != nil {
-				return checked{}, false, err
-			}
-			p.Entries = append(p.Entries, cardpush.Entry{AccountID: r.AccountID, Card: card})
-		}
-		out.preview = forms.CardDataForm{Type: d.Form.Type, Items: rows[0].Items}
-		out.note = web.T(c, "cards.confirm.diff_note", rows[0].AccountID, len(rows))
-	}
-	out.plan = p
-	return out, true, nil
+	return web.SeeOther(c, "/cards/confirm?draft="+d.ID)
 }
 
-// readUploads puts an uploaded id list into the pasted list (so the user sees
-// it) and an uploaded different-data CSV into the carried CSV. err is set
-// only when the browser went away.
-func (h *Handler) readUploads(c echo.Context, tp *pages.TargetsProps, errs forms.Errors) error {
+func statusOf(errs forms.Errors) int {
+	if errs.OK() {
+		return http.StatusOK
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// checkTargets adds the problems of the draft's targets to errs; accounts
+// are the accounts target's ids (pasted, then uploaded). err is set only when
+// the browser went away.
+func (h *Handler) checkTargets(ctx context.Context, d store.PushDraft, p *pages.TargetsProps, errs forms.Errors) (accounts forms.AccountList, err error) {
+	if p.Target.Target == forms.TargetAccounts {
+		if accounts, err = p.Target.Accounts(ctx); err != nil {
+			return accounts, err
+		}
+		p.BadIDs = accounts.Bad
+	}
+	for k, m := range p.Target.Validate(accounts) {
+		errs.Add(k, m.Key, m.Args...)
+	}
+	if p.Target.Target == forms.TargetDiff && d.DiffCount == 0 && errs.Get("diff_file") == nil {
+		errs.Add("diff_file", forms.ErrRequired)
+	}
+	return accounts, nil
+}
+
+// readUploads checks an uploaded id list or different-data CSV once, as it
+// arrives, and keeps a good one's result in the draft (a bad one changes
+// nothing and is reported). err is set only when the browser went away.
+func (h *Handler) readUploads(c echo.Context, d *store.PushDraft, p *pages.TargetsProps, errs forms.Errors) error {
 	ctx := c.Request().Context()
 	if b, name, ok := upload(c, "account_file"); ok {
 		list, err := forms.ParseAccountUpload(ctx, name, bytes.NewReader(b))
@@ -399,22 +521,36 @@ func (h *Handler) readUploads(c echo.Context, tp *pages.TargetsProps, errs forms
 			return ctx.Err()
 		case err != nil:
 			errs.Add("account_file", forms.ErrCSVSyntax)
+		case len(list.IDs) == 0 && list.Bad.Count == 0:
+			errs.Add("account_file", forms.ErrCSVEmpty)
 		case !list.Check(errs, "account_file"):
-			tp.BadFileIDs = list.Bad
+			p.BadFileIDs = list.Bad
 		default:
-			if strings.TrimSpace(tp.Target.AccountIDs) != "" {
-				tp.Target.AccountIDs = strings.TrimRight(tp.Target.AccountIDs, "\r\n") + "\n"
-			}
-			tp.Target.AccountIDs += strings.Join(list.IDs, "\n")
+			d.AccountFile, d.AccountFileIDs = name, strings.Join(list.IDs, "\n")
+			p.Target.FileIDs, p.AccountFile = list.IDs, pages.Upload{Name: name, Count: len(list.IDs)}
 		}
 	}
-	if b, _, ok := upload(c, "diff_file"); ok {
-		tp.DiffCSV = string(b)
+	if b, name, ok := upload(c, "diff_file"); ok {
+		rows, csvErrs, err := forms.ParseDiffDataCSV(ctx, bytes.NewReader(b), d.CardType)
+		if err != nil {
+			return err
+		}
+		if len(csvErrs) > 0 {
+			p.CSVErrs = csvErrs
+			errs.Add("diff_file", forms.ErrInvalid)
+			return nil
+		}
+		enc, err := encodeRows(rows)
+		if err != nil {
+			return err
+		}
+		d.DiffFile, d.DiffRows, d.DiffCount = name, enc, len(rows)
+		p.DiffFile = pages.Upload{Name: name, Count: len(rows)}
 	}
 	return nil
 }
 
-// upload reads a non-empty uploaded file.
+// upload reads a non-empty uploaded file and its (shortened) name.
 func upload(c echo.Context, field string) ([]byte, string, bool) {
 	fh, err := c.FormFile(field)
 	if err != nil || fh.Size == 0 {
@@ -426,7 +562,74 @@ func upload(c echo.Context, field string) ([]byte, string, bool) {
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxUpload))
-	return b, fh.Filename, err == nil
+	return b, forms.TruncateUTF16(fh.Filename, maxFileName), err == nil
+}
+
+// maxFileName bounds the uploaded file name a draft keeps and shows.
+const maxFileName = 100
+
+// checked is a push whose every input passed.
+type checked struct {
+	card    pages.Draft
+	target  forms.PushTargetForm
+	plan    cardpush.Plan
+	preview forms.CardDataForm
+	note    string
+}
+
+// planOf checks the draft's card and targets and builds its plan. On a
+// problem it has rendered the step to fix (editor or targets) and returns
+// ok = false.
+func (h *Handler) planOf(c echo.Context, d store.PushDraft) (checked, bool, error) {
+	tp, err := h.targetsProps(d)
+	if err != nil {
+		return checked{}, false, err
+	}
+	card := tp.Draft
+	if errs := card.Form.Validate(); !errs.OK() {
+		return checked{}, false, h.renderEditor(c, http.StatusUnprocessableEntity, pages.EditorProps{Draft: card, Errs: errs})
+	}
+	errs := forms.Errors{}
+	accounts, err := h.checkTargets(c.Request().Context(), d, &tp, errs)
+	if err != nil {
+		return checked{}, false, err
+	}
+	if !errs.OK() {
+		tp.Errs = errs
+		return checked{}, false, web.Render(c, http.StatusUnprocessableEntity, pages.Targets(tp))
+	}
+
+	out := checked{card: card, target: tp.Target, preview: card.Form}
+	p := cardpush.Plan{TemplateID: card.TemplateID, TemplateName: card.TemplateName, Target: tp.Target.Target,
+		EnterpriseID: tp.Target.EnterpriseID, ShowOnAll: tp.Target.ShowOnAllEnterprise}
+	switch p.Target {
+	case forms.TargetOrg, forms.TargetAccounts:
+		if p.Card, err = cardpush.CardFromForm(card.Form, h.loc); err != nil {
+			return checked{}, false, err
+		}
+		if p.Target == forms.TargetOrg {
+			p.ShowOnAll = false
+		} else {
+			p.AccountIDs = accounts.IDs
+		}
+	case forms.TargetDiff:
+		rows, err := decodeRows(d.DiffRows)
+		if err != nil {
+			return checked{}, false, err
+		}
+		p.Entries = make([]cardpush.Entry, 0, len(rows))
+		for _, r := range rows {
+			card, err := cardpush.CardFromItems(d.CardType, r.Items, h.loc)
+			if err != nil {
+				return checked{}, false, err
+			}
+			p.Entries = append(p.Entries, cardpush.Entry{AccountID: r.AccountID, Card: card})
+		}
+		out.preview = forms.CardDataForm{Type: d.CardType, Items: rows[0].Items}
+		out.note = web.T(c, "cards.confirm.diff_note", rows[0].AccountID, len(rows))
+	}
+	out.plan = p
+	return out, true, nil
 }
 
 // newKey is the idempotency key of one confirmation page.
@@ -441,9 +644,13 @@ func validKey(k string) bool {
 	return err == nil && len(b) == 16
 }
 
-// ConfirmPage shows the push before it is sent (POST /cards/confirm).
+// ConfirmPage shows the draft's push before it is sent (GET /cards/confirm?draft=ID).
 func (h *Handler) ConfirmPage(c echo.Context) error {
-	ck, ok, err := h.check(c, true)
+	d, err := h.loadDraft(c, c.QueryParam("draft"))
+	if err != nil {
+		return draftError(c, err)
+	}
+	ck, ok, err := h.planOf(c, d)
 	if !ok {
 		return err
 	}
@@ -460,19 +667,30 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 		return err
 	}
 	return web.Render(c, http.StatusOK, pages.Confirm(pages.ConfirmProps{
-		Draft: ck.draft, Target: ck.target, DiffCSV: ck.diffCSV, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
-		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note, Key: newKey(), Loc: h.loc,
+		Draft: ck.card, Target: ck.target, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
+		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
+		Key: newKey(), Version: version(d), Loc: h.loc,
 	}))
 }
 
-// Push creates the job of a confirmation and starts it (POST /cards/push).
-// The confirmation's key makes a second submit return the first job.
+// Push creates the job of a confirmation and starts it (POST /cards/push):
+// the plan is the draft's, as the confirmation showed it. The confirmation's
+// key makes a second submit return the first job; a draft changed since the
+// confirmation was shown (another tab) is confirmed again.
 func (h *Handler) Push(c echo.Context) error {
 	key := c.FormValue("key")
 	if !validKey(key) {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	ck, ok, err := h.check(c, false)
+	d, err := h.loadDraft(c, c.FormValue("draft"))
+	if err != nil {
+		return draftError(c, err)
+	}
+	if c.FormValue("version") != version(d) {
+		web.AddFlash(c, web.FlashError, "cards.draft.changed")
+		return web.SeeOther(c, "/cards/confirm?draft="+d.ID)
+	}
+	ck, ok, err := h.planOf(c, d)
 	if !ok {
 		return err
 	}

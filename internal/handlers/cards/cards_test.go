@@ -94,11 +94,69 @@ func jobIDOf(t *testing.T, location string) int64 {
 	return id
 }
 
+// isCardField reports the editor's fields (the rest of a test's values are
+// the targets page's).
+func isCardField(k string) bool {
+	return k == "template" || k == "template_name" || k == "type" || strings.HasPrefix(k, "items.")
+}
+
+// toConfirm walks the wizard as a browser does: the editor's "next" posts the
+// card fields of vals, the targets page (its hidden fields scraped) posts
+// the rest and files with "review". It returns the page that lands on: the
+// confirmation when everything is valid.
+func toConfirm(t *testing.T, env *apptest.Env, b *apptest.Browser, vals url.Values, files map[string][2]string) *apptest.Page {
+	t.Helper()
+	targets := toTargets(t, b, vals)
+	form := formOf(targets, "targets-form")
+	for k, v := range vals {
+		if !isCardField(k) {
+			form[k] = v
+		}
+	}
+	var p *apptest.Page
+	if files != nil {
+		p = multipartPost(t, env, b, "/cards/confirm", form, files)
+	} else {
+		p = b.PostForm("/cards/confirm", form)
+	}
+	if p.Status == http.StatusSeeOther {
+		require.Contains(t, p.Location, "/cards/confirm?draft=")
+		return b.Follow(p)
+	}
+	return p
+}
+
+// toTargets posts the card fields of vals with the editor's "next" and opens
+// the targets page it redirects to.
+func toTargets(t *testing.T, b *apptest.Browser, vals url.Values) *apptest.Page {
+	t.Helper()
+	cardVals := url.Values{}
+	for k, v := range vals {
+		if isCardField(k) {
+			cardVals[k] = v
+		}
+	}
+	next := b.PostForm("/cards/targets", cardVals)
+	require.Equal(t, http.StatusSeeOther, next.Status, next.Text("main"))
+	require.Contains(t, next.Location, "/cards/targets?draft=")
+	p := b.Follow(next)
+	require.Equal(t, http.StatusOK, p.Status)
+	return p
+}
+
+// draftOf is the draft id a page's forms post.
+func draftOf(t *testing.T, p *apptest.Page) string {
+	t.Helper()
+	id := p.Val("input[name=draft]")
+	require.Len(t, id, 32, "a draft id in the form")
+	return id
+}
+
 // confirmAndPush goes through the confirmation page and pushes; it returns
 // the confirmation and the job.
 func confirmAndPush(t *testing.T, env *apptest.Env, b *apptest.Browser, vals url.Values) (*apptest.Page, store.PushJob) {
 	t.Helper()
-	conf := b.PostForm("/cards/confirm", vals)
+	conf := toConfirm(t, env, b, vals, nil)
 	require.Equal(t, http.StatusOK, conf.Status, conf.Text("[data-testid=err-enterprise_id]")+conf.Text("[data-testid=err-account_ids]"))
 	push := b.PostForm("/cards/push", formOf(conf, "push-form"))
 	require.Equal(t, http.StatusSeeOther, push.Status)
@@ -197,8 +255,11 @@ func TestRoles(t *testing.T) {
 
 	vals := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "a1",
 		"key", "0123456789abcdef0123456789abcdef")
-	for _, path := range []string{"/cards/targets", "/cards/confirm", "/cards/push", "/cards/templates", "/cards/templates/" + tplKeyData + "/delete"} {
+	for _, path := range []string{"/cards/targets", "/cards/confirm", "/cards/push", "/cards/last", "/cards/templates", "/cards/templates/" + tplKeyData + "/delete"} {
 		assert.Equal(t, http.StatusForbidden, c.PostForm(path, vals).Status, path)
+	}
+	for _, path := range []string{"/cards/targets?draft=x", "/cards/confirm?draft=x"} {
+		assert.Equal(t, http.StatusForbidden, c.Get(path).Status, path)
 	}
 	assert.Equal(t, http.StatusForbidden, c.Get("/cards/jobs").Status)
 	assert.Empty(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData))
@@ -328,18 +389,18 @@ func TestEnterpriseIDRule(t *testing.T) {
 	b.Get("/cards/editor?template=" + tplKeyData)
 	data := card(tplKeyData, "KEYDATA", tile("人数", "20"))
 
-	p := b.PostForm("/cards/confirm", with(data, "target", "accounts", "account_ids", "a1"))
+	p := toConfirm(t, env, b, with(data, "target", "accounts", "account_ids", "a1"), nil)
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	assert.True(t, p.Has("[data-testid=err-enterprise_id]"))
 	assert.Equal(t, "a1", p.Text("textarea[name=account_ids]"), "what was typed stays")
 
-	p = b.PostForm("/cards/confirm", with(data, "target", "accounts", "account_ids", "a1", "show_on_all_enterprise", "true"))
+	p = toConfirm(t, env, b, with(data, "target", "accounts", "account_ids", "a1", "show_on_all_enterprise", "true"), nil)
 	assert.Equal(t, http.StatusOK, p.Status)
-	p = b.PostForm("/cards/confirm", with(data, "target", "accounts", "account_ids", "a1", "enterprise_id", "ent1"))
+	p = toConfirm(t, env, b, with(data, "target", "accounts", "account_ids", "a1", "enterprise_id", "ent1"), nil)
 	assert.Equal(t, http.StatusOK, p.Status)
 
 	// The organisation level always needs it, show-on-all or not.
-	p = b.PostForm("/cards/confirm", with(data, "target", "org", "show_on_all_enterprise", "true"))
+	p = toConfirm(t, env, b, with(data, "target", "org", "show_on_all_enterprise", "true"), nil)
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	assert.True(t, p.Has("[data-testid=err-enterprise_id]"))
 
@@ -410,7 +471,7 @@ func TestPushToAccountsInCallsOf200(t *testing.T) {
 	}
 }
 
-func multipartPost(t *testing.T, env *apptest.Env, b *apptest.Browser, path string, vals url.Values, files map[string][2]string) *apptest.Page {
+func multipartPost(t testing.TB, env *apptest.Env, b *apptest.Browser, path string, vals url.Values, files map[string][2]string) *apptest.Page {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
@@ -439,7 +500,7 @@ func TestUploads(t *testing.T) {
 	data := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "enterprise_id", "e1")
 
 	// An id list with invalid ids: reported with their lines, nothing sent.
-	p := multipartPost(t, env, b, "/cards/confirm", with(data, "target", "accounts"), map[string][2]string{
+	p := toConfirm(t, env, b, with(data, "target", "accounts"), map[string][2]string{
 		"account_file": {"ids.txt", "u1\nu2\n张三\nu3, bad id!\n"},
 	})
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
@@ -451,7 +512,7 @@ func TestUploads(t *testing.T) {
 	assert.Contains(t, bad.Eq(1).Text(), "id!")
 
 	// A good CSV list joins the pasted ids.
-	p = multipartPost(t, env, b, "/cards/confirm", with(data, "target", "accounts", "account_ids", "p1"), map[string][2]string{
+	p = toConfirm(t, env, b, with(data, "target", "accounts", "account_ids", "p1"), map[string][2]string{
 		"account_file": {"ids.csv", "\ufeffaccount_id\nc1\nc2\np1\n"},
 	})
 	require.Equal(t, http.StatusOK, p.Status)
@@ -462,7 +523,7 @@ func TestUploads(t *testing.T) {
 		"s1,到校,98%,https://a.cn\n" +
 		"s2,," + strings.Repeat("9", 21) + ",\n" +
 		"s1,出勤,1,javascript:x\n"
-	p = multipartPost(t, env, b, "/cards/confirm", with(data, "target", "diff"), map[string][2]string{"diff_file": {"diff.csv", csv}})
+	p = toConfirm(t, env, b, with(data, "target", "diff"), map[string][2]string{"diff_file": {"diff.csv", csv}})
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	var errs []string
 	p.Doc.Find("[data-testid=csv-error]").Each(func(_ int, s *goquery.Selection) {
@@ -477,7 +538,7 @@ func TestUploads(t *testing.T) {
 	for i := range 250 {
 		fmt.Fprintf(&sb, "d%03d,到校,%d,缺勤,%d\n", i, i, 250-i)
 	}
-	p = multipartPost(t, env, b, "/cards/confirm", with(data, "target", "diff"), map[string][2]string{"diff_file": {"diff.csv", sb.String()}})
+	p = toConfirm(t, env, b, with(data, "target", "diff"), map[string][2]string{"diff_file": {"diff.csv", sb.String()}})
 	require.Equal(t, http.StatusOK, p.Status)
 	assert.Equal(t, "250", p.Text("[data-testid=confirm-accounts]"))
 	assert.Equal(t, "2", p.Text("[data-testid=confirm-calls]"))
@@ -532,8 +593,8 @@ func TestDoubleSubmitPushesOnce(t *testing.T) {
 	env := newEnv(t)
 	b := env.As(t, auth.RoleAdmin)
 	b.Get("/cards/editor?template=" + tplKeyData)
-	conf := b.PostForm("/cards/confirm", with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true",
-		"account_ids", strings.Join(ids(450), ",")))
+	conf := toConfirm(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true",
+		"account_ids", strings.Join(ids(450), ",")), nil)
 	require.Equal(t, http.StatusOK, conf.Status)
 	form := formOf(conf, "push-form")
 	first := b.PostForm("/cards/push", form)
@@ -547,7 +608,7 @@ func TestDoubleSubmitPushesOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, total)
 	// A new confirmation page is a new push.
-	conf2 := b.PostForm("/cards/confirm", with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "x1"))
+	conf2 := toConfirm(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "x1"), nil)
 	assert.NotEqual(t, form.Get("key"), formOf(conf2, "push-form").Get("key"))
 }
 
@@ -610,8 +671,8 @@ func TestConsoleRestartMidJobResumes(t *testing.T) {
 	b := env.As(t, auth.RoleAdmin)
 	b.Get("/cards/editor?template=" + tplKeyData)
 	env.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Latency: 150 * time.Millisecond})
-	conf := b.PostForm("/cards/confirm", with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true",
-		"account_ids", strings.Join(ids(1000), "\n")))
+	conf := toConfirm(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true",
+		"account_ids", strings.Join(ids(1000), "\n")), nil)
 	require.Equal(t, http.StatusOK, conf.Status)
 	push := b.PostForm("/cards/push", formOf(conf, "push-form"))
 	require.Equal(t, http.StatusSeeOther, push.Status)
@@ -704,10 +765,12 @@ func TestPagesHaveNoRawKeys(t *testing.T) {
 			"editor":      b.Get("/cards/editor?template=" + tplList),
 			"edit":        b.Get("/cards/templates/" + tplKeyData + "/edit"),
 			"delete":      b.Get("/cards/templates/" + tplKeyData + "/delete"),
-			"targets":     b.PostForm("/cards/targets", kd),
-			"confirm":     b.PostForm("/cards/confirm", kd),
-			"bad targets": b.PostForm("/cards/confirm", with(kd, "enterprise_id", "", "account_ids", "a b!")),
+			"targets":     toTargets(t, b, kd),
+			"confirm":     toConfirm(t, env, b, kd, nil),
+			"bad targets": toConfirm(t, env, b, with(kd, "enterprise_id", "", "account_ids", "a b!"), nil),
 			"bad card":    b.PostForm("/cards/targets", with(kd, "items.0.key", "")),
+			"last push":   b.Get("/cards/editor?template=" + tplKeyData),
+			"draft gone":  b.Get("/cards/targets?draft=0123456789abcdef0123456789abcdef"),
 			"jobs":        b.Get("/cards/jobs"),
 			"job":         b.Get(fmt.Sprintf("/cards/jobs/%d", j.ID)),
 			"sandbox":     b.Get("/sandbox/cards?account=t00001&enterprise=e1"),
@@ -731,20 +794,27 @@ func TestAccountListBound(t *testing.T) {
 	data := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true")
 
 	at := strings.Join(ids(forms.MaxAccountsPerPush), "\n")
-	p := b.PostForm("/cards/confirm", with(data, "account_ids", at))
+	p := toConfirm(t, env, b, with(data, "account_ids", at), nil)
 	require.Equal(t, http.StatusOK, p.Status, p.Text("[data-testid=err-account_ids]"))
 	assert.Equal(t, strconv.Itoa(forms.MaxAccountsPerPush), p.Text("[data-testid=confirm-accounts]"))
 	assert.Equal(t, "500", p.Text("[data-testid=confirm-calls]"))
 
 	over := at + "\nt100000"
-	p = b.PostForm("/cards/confirm", with(data, "account_ids", over))
+	p = toConfirm(t, env, b, with(data, "account_ids", over), nil)
 	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	assert.Equal(t, "最多 100000 个，这份列表超出了上限（超出部分没有读取）。", p.Text("[data-testid=err-account_ids]"))
 	assert.Equal(t, over, strings.TrimPrefix(p.Text("textarea[name=account_ids]"), "\n"), "what was typed stays")
 
-	p = multipartPost(t, env, b, "/cards/confirm", with(data, "account_ids", "p1"), map[string][2]string{"account_file": {"ids.txt", over}})
+	p = toConfirm(t, env, b, with(data, "account_ids", "p1"), map[string][2]string{"account_file": {"ids.txt", over}})
 	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	assert.Contains(t, p.Text("[data-testid=err-account_file]"), "最多 100000 个")
-	assert.Equal(t, "p1", p.Text("textarea[name=account_ids]"), "the pasted list is kept, the file is not merged")
+	assert.Equal(t, "p1", p.Text("textarea[name=account_ids]"), "the pasted list is kept")
+	assert.False(t, p.Has("[data-testid=account-file-loaded]"), "the file is not kept in the draft")
+
+	// Pasted and uploaded ids count together.
+	p = toConfirm(t, env, b, with(data, "account_ids", "p1"), map[string][2]string{"account_file": {"ids.txt", at}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Equal(t, "最多 100000 个，这份列表超出了上限（超出部分没有读取）。", p.Text("[data-testid=err-account_ids]"))
+	assert.True(t, p.Has("[data-testid=account-file-loaded]"), "a good file stays in the draft")
 	assert.Empty(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData), "nothing sent")
 }

@@ -41,12 +41,22 @@ type TemplateDeleteProps struct {
 	Err      error
 }
 
-// Draft is the card being edited, as carried from page to page in hidden
-// fields (nothing typed is lost going back).
+// Draft is the card being edited. ID names the server-side push draft that
+// holds it once the user went on to the targets ("" before): the pages post
+// that id, never the data of the steps before.
 type Draft struct {
+	ID           string
 	TemplateID   string
 	TemplateName string
 	Form         forms.CardDataForm
+}
+
+// LastPush is the newest push of the edited template to one target, which
+// the editor can start from.
+type LastPush struct {
+	Target string // forms.TargetOrg or TargetAccounts
+	JobID  int64
+	At     time.Time
 }
 
 // EditorProps is the card data editor.
@@ -54,11 +64,9 @@ type EditorProps struct {
 	Draft   Draft
 	Errs    forms.Errors
 	CanPush bool
-	Err     error // the template could not be loaded
-	// Carry and CarryCSV are the push targets of the next page, kept while
-	// the user comes back to change the card.
-	Carry    forms.PushTargetForm
-	CarryCSV string
+	Err     error      // the template could not be loaded
+	Last    []LastPush // pushes to start from (admins)
+	Loc     *time.Location
 }
 
 // PreviewProps is the phone preview of a card.
@@ -68,24 +76,30 @@ type PreviewProps struct {
 	Loc          *time.Location
 }
 
-// TargetsProps is the push target form.
+// Upload is an uploaded file whose parsed result the draft keeps.
+type Upload struct {
+	Name  string
+	Count int // valid account ids or rows
+}
+
+// TargetsProps is the push target form. It shows the fields of
+// Target.Target only; the other targets' values stay in the draft.
 type TargetsProps struct {
-	Draft      Draft
-	Target     forms.PushTargetForm
-	DiffCSV    string // the different-data CSV carried between pages
-	DiffRows   int    // valid rows of DiffCSV, when it was checked
-	Errs       forms.Errors
-	BadIDs     forms.BadIDs     // invalid ids in the pasted list (line numbers of the list)
-	BadFileIDs forms.BadIDs     // invalid ids in the uploaded list (line numbers of the file)
-	CSVErrs    []forms.CSVError // problems of the different-data CSV
-	Loc        *time.Location
+	Draft       Draft
+	Target      forms.PushTargetForm
+	AccountFile Upload // the uploaded id list ("" = none)
+	DiffFile    Upload // the uploaded different-data CSV ("" = none)
+	Errs        forms.Errors
+	BadIDs      forms.BadIDs     // invalid ids in the pasted list (line numbers of the list)
+	BadFileIDs  forms.BadIDs     // invalid ids in the uploaded list (line numbers of the file)
+	CSVErrs     []forms.CSVError // problems of the different-data CSV just uploaded
+	Loc         *time.Location
 }
 
 // ConfirmProps is the last page before a push.
 type ConfirmProps struct {
 	Draft     Draft
 	Target    forms.PushTargetForm
-	DiffCSV   string
 	Accounts  int
 	Calls     int
 	Path      string // the first call's path
@@ -96,6 +110,7 @@ type ConfirmProps struct {
 	Preview      forms.CardDataForm
 	PreviewNote  string // e.g. "account u001 (first row)" for different data
 	Key          string // idempotency key of this confirmation
+	Version      string // the draft's version shown: a push of a changed draft is refused
 	Err          error
 	Loc          *time.Location
 }
@@ -131,6 +146,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func lines(s string) int { return strings.Count(s, "\n") + 1 }
 
 func jobURL(id int64) string { return "/cards/jobs/" + strconv.FormatInt(id, 10) }
+
+func draftURL(path, id string) string { return path + "?draft=" + id }
 
 // typeBadgeClass marks the types the platform does not accept data for.
 func typeBadgeClass(t string) string {
