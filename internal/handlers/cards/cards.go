@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,9 +52,6 @@ type Handler struct {
 func New(api TemplateAPI, st *store.Store, runner *cardpush.Runner, fake *sbchengxun.Fake) *Handler {
 	return &Handler{api: api, store: st, runner: runner, fake: fake, loc: forms.Shanghai()}
 }
-
-// maxUpload bounds one uploaded id list or CSV (the body limit applies too).
-const maxUpload = 10 << 20
 
 // excerptItems is how many elements of a long array (account ids, per-account
 // data) the confirmation shows before "… N more"; the full body is one click away.
@@ -347,7 +343,7 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 			return checked{}, false, err
 		}
 		tp.DiffRows = len(rows)
-		if len(tp.CSVErrs) > 0 {
+		if !tp.CSVErrs.OK() {
 			errs.Add("diff_file", forms.ErrInvalid)
 		}
 	}
@@ -387,17 +383,19 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 }
 
 // readUploads puts an uploaded id list into the pasted list (so the user sees
-// it) and an uploaded different-data CSV into the carried CSV. err is set
-// only when the browser went away.
+// it) and an uploaded different-data file, as UTF-8 CSV, into the carried
+// CSV. A file that cannot be read (too large, neither UTF-8 nor GB18030, a
+// broken workbook …) is an error under its field; everything else typed is
+// kept. err is set only when the browser went away.
 func (h *Handler) readUploads(c echo.Context, tp *pages.TargetsProps, errs forms.Errors) error {
 	ctx := c.Request().Context()
-	if b, name, ok := upload(c, "account_file"); ok {
-		list, err := forms.ParseAccountUpload(ctx, name, bytes.NewReader(b))
+	if up, ok := uploaded(c, errs, "account_file"); ok {
+		list, err := forms.ParseAccountUpload(ctx, up.Name, up.Data)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			errs.Add("account_file", forms.ErrCSVSyntax)
+			uploadError(errs, "account_file", err)
 		case !list.Check(errs, "account_file"):
 			tp.BadFileIDs = list.Bad
 		default:
@@ -407,25 +405,34 @@ func (h *Handler) readUploads(c echo.Context, tp *pages.TargetsProps, errs forms
 			tp.Target.AccountIDs += strings.Join(list.IDs, "\n")
 		}
 	}
-	if b, _, ok := upload(c, "diff_file"); ok {
-		tp.DiffCSV = string(b)
+	if up, ok := uploaded(c, errs, "diff_file"); ok {
+		text, err := forms.DiffUploadCSV(up.Name, up.Data)
+		if err != nil {
+			uploadError(errs, "diff_file", err)
+		}
+		tp.DiffCSV = text // a file that could not be read replaces the one before
 	}
 	return nil
 }
 
-// upload reads a non-empty uploaded file.
-func upload(c echo.Context, field string) ([]byte, string, bool) {
-	fh, err := c.FormFile(field)
-	if err != nil || fh.Size == 0 {
-		return nil, "", false
+// uploaded returns the file sent in field; one over its bound is an error
+// under the field and is not returned.
+func uploaded(c echo.Context, errs forms.Errors, field string) (web.Upload, bool) {
+	up, ok := web.Uploaded(c, field)
+	if ok && up.TooLarge {
+		errs.Add(field, forms.ErrUploadTooLarge, forms.SizeText(up.Limit))
+		return up, false
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, "", false
+	return up, ok
+}
+
+// uploadError puts an upload's reading error under its field.
+func uploadError(errs forms.Errors, field string, err error) {
+	m, ok := forms.UploadMsg(err)
+	if !ok {
+		m = forms.Msg{Key: forms.ErrInvalid}
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxUpload))
-	return b, fh.Filename, err == nil
+	errs.Add(field, m.Key, m.Args...)
 }
 
 // newKey is the idempotency key of one confirmation page.
