@@ -96,7 +96,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(s.securityHeaders)
 	e.Use(s.infoMiddleware)
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.Config.BodyLimit, Skipper: s.isUpload}))
-	e.Use(s.readUploads) // the upload routes' bound instead of the body limit
+	e.Use(s.readUploads)                                                                                 // the upload routes' bound instead of the body limit
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: isAsset})) // assets are gzipped once at start
 	e.Use(skipAssets(d.Sessions.Middleware))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{

@@ -74,9 +74,9 @@ type TargetsProps struct {
 	DiffCSV    string // the different-data CSV carried between pages
 	DiffRows   int    // valid rows of DiffCSV, when it was checked
 	Errs       forms.Errors
-	BadIDs     forms.BadIDs     // invalid ids in the pasted list (line numbers of the list)
-	BadFileIDs forms.BadIDs     // invalid ids in the uploaded list (line numbers of the file)
-	CSVErrs    forms.CSVErrors  // problems of the different-data CSV
+	BadIDs     forms.BadIDs    // invalid ids in the pasted list (line numbers of the list)
+	BadFileIDs forms.BadIDs    // invalid ids in the uploaded list (line numbers of the file)
+	CSVErrs    forms.CSVErrors // problems of the different-data CSV
 	Loc        *time.Location
 }
 
