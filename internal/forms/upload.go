@@ -54,15 +54,20 @@ func UploadMsg(err error) (Msg, bool) {
 	return Msg{}, false
 }
 
-// SizeText writes a byte count the way the limits are stated: "10 MB", "512 KB".
+// SizeText writes a byte count the way the limits are stated: "10 MB",
+// "512 KB". Sizes are written as they were set: CONSOLE_BODY_LIMIT=12M is
+// 12,000,000 bytes ("12 MB"), MaxUploadBytes is 10 MiB ("10 MB").
 func SizeText(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	case n >= 1<<20:
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 20, " MB"}, {1e6, " MB"}, {1 << 10, " KB"}, {1e3, " KB"}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	if n >= 1e6 {
 		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
-	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " KB"
 	}
 	return strconv.FormatInt(n, 10) + " B"
 }

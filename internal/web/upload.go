@@ -17,7 +17,7 @@ type Upload struct {
 	Name     string // as the browser named it
 	Data     []byte // the file; nil when TooLarge
 	TooLarge bool   // over Limit: not kept (the form's other fields are)
-	Limit    int64  // the bound it was held to
+	Limit    int64  // the bound it broke (UploadLimits.File or .Keep), when TooLarge
 }
 
 // UploadLimits bound ReadMultipart.
@@ -83,9 +83,14 @@ func ReadMultipart(r *http.Request, lim UploadLimits) (url.Values, map[string]Up
 		if err != nil && !budget.over() {
 			return nil, nil, err
 		}
-		up := Upload{Name: p.FileName(), Limit: limit}
+		up := Upload{Name: p.FileName()}
 		if int64(len(b)) > limit || budget.over() {
-			up.TooLarge = true
+			// The bound it broke, as configured: the file's own, or the
+			// whole request's when that was the tighter one.
+			up.TooLarge, up.Limit = true, lim.File
+			if int64(len(b)) <= lim.File {
+				up.Limit = lim.Keep
+			}
 			if _, err := io.Copy(io.Discard, p); err != nil && !budget.over() {
 				return nil, nil, err
 			}
