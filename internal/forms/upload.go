@@ -31,6 +31,7 @@ const (
 	ErrUploadTooLarge    = "upload.err.too_large"     // args: the limit, e.g. "10 MB"
 	ErrUploadTooManyRows = "upload.err.too_many_rows" // args: max rows
 	ErrUploadCSVSyntax   = "upload.err.csv_syntax"    // args: line
+	ErrUploadProblems    = "upload.err.problems"      // args: count (the cells are listed apart)
 )
 
 // UploadMsg is the field message of a file that could not be read (an error

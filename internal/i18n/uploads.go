@@ -11,6 +11,7 @@ var uploadsZH = Catalog{
 	"upload.err.old_excel":     "不支持 .xls（Excel 97–2003）或加密的工作簿，请另存为 .xlsx 或 CSV。",
 	"upload.err.too_large":     "文件过大：最大 %s。其他已填写的内容都已保留，请重新选择较小的文件。",
 	"upload.err.too_many_rows": "行数过多：表头外最多 %d 行。",
+	"upload.err.problems":      "文件中有 %d 处问题，见下表。",
 	"upload.err.csv_syntax":    "文件第 %d 行不是有效的 CSV（引号不成对？）。",
 }
 
@@ -24,5 +25,6 @@ var uploadsEN = Catalog{
 	"upload.err.old_excel":     "Old .xls (Excel 97–2003) and encrypted workbooks are not supported; save it as .xlsx or CSV.",
 	"upload.err.too_large":     "The file is too large: at most %s. Everything else you entered is kept; choose a smaller file.",
 	"upload.err.too_many_rows": "Too many rows: at most %d besides the header.",
+	"upload.err.problems":      "Problems in the file: %d (listed below).",
 	"upload.err.csv_syntax":    "Line %d of the file is not valid CSV (unbalanced quotes?).",
 }

@@ -52,13 +52,12 @@ func ReadMultipart(r *http.Request, lim UploadLimits) (url.Values, map[string]Up
 	kept := int64(0)
 	for range maxParts {
 		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, io.EOF):
 			return vals, ups, nil
-		}
-		if budget.over() {
+		case err != nil && budget.over():
 			return vals, ups, nil // stopped reading: what came before is kept
-		}
-		if err != nil {
+		case err != nil:
 			return nil, nil, err
 		}
 		name := p.FormName()
@@ -84,7 +83,7 @@ func ReadMultipart(r *http.Request, lim UploadLimits) (url.Values, map[string]Up
 			return nil, nil, err
 		}
 		up := Upload{Name: p.FileName()}
-		if int64(len(b)) > limit || budget.over() {
+		if int64(len(b)) > limit || err != nil { // err: the read budget ran out inside this file
 			// The bound it broke, as configured: the file's own, or the
 			// whole request's when that was the tighter one.
 			up.TooLarge, up.Limit = true, lim.File

@@ -344,7 +344,7 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 		}
 		tp.DiffRows = len(rows)
 		if !tp.CSVErrs.OK() {
-			errs.Add("diff_file", forms.ErrInvalid)
+			errs.Add("diff_file", forms.ErrUploadProblems, tp.CSVErrs.Count)
 		}
 	}
 	if !errs.OK() {
