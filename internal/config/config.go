@@ -100,7 +100,7 @@ var Settings = []Setting{
 	{"CONSOLE_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For (the client IP) and X-Request-Id are believed"},
 	{"CONSOLE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CONSOLE_LOG_FORMAT", "text", "text or json"},
-	{"CONSOLE_BODY_LIMIT", "12M", "largest accepted request body (uploads included)"},
+	{"CONSOLE_BODY_LIMIT", "12M", "largest accepted request body, uploads included (one file at most 10 MB; a file over either bound is refused with the rest of the form kept)"},
 	{"CONSOLE_SESSION_IDLE", "30m", "sign out after this long without a request"},
 	{"CONSOLE_SESSION_MAX", "12h", "sign out this long after sign-in, whatever happens"},
 	{"CONSOLE_UPSTREAM_TIMEOUT", "10s", "the whole time a page may wait for the platforms: token fetch, every call, retries and their pauses together (a streamed export: each page of it)"},

@@ -1,16 +1,16 @@
 package forms
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
 	"io"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/orgconsole/console/internal/sheet"
 )
 
 // MaxAccountIDLength bounds an account id. §A documents no format for
@@ -31,7 +31,6 @@ const (
 	ErrCSVExtraCells      = "cards.err.csv_extra_cells"
 	ErrCSVSyntax          = "cards.err.csv_syntax"
 	ErrCSVEmpty           = "cards.err.csv_empty"
-	ErrCSVTooManyErrors   = "cards.err.csv_too_many_errors" // args: max
 )
 
 // ValidAccountID reports whether s is 1–64 characters of [A-Za-z0-9_-@.].
@@ -125,15 +124,14 @@ func isAccountHeader(cell string) bool {
 	return false
 }
 
-// ParseAccountIDsCSV reads account ids from the first column of a CSV file.
-// A UTF-8 BOM is skipped and a header row is recognised by its first cell
-// (account_id, id, 账号, 用户ID …). err is a CSV syntax error
-// (*csv.ParseError) or ctx's error.
-func ParseAccountIDsCSV(ctx context.Context, r io.Reader) (AccountList, error) {
-	cr := newCSVReader(r)
+// ParseAccountRows reads account ids from the first column of an uploaded
+// sheet or CSV (sheet.Open). A header row is recognised by its first cell
+// (account_id, id, 账号, 用户ID …); bad ids keep their row numbers. err is
+// an upload error (UploadMsg: broken CSV, too many rows …) or ctx's error.
+func ParseAccountRows(ctx context.Context, rows *sheet.Rows) (AccountList, error) {
 	c := newAccountCollector(ctx)
 	for first := true; ; first = false {
-		rec, err := cr.Read()
+		rec, err := rows.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -141,32 +139,18 @@ func ParseAccountIDsCSV(ctx context.Context, r io.Reader) (AccountList, error) {
 			l, _ := c.list()
 			return l, err
 		}
-		cell := strings.TrimSpace(strings.TrimPrefix(rec[0], "\uFEFF"))
+		cell := strings.TrimSpace(rec[0])
 		if first && isAccountHeader(cell) {
 			continue
 		}
 		if cell == "" {
-			continue // a blank first cell is an empty row in a spreadsheet export
+			continue // an id column with gaps: the row holds other data
 		}
-		line, _ := cr.FieldPos(0)
-		if !c.add(line, cell) {
+		if !c.add(rows.Line(), cell) {
 			break
 		}
 	}
 	return c.list()
-}
-
-// ParseAccountUpload reads an uploaded id list: .csv files as CSV (first
-// column), anything else as text like ParseAccountIDs.
-func ParseAccountUpload(ctx context.Context, filename string, r io.Reader) (AccountList, error) {
-	if strings.EqualFold(filepath.Ext(filename), ".csv") {
-		return ParseAccountIDsCSV(ctx, r)
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return AccountList{}, err
-	}
-	return ParseAccountIDs(ctx, string(b))
 }
 
 // Batches splits items into calls of at most size (≤ 0 means
@@ -300,13 +284,30 @@ type CSVError struct {
 	Msg    Msg
 }
 
-// MaxCSVErrors stops checking a hopeless file early.
-const MaxCSVErrors = 200
+// CSVErrors are the problems of a file: every bad cell is counted, the first
+// MaxCSVErrorsShown are kept to be listed (a bad 100,000-row file must not
+// make a page of 100,000 lines).
+type CSVErrors struct {
+	First []CSVError
+	Count int
+}
+
+// MaxCSVErrorsShown is how many problems of a file are listed.
+const MaxCSVErrorsShown = 100
+
+// OK reports whether there was no problem.
+func (e CSVErrors) OK() bool { return e.Count == 0 }
+
+func (e *CSVErrors) add(row int, col, key string, args ...any) {
+	if e.Count++; len(e.First) < MaxCSVErrorsShown {
+		e.First = append(e.First, CSVError{Row: row, Column: col, Msg: Msg{Key: key, Args: args}})
+	}
+}
 
 // Columns of a different-data CSV, n = 1…limit:
 //
 //	KEYDATA: account_id, key<n>, data<n>, jump_url<n>, action<n>   (n ≤ 4)
-//	LIST:    account_id, text<n>, jump_url<n>, action<n>, time<n>  (n ≤ 3)
+//	LIST:    account_id, text<n>, time<n>, jump_url<n>, action<n>  (n ≤ 3)
 //
 // time<n> is a local date-time "2006-01-02 15:04" (or with T / seconds).
 // Header names are case-insensitive and may come in any order; a column may
@@ -315,7 +316,20 @@ func diffColumns(typ string) (fields []string, limit int) {
 	if typ == CardKeyData {
 		return []string{"key", "data", "jump_url", "action"}, MaxKeyDataItems
 	}
-	return []string{"text", "jump_url", "action", "time"}, MaxListItems
+	return []string{"text", "time", "jump_url", "action"}, MaxListItems
+}
+
+// DiffHeader is the full header of a different-data CSV of type typ, in the
+// documented order (the template files have it).
+func DiffHeader(typ string) []string {
+	fields, limit := diffColumns(typ)
+	h := []string{"account_id"}
+	for n := 1; n <= limit; n++ {
+		for _, f := range fields {
+			h = append(h, f+strconv.Itoa(n))
+		}
+	}
+	return h
 }
 
 // column is what one CSV column holds: the account id (item < 0) or a field of an item.
@@ -325,36 +339,49 @@ type column struct {
 	field string
 }
 
-// ParseDiffDataCSV reads a different-data CSV for card type typ (KEYDATA or
-// LIST), checking every row against the limits of §A, and at most
-// MaxAccountsPerPush rows. rows holds the rows without errors; nothing should
-// be sent while errs is non-empty. The reader is consumed record by record,
-// so memory grows with the valid rows only. err is ctx's error when it ended
-// while reading (rows and errs are then nil).
-func ParseDiffDataCSV(ctx context.Context, r io.Reader, typ string) (rows []DiffRow, errs []CSVError, err error) {
+// ParseDiffDataCSV reads a different-data CSV (UTF-8 text) for card type
+// typ (KEYDATA or LIST) like ParseDiffUpload reads an uploaded file.
+func ParseDiffDataCSV(ctx context.Context, r io.Reader, typ string) (rows []DiffRow, errs CSVErrors, err error) {
+	return parseDiffRows(ctx, sheet.NewCSV(r, uploadLimits.MaxRows), typ)
+}
+
+// parseDiffRows reads the rows of a different-data file for card type typ
+// (KEYDATA or LIST), checking every cell of every row against the limits of
+// §A, and at most MaxUploadRows rows. rows holds the rows when there is no
+// error; nothing should be sent while errs is not OK. The rows are read one
+// by one, and once a row is bad no more rows are kept, so memory stays
+// bounded by the valid rows. err is ctx's error when it ended while reading,
+// or a workbook that could not be read (UploadMsg); rows and errs are then
+// empty.
+func parseDiffRows(ctx context.Context, cr *sheet.Rows, typ string) (rows []DiffRow, errs CSVErrors, err error) {
 	if !PushableCardType(typ) {
-		return nil, []CSVError{{Row: 0, Column: "type", Msg: Msg{Key: ErrCardTypeNotSupported}}}, nil
+		errs.add(0, "type", ErrCardTypeNotSupported)
+		return nil, errs, nil
 	}
 	fields, limit := diffColumns(typ)
-	cr := newCSVReader(r)
-	report := func(row int, col, key string, args ...any) bool {
+	report := errs.add
+	// unreadable reports a record that could not be read: broken CSV, or
+	// past the row bound. Reading stops there. Anything else (a broken
+	// workbook) is the file's error, returned.
+	unreadable := func(err error) error {
+		var pe *csv.ParseError
 		switch {
-		case len(errs) > MaxCSVErrors: // the too-many line is there: a wide bad header adds no more
-			return false
-		case len(errs) == MaxCSVErrors:
-			errs = append(errs, CSVError{Row: row, Msg: Msg{Key: ErrCSVTooManyErrors, Args: []any{MaxCSVErrors}}})
-			return false
+		case errors.Is(err, sheet.ErrTooManyRows):
+			report(cr.Line(), "", ErrUploadTooManyRows, MaxUploadRows)
+		case errors.As(err, &pe):
+			report(pe.Line, "", ErrCSVSyntax)
+		default:
+			return err
 		}
-		errs = append(errs, CSVError{Row: row, Column: col, Msg: Msg{Key: key, Args: args}})
-		return true
+		return nil
 	}
 
 	header, err := cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			report(1, "", ErrCSVEmpty)
-		} else {
-			report(csvErrLine(err, 1), "", ErrCSVSyntax)
+		} else if err := unreadable(err); err != nil {
+			return nil, CSVErrors{}, err
 		}
 		return nil, errs, nil
 	}
@@ -364,10 +391,7 @@ func ParseDiffDataCSV(ctx context.Context, r io.Reader, typ string) (rows []Diff
 	var named []string // the named columns, in order
 	hasAccount := false
 	for i, h := range header {
-		if len(errs) > MaxCSVErrors {
-			break // hopeless: the rest of a very wide header is not looked at
-		}
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+		name := strings.ToLower(strings.TrimSpace(h))
 		cols[i] = column{name: name, item: -1}
 		switch {
 		case name == "":
@@ -398,30 +422,28 @@ func ParseDiffDataCSV(ctx context.Context, r io.Reader, typ string) (rows []Diff
 	if !hasAccount {
 		report(1, "account_id", ErrCSVMissingColumn, "account_id")
 	}
-	if len(errs) > 0 {
-		return nil, errs, nil
+	if !errs.OK() {
+		return nil, errs, nil // the rows cannot be read without their columns
 	}
 
 	form := CardDataForm{Type: typ}
 	firstRow := map[string]int{} // account → the row it was first on: one lookup per row
 	t := ticker{ctx: ctx}
-	for data := 0; ; data++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			report(csvErrLine(err, 0), "", ErrCSVSyntax)
+			if err := unreadable(err); err != nil {
+				return nil, CSVErrors{}, err
+			}
 			return nil, errs, nil
 		}
 		if !t.tick() {
-			return nil, nil, t.err
+			return nil, CSVErrors{}, t.err
 		}
-		line, _ := cr.FieldPos(0)
-		if data == MaxAccountsPerPush {
-			report(line, "", ErrListTooLong, MaxAccountsPerPush)
-			return nil, errs, nil
-		}
+		line := cr.Line()
 		items := make([]CardItemForm, limit)
 		var account string
 		rowErrs := Errors{}
@@ -470,23 +492,24 @@ func ParseDiffDataCSV(ctx context.Context, r io.Reader, typ string) (rows []Diff
 			rowErrs.Add(fields[0]+"1", ErrRequired)
 		}
 		if len(rowErrs) == 0 {
-			rows = append(rows, DiffRow{Line: line, AccountID: account, Items: kept})
+			if errs.OK() {
+				rows = append(rows, DiffRow{Line: line, AccountID: account, Items: kept})
+			}
 			continue
 		}
+		rows = nil // nothing will be sent: the rest is only checked
 		for _, col := range sortedErrorColumns(rowErrs, named) {
 			m := rowErrs[col]
-			if !report(line, col, m.Key, m.Args...) {
-				return nil, errs, nil
-			}
+			report(line, col, m.Key, m.Args...)
 		}
 	}
-	if len(rows) == 0 && len(errs) == 0 {
+	if len(rows) == 0 && errs.OK() {
 		report(2, "", ErrCSVEmpty)
 	}
-	if len(errs) > 0 {
+	if !errs.OK() {
 		return nil, errs, nil
 	}
-	return rows, nil, nil
+	return rows, errs, nil
 }
 
 // sortedErrorColumns orders a row's errors as its columns appear in the
@@ -511,25 +534,4 @@ func sortedErrorColumns(rowErrs Errors, named []string) []string {
 	}
 	slices.Sort(rest)
 	return append(out, rest...)
-}
-
-// newCSVReader reads comma-separated records of any width, skipping a UTF-8
-// BOM; records are reused so memory stays bounded per row.
-func newCSVReader(r io.Reader) *csv.Reader {
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
-		_, _ = br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	return cr
-}
-
-func csvErrLine(err error, fallback int) int {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Line
-	}
-	return fallback
 }

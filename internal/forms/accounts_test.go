@@ -40,29 +40,37 @@ func TestParseAccountIDs(t *testing.T) {
 	assert.Zero(t, l.Bad.Count)
 }
 
-func TestParseAccountIDsCSV(t *testing.T) {
+// parseAccountCSV reads an account list uploaded as a .csv file.
+func parseAccountCSV(ctx context.Context, s string) (AccountList, error) {
+	return ParseAccountUpload(ctx, "list.csv", []byte(s))
+}
+
+func TestParseAccountUploadCSV(t *testing.T) {
 	ctx := context.Background()
-	in := "\uFEFFaccount_id,name\nu1,张三\n\"u2\",李四\n\nu1,dup\nbad id,x\n,blank\n"
-	l, err := ParseAccountIDsCSV(ctx, strings.NewReader(in))
+	in := "\uFEFFaccount_id,name\nu1,张三\n\"u2\",李四\n\nu1,dup\nbad id,x\n,blank\n\"=\"\"u3\"\"\",公式\n"
+	l, err := parseAccountCSV(ctx, in)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"u1", "u2"}, l.IDs)
+	assert.Equal(t, []string{"u1", "u2", "u3"}, l.IDs, `="u3" (how exports write ids) reads as u3`)
 	assert.Equal(t, BadIDs{First: []BadID{{Line: 6, Value: "bad id"}}, Count: 1}, l.Bad)
 
-	l, err = ParseAccountIDsCSV(ctx, strings.NewReader("u9\nu10\n"))
+	l, err = parseAccountCSV(ctx, "u9\nu10\n")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"u9", "u10"}, l.IDs, "no header row: the first row is data")
 
-	l, err = ParseAccountUpload(ctx, "list.CSV", strings.NewReader("账号,姓名\nu1,张三\n"))
+	l, err = ParseAccountUpload(ctx, "list.CSV", []byte("账号,姓名\nu1,张三\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"u1"}, l.IDs)
-	l, err = ParseAccountUpload(ctx, "list.txt", strings.NewReader("u1,张三\n"))
+	l, err = ParseAccountUpload(ctx, "list.txt", []byte("u1,张三\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"u1"}, l.IDs)
 	assert.Equal(t, []BadID{{Line: 1, Value: "张三"}}, l.Bad.First)
 
-	_, err = ParseAccountIDsCSV(ctx, strings.NewReader("u1\n\"u2\n"))
+	_, err = parseAccountCSV(ctx, "u1\n\"u2\n")
 	var pe *csv.ParseError
 	assert.ErrorAs(t, err, &pe, "broken quoting is reported, not guessed")
+	m, ok := UploadMsg(err)
+	assert.True(t, ok)
+	assert.Equal(t, Msg{Key: ErrUploadCSVSyntax, Args: []any{2}}, m)
 }
 
 // accountLines is n distinct account ids, one per line, plus a repeat of
@@ -83,7 +91,7 @@ func TestAccountListBound(t *testing.T) {
 	ctx := context.Background()
 	parse := map[string]func(string) (AccountList, error){
 		"pasted": func(s string) (AccountList, error) { return ParseAccountIDs(ctx, s) },
-		"csv":    func(s string) (AccountList, error) { return ParseAccountIDsCSV(ctx, strings.NewReader(s)) },
+		"csv":    func(s string) (AccountList, error) { return parseAccountCSV(ctx, s) },
 	}
 	for name, p := range parse {
 		t.Run(name, func(t *testing.T) {
@@ -121,14 +129,14 @@ func TestParsersStopWhenTheRequestIsCancelled(t *testing.T) {
 	big := accountLines(50_000)
 	_, err := ParseAccountIDs(ctx, big)
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = ParseAccountIDsCSV(ctx, strings.NewReader(big))
+	_, err = parseAccountCSV(ctx, big)
 	assert.ErrorIs(t, err, context.Canceled)
 	_, err = MessageForm{AccountIDs: strings.Repeat("u1 ", 50_000)}.UserIDs(ctx)
 	assert.ErrorIs(t, err, context.Canceled)
 	rows, errs, err := ParseDiffDataCSV(ctx, strings.NewReader(diffCSV(50_000)), CardKeyData)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Nil(t, rows)
-	assert.Nil(t, errs)
+	assert.Zero(t, errs)
 }
 
 func TestBatches(t *testing.T) {
@@ -240,9 +248,9 @@ func mustAccounts(t *testing.T, f PushTargetForm) AccountList {
 	return l
 }
 
-func csvErrs(errs []CSVError) []string {
-	out := make([]string, len(errs))
-	for i, e := range errs {
+func csvErrs(errs CSVErrors) []string {
+	out := make([]string, len(errs.First))
+	for i, e := range errs.First {
 		out[i] = fmt.Sprintf("%d:%s:%s", e.Row, e.Column, e.Msg.Key)
 	}
 	return out
@@ -303,7 +311,7 @@ func TestParseDiffDataCSVList(t *testing.T) {
 	in := "account_id,text1,jump_url1,action1,time1,text2,text3\nu1,放假通知,https://x.cn/n,open,2025-04-01 08:00,第二条,第三条\n"
 	rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardList)
 	require.NoError(t, err)
-	require.Empty(t, errs)
+	require.True(t, errs.OK())
 	require.Len(t, rows, 1)
 	require.Len(t, rows[0].Items, 3)
 	ms, err := rows[0].Items[0].Timestamp(nil)
@@ -311,22 +319,33 @@ func TestParseDiffDataCSVList(t *testing.T) {
 	assert.Equal(t, int64(1743465600000), ms)
 }
 
-func TestParseDiffDataCSVStopsAfterTooManyErrors(t *testing.T) {
+// Every bad cell is counted, also several in one row, also past the ones
+// listed; only the first MaxCSVErrorsShown are kept.
+func TestParseDiffDataCSVCountsEveryBadCell(t *testing.T) {
+	in := "account_id,key1,data1,jump_url1\n" + "bad id!," + rep("a", 21) + ",d,javascript:x\n"
+	_, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardKeyData)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"2:account_id:" + ErrAccountID, "2:key1:" + ErrTooLong, "2:jump_url1:" + ErrURL}, csvErrs(errs))
+	assert.Equal(t, 3, errs.Count)
+
 	var b strings.Builder
 	b.WriteString("account_id,key1,data1\n")
 	for i := range 1000 {
-		fmt.Fprintf(&b, "u%d,%s,d\n", i, rep("a", 21))
+		fmt.Fprintf(&b, "u%d,%s,%s\n", i, rep("a", 21), rep("d", 21))
 	}
-	_, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(b.String()), CardKeyData)
+	rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(b.String()), CardKeyData)
 	require.NoError(t, err)
-	require.Len(t, errs, MaxCSVErrors+1)
-	assert.Equal(t, ErrCSVTooManyErrors, errs[MaxCSVErrors].Msg.Key)
+	assert.Empty(t, rows)
+	assert.Equal(t, 2000, errs.Count, "every bad cell of every row is counted")
+	require.Len(t, errs.First, MaxCSVErrorsShown)
+	assert.Equal(t, CSVError{Row: 51, Column: "data1", Msg: Msg{Key: ErrTooLong, Args: []any{20, 21}}}, errs.First[MaxCSVErrorsShown-1])
 
-	// a header of a million unknown columns: one too-many line, not a million
+	// a header of a million unknown columns: counted, a hundred kept
 	wide := "account_id" + strings.Repeat(",x", 1_000_000) + "\n"
 	_, errs, err = ParseDiffDataCSV(context.Background(), strings.NewReader(wide), CardKeyData)
 	require.NoError(t, err)
-	require.Len(t, errs, MaxCSVErrors+1)
+	assert.Equal(t, 1_000_000, errs.Count)
+	require.Len(t, errs.First, MaxCSVErrorsShown)
 }
 
 // diffCSV is a valid KEYDATA different-data CSV of n accounts.
@@ -345,13 +364,13 @@ func TestParseDiffDataCSVBound(t *testing.T) {
 	}
 	rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(diffCSV(MaxAccountsPerPush)), CardKeyData)
 	require.NoError(t, err)
-	assert.Empty(t, errs)
+	assert.True(t, errs.OK())
 	assert.Len(t, rows, MaxAccountsPerPush, "at the bound: every row")
 
 	rows, errs, err = ParseDiffDataCSV(context.Background(), strings.NewReader(diffCSV(MaxAccountsPerPush+1)), CardKeyData)
 	require.NoError(t, err)
 	assert.Empty(t, rows)
-	assert.Equal(t, []CSVError{{Row: MaxAccountsPerPush + 2, Msg: Msg{Key: ErrListTooLong, Args: []any{MaxAccountsPerPush}}}}, errs,
+	assert.Equal(t, CSVErrors{First: []CSVError{{Row: MaxAccountsPerPush + 2, Msg: Msg{Key: ErrUploadTooManyRows, Args: []any{MaxUploadRows}}}}, Count: 1}, errs,
 		"one over: the row past the bound is named")
 }
 
@@ -359,7 +378,7 @@ func BenchmarkParseDiffDataCSV10k(b *testing.B) {
 	in := diffCSV(10000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, errs, _ := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardKeyData); len(errs) > 0 {
+		if _, errs, _ := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardKeyData); !errs.OK() {
 			b.Fatal(errs)
 		}
 	}

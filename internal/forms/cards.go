@@ -260,8 +260,12 @@ func ParseWhen(s string, loc *time.Location) (time.Time, error) {
 		loc = Shanghai()
 	}
 	// What a datetime-local input sends (seconds appear when the input has a
-	// step) and what people type in a CSV cell.
-	layouts := [...]string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
+	// step), what people type in a CSV cell, how Excel in Chinese shows a
+	// date-time, and how a workbook's date-time cell reads (internal/sheet
+	// gives cells as formatted, and Excel's built-in date-time format 22 —
+	// what a typed date-time gets in every locale — is m/d/yy h:mm).
+	layouts := [...]string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05",
+		"2006/1/2 15:04", "2006/1/2 15:04:05", "1/2/06 15:04"}
 	var err error
 	for _, layout := range layouts {
 		var t time.Time

@@ -56,7 +56,7 @@ func BenchmarkParse100kPastedIDs(b *testing.B) {
 	})
 	b.Run("push-accounts-csv", func(b *testing.B) {
 		run(b, MaxAccountsPerPush, func() (int, bool) {
-			l, err := ParseAccountIDsCSV(ctx, strings.NewReader(text))
+			l, err := ParseAccountUpload(ctx, "ids.csv", []byte(text))
 			if err != nil {
 				b.Fatal(err)
 			}

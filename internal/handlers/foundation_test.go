@@ -318,6 +318,7 @@ func TestRequestBodyLimit(t *testing.T) {
 	p := b.PostForm("/admin/users", url.Values{"display_name": {strings.Repeat("x", 4096)}})
 	assert.Equal(t, http.StatusRequestEntityTooLarge, p.Status)
 	assert.Equal(t, "内容过大", p.Text("main h1"))
+	assert.Contains(t, p.Text("[data-testid=error-body]"), "1 KB", "the page states the limit")
 }
 
 // Faults set on the inspector page reach the platform calls, and the

@@ -25,6 +25,7 @@ type Route struct {
 	Roles   []auth.Role // who may use it when not public
 	Handler echo.HandlerFunc
 	Nav     *web.NavItem // shown in the navigation to the roles above
+	Upload  bool         // a POST taking files: bounded per file (readUploads) instead of by the body limit
 }
 
 var (
@@ -77,8 +78,9 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/cards/last", Roles: adminOnly, Handler: h.StartFromLast},
 			Route{Method: http.MethodPost, Path: "/cards/targets", Roles: adminOnly, Handler: h.SaveCard},
 			Route{Method: http.MethodGet, Path: "/cards/targets", Roles: adminOnly, Handler: h.TargetsPage},
-			Route{Method: http.MethodPost, Path: "/cards/confirm", Roles: adminOnly, Handler: h.SaveTargets},
+			Route{Method: http.MethodPost, Path: "/cards/confirm", Roles: adminOnly, Handler: h.SaveTargets, Upload: true},
 			Route{Method: http.MethodGet, Path: "/cards/confirm", Roles: adminOnly, Handler: h.ConfirmPage},
+			Route{Method: http.MethodGet, Path: "/cards/upload-templates/:file", Roles: adminOnly, Handler: h.UploadTemplate},
 			Route{Method: http.MethodPost, Path: "/cards/push", Roles: adminOnly, Handler: h.Push},
 			Route{Method: http.MethodGet, Path: "/cards/jobs", Roles: adminOnly, Handler: h.JobsPage},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id", Roles: adminOnly, Handler: h.JobPage},
@@ -178,6 +180,9 @@ func (s *Server) register(e *echo.Echo, rs []Route) error {
 		e.Add(r.Method, r.Path, r.Handler, s.requireRoles(r.Roles)).Name = policyName(r.Roles)
 		if r.Method == http.MethodPost {
 			s.postRoutes[r.Path] = true
+			if r.Upload {
+				s.uploadRoutes[r.Path] = true
+			}
 		}
 		if r.Nav != nil {
 			s.nav = append(s.nav, navEntry{item: *r.Nav, roles: r.Roles})

@@ -8,7 +8,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"regexp"
@@ -17,10 +19,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/labstack/gommon/bytes"
 
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
@@ -61,10 +65,12 @@ type Deps struct {
 // Server holds the dependencies of the foundation's handlers.
 type Server struct {
 	Deps
-	nav        []navEntry
-	echo       *echo.Echo
-	postRoutes map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
-	proxies    []*net.IPNet    // CONSOLE_TRUSTED_PROXIES
+	nav          []navEntry
+	echo         *echo.Echo
+	postRoutes   map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
+	uploadRoutes map[string]bool // paths of the POST routes that take files (Route.Upload)
+	bodyLimit    int64           // CONSOLE_BODY_LIMIT in bytes
+	proxies      []*net.IPNet    // CONSOLE_TRUSTED_PROXIES
 }
 
 // New builds the Echo instance with every route of the route table.
@@ -75,7 +81,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, postRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
+	s := &Server{Deps: d, postRoutes: map[string]bool{}, uploadRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
+	var err error
+	if s.bodyLimit, err = bytes.Parse(d.Config.BodyLimit); err != nil || s.bodyLimit <= 0 {
+		return nil, fmt.Errorf("CONSOLE_BODY_LIMIT: not a size like 12M: %q", d.Config.BodyLimit)
+	}
 	e := echo.New()
 	s.echo = e
 	e.HideBanner, e.HidePort = true, true
@@ -89,7 +99,8 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(s.securityHeaders)
 	e.Use(s.infoMiddleware)
 	e.Use(s.upstreamBudget)
-	e.Use(middleware.BodyLimit(d.Config.BodyLimit))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: d.Config.BodyLimit, Skipper: s.isUpload}))
+	e.Use(s.readUploads)                                                                                 // the upload routes' bound instead of the body limit
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: isAsset})) // assets are gzipped once at start
 	e.Use(skipAssets(d.Sessions.Middleware))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
@@ -249,6 +260,7 @@ func (s *Server) attachInfo(c echo.Context) {
 		Mode:      string(s.Config.Mode),
 		Assets:    s.Assets,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		UploadMax: min(forms.MaxUploadBytes, s.bodyLimit),
 	}
 	c.SetRequest(r.WithContext(web.WithInfo(r.Context(), info)))
 }
@@ -341,7 +353,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case code == http.StatusForbidden:
 		p.TitleKey, p.BodyKey = "error.403.title", "error.403.body"
 	case code == http.StatusRequestEntityTooLarge:
-		p.TitleKey, p.BodyKey = "error.413.title", "error.413.body"
+		p.TitleKey, p.BodyKey, p.BodyArgs = "error.413.title", "error.413.body", []any{forms.SizeText(s.bodyLimit)}
 	case code >= 400 && code < 500:
 		p.TitleKey, p.BodyKey = "error.400.title", "error.400.body"
 	default:
@@ -360,5 +372,52 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if rerr := web.Render(c, code, pages.Error(p)); rerr != nil {
 		s.Log.Error("error page", "err", rerr)
 		_ = c.String(code, http.StatusText(code))
+	}
+}
+
+// uploadDiscard is how much of an upload route's body is read and dropped
+// beyond CONSOLE_BODY_LIMIT (a file over its bound streams on into nothing),
+// so the browser finishes sending and shows the form again with the error.
+// A body announced larger than both is refused before reading.
+const uploadDiscard = 100 << 20
+
+// isUpload reports whether the request is a multipart form to a route that
+// takes files: readUploads bounds it instead of the body limit.
+func (s *Server) isUpload(c echo.Context) bool {
+	r := c.Request()
+	return r.Method == http.MethodPost && s.uploadRoutes[c.Path()] &&
+		strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm)
+}
+
+// readUploads reads an upload route's multipart form before anything else
+// asks for it (the CSRF check reads the token from it), with memory bounded
+// by CONSOLE_BODY_LIMIT: a file over its bound is dropped and marked, the
+// other fields are kept, and the handler shows the form again with the
+// error (web.Uploaded). Text fields alone over the limit are a 413 page.
+func (s *Server) readUploads(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.isUpload(c) {
+			return next(c)
+		}
+		r := c.Request()
+		if r.ContentLength > s.bodyLimit+uploadDiscard {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		vals, ups, err := web.ReadMultipart(r, web.UploadLimits{Keep: s.bodyLimit, File: forms.MaxUploadBytes, Discard: uploadDiscard})
+		switch {
+		case errors.Is(err, web.ErrFieldsTooLarge):
+			return echo.ErrStatusRequestEntityTooLarge
+		case err != nil:
+			return echo.NewHTTPError(http.StatusBadRequest).SetInternal(err)
+		}
+		// What ParseMultipartForm would have set: later readers of the form
+		// (CSRF, c.FormParams) take it from here and never touch the body.
+		form := r.URL.Query()
+		for k, v := range vals {
+			form[k] = append(form[k], v...)
+		}
+		r.Form, r.PostForm, r.MultipartForm = form, vals, &multipart.Form{Value: vals}
+		c.SetRequest(r.WithContext(web.WithUploads(r.Context(), ups)))
+		return next(c)
 	}
 }

@@ -45,6 +45,7 @@ type Info struct {
 	Assets    *static.Assets
 	RequestID string
 	Nav       []NavItem // what this viewer may open
+	UploadMax int64     // largest file a form may upload (the upload bound or CONSOLE_BODY_LIMIT, whichever is smaller)
 }
 
 // Can reports whether the viewer has one of the roles.

@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,9 +52,6 @@ type Handler struct {
 func New(api TemplateAPI, st *store.Store, runner *cardpush.Runner, fake *sbchengxun.Fake) *Handler {
 	return &Handler{api: api, store: st, runner: runner, fake: fake, loc: forms.Shanghai()}
 }
-
-// maxUpload bounds one uploaded id list or CSV (the body limit applies too).
-const maxUpload = 10 << 20
 
 // excerptItems is how many elements of a long array (account ids, per-account
 // data) the confirmation shows before "… N more"; the full body is one click away.
@@ -509,60 +505,73 @@ func (h *Handler) checkTargets(ctx context.Context, d store.PushDraft, p *pages.
 	return accounts, nil
 }
 
-// readUploads checks an uploaded id list or different-data CSV once, as it
-// arrives, and keeps a good one's result in the draft (a bad one changes
-// nothing and is reported). err is set only when the browser went away.
+// readUploads checks an uploaded id list or different-data file once, as it
+// arrives (decoded from UTF-8, GB18030 or .xlsx), and keeps a good one's
+// result in the draft. A bad one, or one that cannot be read (too large,
+// neither UTF-8 nor GB18030, a broken workbook …), changes nothing and is an
+// error under its field; everything else posted is kept. err is set only
+// when the browser went away.
 func (h *Handler) readUploads(c echo.Context, d *store.PushDraft, p *pages.TargetsProps, errs forms.Errors) error {
 	ctx := c.Request().Context()
-	if b, name, ok := upload(c, "account_file"); ok {
-		list, err := forms.ParseAccountUpload(ctx, name, bytes.NewReader(b))
+	if up, ok := uploaded(c, errs, "account_file"); ok {
+		list, err := forms.ParseAccountUpload(ctx, up.Name, up.Data)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			errs.Add("account_file", forms.ErrCSVSyntax)
+			uploadError(errs, "account_file", err)
 		case len(list.IDs) == 0 && list.Bad.Count == 0:
 			errs.Add("account_file", forms.ErrCSVEmpty)
 		case !list.Check(errs, "account_file"):
 			p.BadFileIDs = list.Bad
 		default:
+			name := forms.TruncateUTF16(up.Name, maxFileName)
 			d.AccountFile, d.AccountFileIDs = name, strings.Join(list.IDs, "\n")
 			p.Target.FileIDs, p.AccountFile = list.IDs, pages.Upload{Name: name, Count: len(list.IDs)}
 		}
 	}
-	if b, name, ok := upload(c, "diff_file"); ok {
-		rows, csvErrs, err := forms.ParseDiffDataCSV(ctx, bytes.NewReader(b), d.CardType)
-		if err != nil {
-			return err
-		}
-		if len(csvErrs) > 0 {
+	if up, ok := uploaded(c, errs, "diff_file"); ok {
+		rows, csvErrs, err := forms.ParseDiffUpload(ctx, up.Name, up.Data, d.CardType)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			uploadError(errs, "diff_file", err)
+			return nil
+		case !csvErrs.OK():
 			p.CSVErrs = csvErrs
-			errs.Add("diff_file", forms.ErrInvalid)
+			errs.Add("diff_file", forms.ErrUploadProblems, csvErrs.Count)
 			return nil
 		}
 		enc, err := encodeRows(rows)
 		if err != nil {
 			return err
 		}
+		name := forms.TruncateUTF16(up.Name, maxFileName)
 		d.DiffFile, d.DiffRows, d.DiffCount = name, enc, len(rows)
 		p.DiffFile = pages.Upload{Name: name, Count: len(rows)}
 	}
 	return nil
 }
 
-// upload reads a non-empty uploaded file and its (shortened) name.
-func upload(c echo.Context, field string) ([]byte, string, bool) {
-	fh, err := c.FormFile(field)
-	if err != nil || fh.Size == 0 {
-		return nil, "", false
+// uploaded returns the file sent in field; one over its bound is an error
+// under the field and is not returned.
+func uploaded(c echo.Context, errs forms.Errors, field string) (web.Upload, bool) {
+	up, ok := web.Uploaded(c, field)
+	if ok && up.TooLarge {
+		errs.Add(field, forms.ErrUploadTooLarge, forms.SizeText(up.Limit))
+		return up, false
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, "", false
+	return up, ok
+}
+
+// uploadError puts an upload's reading error under its field.
+func uploadError(errs forms.Errors, field string, err error) {
+	m, ok := forms.UploadMsg(err)
+	if !ok {
+		m = forms.Msg{Key: forms.ErrInvalid}
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxUpload))
-	return b, forms.TruncateUTF16(fh.Filename, maxFileName), err == nil
+	errs.Add(field, m.Key, m.Args...)
 }
 
 // maxFileName bounds the uploaded file name a draft keeps and shows.

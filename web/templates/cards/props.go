@@ -90,9 +90,9 @@ type TargetsProps struct {
 	AccountFile Upload // the uploaded id list ("" = none)
 	DiffFile    Upload // the uploaded different-data CSV ("" = none)
 	Errs        forms.Errors
-	BadIDs      forms.BadIDs     // invalid ids in the pasted list (line numbers of the list)
-	BadFileIDs  forms.BadIDs     // invalid ids in the uploaded list (line numbers of the file)
-	CSVErrs     []forms.CSVError // problems of the different-data CSV just uploaded
+	BadIDs      forms.BadIDs    // invalid ids in the pasted list (line numbers of the list)
+	BadFileIDs  forms.BadIDs    // invalid ids in the uploaded list (line numbers of the file)
+	CSVErrs     forms.CSVErrors // problems of the different-data file just uploaded
 	Loc         *time.Location
 }
 
@@ -238,4 +238,23 @@ func shanghai(loc *time.Location) *time.Location {
 		return forms.Shanghai()
 	}
 	return loc
+}
+
+// uploadTemplates are the template downloads of an upload (name as served
+// by /cards/upload-templates/).
+func uploadTemplates(name string) []components.TemplateFile {
+	return []components.TemplateFile{
+		{Format: "csv", Href: "/cards/upload-templates/" + name + ".csv"},
+		{Format: "xlsx", Href: "/cards/upload-templates/" + name + ".xlsx"},
+	}
+}
+
+func diffTemplateName(typ string) string { return forms.DiffTemplate(typ).Name }
+
+// diffColumnsHint names the columns of a different-data file of typ.
+func diffColumnsHint(ctx context.Context, typ string) string {
+	if typ == forms.CardKeyData {
+		return i18n.T(ctx, "cards.targets.diff_columns_keydata")
+	}
+	return i18n.T(ctx, "cards.targets.diff_columns_list")
 }

@@ -79,3 +79,32 @@ func (p FieldProps) rows() string {
 	}
 	return "4"
 }
+
+// UploadFieldProps describes one file input.
+type UploadFieldProps struct {
+	Name      string // form field name
+	Label     string // already translated
+	Accept    string // the accept attribute
+	Hint      string // already translated; follows the stated limits
+	Err       *forms.Msg
+	Templates []TemplateFile // template downloads offered beside the field
+	TestID    string
+}
+
+// TemplateFile is one template download: its format (csv, xlsx) and URL.
+type TemplateFile struct {
+	Format string
+	Href   string
+}
+
+func (p UploadFieldProps) id() string { return FieldProps{Name: p.Name}.id() }
+
+func (p UploadFieldProps) describedBy() string {
+	if p.Err != nil {
+		return p.id() + "-err " + p.id() + "-hint"
+	}
+	return p.id() + "-hint"
+}
+
+// AcceptSheets is what an upload of rows takes: CSV and .xlsx.
+const AcceptSheets = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
