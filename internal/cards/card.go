@@ -28,7 +28,7 @@ func (c Card) Data() chengxun.CardData {
 }
 
 // CardFromItems builds a card of type typ from the editor's (or a CSV row's)
-// items. LIST times are read in loc (nil = Asia/Shanghai) and sent as epoch
+// items. LIST times are read in loc (the console's zone) and sent as epoch
 // milliseconds (chengxun.TimestampUnit). The items must have passed validation.
 func CardFromItems(typ string, items []forms.CardItemForm, loc *time.Location) (Card, error) {
 	c := Card{Type: chengxun.CardType(typ)}

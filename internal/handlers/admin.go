@@ -306,9 +306,6 @@ func (s *Server) resetPassword(c echo.Context) error {
 
 const auditPageSize = 50
 
-// localLayout is what <input type="datetime-local"> submits.
-const localLayout = "2006-01-02T15:04"
-
 func (s *Server) auditFilter(c echo.Context) (store.AuditFilter, pages.AuditProps, forms.Errors) {
 	p := pages.AuditProps{Actor: c.QueryParam("actor"), Action: c.QueryParam("action"), From: c.QueryParam("from"), To: c.QueryParam("to")}
 	errs := forms.Errors{}
@@ -317,7 +314,7 @@ func (s *Server) auditFilter(c echo.Context) (store.AuditFilter, pages.AuditProp
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.ParseInLocation(localLayout, v, time.Local)
+		t, err := web.Current(c).ParseLocal(web.LocalInput, v)
 		if err != nil {
 			errs.Add(field, forms.ErrInvalid)
 		}
@@ -388,21 +385,23 @@ func (s *Server) auditPage(c echo.Context) error {
 	return web.Render(c, status, pages.Audit(p))
 }
 
-// auditExport streams the filtered rows as CSV (UTF-8 with BOM for Excel).
+// auditExport streams the filtered rows as CSV (UTF-8 with BOM for Excel),
+// times in the console's zone as the page shows them.
 func (s *Server) auditExport(c echo.Context) error {
 	f, _, errs := s.auditFilter(c)
 	if !errs.OK() {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
+	info := web.Current(c)
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="audit-%s.csv"`, s.Now().Format("20060102-150405")))
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="audit-%s.csv"`, info.Time(s.Now(), web.FileStamp)))
 	c.Response().WriteHeader(http.StatusOK)
 	_, _ = c.Response().Write([]byte("\ufeff"))
 	w := csv.NewWriter(c.Response())
 	_ = w.Write([]string{"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip"})
 	err := s.Store.EachAudit(c.Request().Context(), f, func(e store.AuditEntry) error {
-		return w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339), csvSafe(e.Actor), e.Action,
+		return w.Write([]string{strconv.FormatInt(e.ID, 10), info.Time(e.At, web.DateTime), csvSafe(e.Actor), e.Action,
 			csvSafe(e.Target), e.Outcome, e.UpstreamCode, csvSafe(e.Detail), e.IP})
 	})
 	w.Flush()

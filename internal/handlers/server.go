@@ -193,6 +193,7 @@ func (s *Server) attachInfo(c echo.Context) {
 		Mode:      string(s.Config.Mode),
 		Assets:    s.Assets,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Location:  s.Config.Location,
 	}
 	c.SetRequest(r.WithContext(web.WithInfo(r.Context(), info)))
 }

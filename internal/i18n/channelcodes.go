@@ -85,9 +85,7 @@ var channelCodesEN = Catalog{
 	"channelcodes.filters_kept":         "Your filters are kept: change them or retry.",
 	"channelcodes.link_broken":          "The page link was altered, so that page cannot be found.",
 	"channelcodes.first_page":           "Back to the first page",
-	"channelcodes.summary":              "Page %d · %d codes on this page · %d per page",
 	"channelcodes.page":                 "Page %d",
-	"channelcodes.end":                  "— End of the list (%d pages) —",
 	"channelcodes.group_filter":         "Only this group and its sub-groups",
 	"channelcodes.no_group":             "No group",
 	"channelcodes.col.qr":               "QR",
@@ -115,11 +113,17 @@ var channelCodesEN = Catalog{
 	"channelcodes.sign.body":            "Check that the console's SCRM settings match the platform's: appId, appKey, signing secret and signing algorithm (md5 or hmac-sha256). Change these environment variables and restart the console:",
 	"channelcodes.clock.title":          "SCRM refused the request's timestamp",
 	"channelcodes.clock.body":           "The platform accepts requests within 5 minutes of its own clock. Set this server's clock right (e.g. enable NTP) and retry.",
-	"channelcodes.export.incomplete":    "EXPORT INCOMPLETE: the platform call failed after %d rows (%s). This file is not complete; export again.",
 	"channelcodes.err.bad_id":           "“%s” is not a valid id: use positive whole numbers, separated by commas.",
 	"channelcodes.err.sub_groups":       "Including sub-groups needs exactly one group id (now %d).",
 	"channelcodes.err.datetime":         "“%s” is not a valid date and time; use e.g. 2026-03-31T17:37.",
 	"channelcodes.err.end_before_start": "The end cannot be before the start.",
 	"channelcodes.err.size":             "Page size must be between %d and %d.",
 	"channelcodes.err.cursor":           "Invalid page position.",
+}
+
+// channelCodesCountedEN holds the English messages whose words agree with a count.
+var channelCodesCountedEN = CountedCatalog{
+	"channelcodes.export.incomplete": {"EXPORT INCOMPLETE: the platform call failed after %[1]d ${rows} (%[2]s). This file is not complete; export again.", []Word{{1, "row", "rows"}}},
+	"channelcodes.summary":           {"Page %[1]d · %[2]d ${codes} on this page · %[3]d per page", []Word{{2, "code", "codes"}}},
+	"channelcodes.end":               {"— End of the list (%d ${pages}) —", []Word{{1, "page", "pages"}}},
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -44,7 +45,8 @@ type Info struct {
 	Mode      string // "sandbox" or "live"
 	Assets    *static.Assets
 	RequestID string
-	Nav       []NavItem // what this viewer may open
+	Nav       []NavItem      // what this viewer may open
+	Location  *time.Location // CONSOLE_TIMEZONE; read through Loc and Time (clock.go)
 }
 
 // Can reports whether the viewer has one of the roles.

@@ -22,7 +22,7 @@ type TokenState struct {
 	Present   bool      // a token is held
 	ExpiresAt time.Time // zero for static tokens
 	Refreshes int       // how many times one was fetched
-	LastError string
+	LastError error     // of the last fetch; nil after a good one
 }
 
 // StaticToken is a token from configuration.
@@ -48,7 +48,7 @@ type CachedToken struct {
 	tok       string
 	exp       time.Time
 	refreshes int
-	lastErr   string
+	lastErr   error
 }
 
 // NewCachedToken refreshes skew before expiry (a fifth of the lifetime at most).
@@ -66,13 +66,13 @@ func (c *CachedToken) Token(ctx context.Context) (string, error) {
 	}
 	tok, ttl, err := c.fetch(ctx)
 	if err != nil {
-		c.lastErr = err.Error()
+		c.lastErr = err
 		return "", err
 	}
 	skew := min(c.skew, ttl/5)
 	c.tok, c.exp = tok, c.now().Add(ttl-skew)
 	c.refreshes++
-	c.lastErr = ""
+	c.lastErr = nil
 	return tok, nil
 }
 

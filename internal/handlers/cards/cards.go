@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,12 +45,11 @@ type Handler struct {
 	store  *store.Store
 	runner *cardpush.Runner
 	fake   *sbchengxun.Fake // the sandbox platform; nil in live mode
-	loc    *time.Location
 }
 
 // New returns the handler. fake may be nil (live mode).
 func New(api TemplateAPI, st *store.Store, runner *cardpush.Runner, fake *sbchengxun.Fake) *Handler {
-	return &Handler{api: api, store: st, runner: runner, fake: fake, loc: forms.Shanghai()}
+	return &Handler{api: api, store: st, runner: runner, fake: fake}
 }
 
 // maxUpload bounds one uploaded id list or CSV (the body limit applies too).
@@ -263,7 +261,7 @@ func (h *Handler) Preview(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	d := parseDraft(vals)
-	return web.Render(c, http.StatusOK, pages.Preview(pages.PreviewProps{TemplateName: d.TemplateName, Form: d.Form, Loc: h.loc}))
+	return web.Render(c, http.StatusOK, pages.Preview(pages.PreviewProps{TemplateName: d.TemplateName, Form: d.Form}))
 }
 
 // --- targets, confirmation, push ---
@@ -286,7 +284,7 @@ func (h *Handler) TargetsPage(c echo.Context) error {
 	if errs := d.Form.Validate(); !errs.OK() {
 		return h.editorWithErrors(c, vals, d, errs)
 	}
-	p := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv"), Loc: h.loc}
+	p := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv")}
 	if p.Target.Target == "" {
 		p.Target.Target = forms.TargetAccounts
 	}
@@ -318,7 +316,7 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 	if errs := d.Form.Validate(); !errs.OK() {
 		return checked{}, false, h.editorWithErrors(c, vals, d, errs)
 	}
-	tp := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv"), Loc: h.loc}
+	tp := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv")}
 	errs := forms.Errors{}
 	if withUploads {
 		h.readUploads(c, &tp, errs)
@@ -351,7 +349,7 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 		EnterpriseID: tp.Target.EnterpriseID, ShowOnAll: tp.Target.ShowOnAllEnterprise}
 	switch p.Target {
 	case forms.TargetOrg, forms.TargetAccounts:
-		if p.Card, err = cardpush.CardFromForm(d.Form, h.loc); err != nil {
+		if p.Card, err = cardpush.CardFromForm(d.Form, web.Current(c).Loc()); err != nil {
 			return checked{}, false, err
 		}
 		if p.Target == forms.TargetOrg {
@@ -363,7 +361,7 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 	case forms.TargetDiff:
 		p.Entries = make([]cardpush.Entry, 0, len(rows))
 		for _, r := range rows {
-			card, err := cardpush.CardFromItems(d.Form.Type, r.Items, h.loc)
+			card, err := cardpush.CardFromItems(d.Form.Type, r.Items, web.Current(c).Loc())
 			if err != nil {
 				return checked{}, false, err
 			}
@@ -446,7 +444,7 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 	}
 	return web.Render(c, http.StatusOK, pages.Confirm(pages.ConfirmProps{
 		Draft: ck.draft, Target: ck.target, DiffCSV: ck.diffCSV, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
-		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note, Key: newKey(), Loc: h.loc,
+		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note, Key: newKey(),
 	}))
 }
 

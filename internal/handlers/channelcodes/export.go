@@ -1,6 +1,7 @@
 package channelcodes
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -66,14 +67,14 @@ func (h *Handler) Export(c echo.Context) error {
 	if errs := f.Validate(); !errs.OK() {
 		return h.render(c, http.StatusUnprocessableEntity, views.ListProps{Filter: f, Errs: errs})
 	}
-	req := request(f.Params())
+	req := request(f.Params(web.Current(c).Loc()))
 	req.Size = scrm.MaxSize
 	lang := web.Current(c).Lang
 	ctx := c.Request().Context()
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	res.Header().Set(echo.HeaderContentDisposition,
-		fmt.Sprintf(`attachment; filename="channel-codes-%s.csv"`, h.now().Format("20060102-150405")))
+		fmt.Sprintf(`attachment; filename="channel-codes-%s.csv"`, web.Current(c).Time(h.now(), web.FileStamp)))
 	res.WriteHeader(http.StatusOK)
 	_, _ = res.Write([]byte("\ufeff"))
 	w := csv.NewWriter(res)
@@ -87,7 +88,7 @@ func (h *Handler) Export(c echo.Context) error {
 
 	rows := 0
 	err := h.codes.Walk(ctx, req, func(code scrm.ChannelCode) error {
-		if err := w.Write(exportRow(code)); err != nil {
+		if err := w.Write(exportRow(ctx, code)); err != nil {
 			return fmt.Errorf("%w: %w", errWrite, err)
 		}
 		if rows++; rows%h.perPage == 0 {
@@ -116,7 +117,7 @@ func (h *Handler) Export(c echo.Context) error {
 }
 
 // exportRow is one code's cells.
-func exportRow(code scrm.ChannelCode) []string {
+func exportRow(ctx context.Context, code scrm.ChannelCode) []string {
 	return []string{
 		excelID(strconv.FormatInt(code.ID, 10)),
 		csvText(code.State),
@@ -126,7 +127,7 @@ func exportRow(code scrm.ChannelCode) []string {
 		excelID(idOrEmpty(code.CreatorID)),
 		excelID(joinIDs(code.Users)),
 		excelID(joinIDs(code.BackendUsers)),
-		csvText(code.CreateTime),
+		csvText(views.Created(ctx, code.CreateTime)),
 		csvText(code.CodeURL),
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/orgconsole/console/internal/i18n"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
 	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/internal/web"
 	"github.com/orgconsole/console/web/templates/components"
 )
 
@@ -64,7 +65,6 @@ type EditorProps struct {
 type PreviewProps struct {
 	TemplateName string
 	Form         forms.CardDataForm
-	Loc          *time.Location
 }
 
 // TargetsProps is the push target form.
@@ -77,7 +77,6 @@ type TargetsProps struct {
 	BadIDs     []forms.BadID    // invalid ids in the pasted list (line numbers of the list)
 	BadFileIDs []forms.BadID    // invalid ids in the uploaded list (line numbers of the file)
 	CSVErrs    []forms.CSVError // problems of the different-data CSV
-	Loc        *time.Location
 }
 
 // ConfirmProps is the last page before a push.
@@ -96,7 +95,6 @@ type ConfirmProps struct {
 	PreviewNote  string // e.g. "account u001 (first row)" for different data
 	Key          string // idempotency key of this confirmation
 	Err          error
-	Loc          *time.Location
 }
 
 // JobsProps is the list of push jobs.
@@ -169,23 +167,26 @@ func percent(p store.PushProgress) string {
 	return strconv.Itoa((p.OK + p.Failed) * 100 / p.Calls())
 }
 
-// whenText shows a LIST row's time as the preview does ("" when empty or invalid).
-func whenText(when string, loc *time.Location) string {
+// whenText shows a LIST row's time as the preview does ("" when empty or
+// invalid); it was typed, and is shown, in the console's zone.
+func whenText(ctx context.Context, when string) string {
 	if when == "" {
 		return ""
 	}
-	t, err := forms.ParseWhen(when, loc)
+	info := web.InfoOf(ctx)
+	t, err := forms.ParseWhen(when, info.Loc())
 	if err != nil {
 		return when
 	}
-	return t.Format("01-02 15:04")
+	return info.Time(t, web.Short)
 }
 
-func epochText(ms int64, loc *time.Location) string {
+// epochText is a LIST row's wire timestamp with its time in the console's zone.
+func epochText(ctx context.Context, ms int64) string {
 	if ms == 0 {
 		return "0"
 	}
-	return strconv.FormatInt(ms, 10) + " (" + time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04") + ")"
+	return strconv.FormatInt(ms, 10) + " (" + web.InfoOf(ctx).Time(time.UnixMilli(ms), web.DateMinute) + ")"
 }
 
 func fieldName(i int, name string) string { return forms.Field("items", i, name) }
@@ -213,11 +214,4 @@ func firstIDs(ids []string) string {
 		s += id
 	}
 	return s
-}
-
-func shanghai(loc *time.Location) *time.Location {
-	if loc == nil {
-		return forms.Shanghai()
-	}
-	return loc
 }
