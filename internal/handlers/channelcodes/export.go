@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/clients/scrm"
-	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/web"
@@ -109,7 +108,7 @@ func (h *Handler) Export(c echo.Context) error {
 		h.log.Error("channel codes: export broken off by the platform", "rows", rows, "err", err)
 		// As wide as the other rows, so strict CSV readers accept the file.
 		last := make([]string, len(exportColumns))
-		last[0] = ExportIncompleteMark + " " + i18n.Tr(lang, "channelcodes.export.incomplete", rows, describe(lang, err))
+		last[0] = ExportIncompleteMark + " " + i18n.Tr(lang, "channelcodes.export.incomplete", rows, web.DescribeUpstream(lang, err))
 		_ = w.Write(last)
 	}
 	w.Flush()
@@ -171,25 +170,4 @@ func csvText(v string) string {
 		return "'" + v
 	}
 	return v
-}
-
-// describe says what failed in words a user can act on (never a Go error string).
-func describe(lang i18n.Lang, err error) string {
-	e, ok := upstream.AsAPIError(err)
-	if !ok {
-		return i18n.Tr(lang, "error.unexpected")
-	}
-	s := e.Platform
-	if e.Code != "" {
-		s += " " + i18n.Tr(lang, "upstream.code") + " " + e.Code
-		if e.Message != "" {
-			s += ": " + e.Message
-		}
-		return s
-	}
-	s += ": " + i18n.Tr(lang, "upstream.kind."+string(e.Kind))
-	if e.Kind == upstream.KindHTTP && e.HTTPStatus != 0 {
-		s += " (HTTP " + strconv.Itoa(e.HTTPStatus) + ")"
-	}
-	return s
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/orgtree"
 	"github.com/orgconsole/console/internal/web"
@@ -137,7 +136,7 @@ func (h *Handler) Refresh(c echo.Context) error {
 		next = "/org/search?" + url.Values{"org": {orgID}}.Encode()
 	}
 	if _, err := h.Cache.Refresh(c.Request().Context(), orgID); err != nil {
-		web.AddFlash(c, web.FlashError, "org.refresh_failed", orgID, errCode(err))
+		web.AddFlash(c, web.FlashError, "org.refresh_failed", orgID, web.DescribeUpstream(web.Current(c).Lang, err))
 	} else {
 		web.AddFlash(c, web.FlashSuccess, "org.refreshed", orgID)
 	}
@@ -155,7 +154,7 @@ func (h *Handler) Export(c echo.Context) error {
 	snap, err := h.Cache.Get(ctx, orgID)
 	if err != nil {
 		_, st := problemFor(orgID, err)
-		return echo.NewHTTPError(st, i18n.T(ctx, "org.export_failed", errCode(err)))
+		return echo.NewHTTPError(st, i18n.T(ctx, "org.export_failed", web.DescribeUpstream(i18n.LangOf(ctx), err)))
 	}
 	id := strings.TrimSpace(c.QueryParam("node"))
 	if id == "" {
@@ -183,15 +182,4 @@ func safeFileName(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-// errCode is the upstream code of err, or its kind when it has none.
-func errCode(err error) string {
-	if e, ok := upstream.AsAPIError(err); ok {
-		if e.Code != "" {
-			return e.Code
-		}
-		return string(e.Kind)
-	}
-	return "-"
 }
