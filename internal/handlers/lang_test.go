@@ -125,6 +125,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["message failed"] = failed
 		pages["card targets"] = admin.PostForm("/cards/targets", kd)
 		pages["card confirm"] = admin.PostForm("/cards/confirm", kd)
+		pages["card confirm, one call"] = admin.PostForm("/cards/confirm", withVals(kd, "account_ids", "t00001"))
 		pages["card errors"] = admin.PostForm("/cards/confirm", withVals(kd, "enterprise_id", "", "account_ids", "a b!"))
 		pages["audit filtered"] = admin.Get("/audit?action=cards.push.create")
 		pages["audit bad filter"] = admin.Get("/audit?from=2026-13-01T00:00")
@@ -212,7 +213,7 @@ var zhAllowed = setOf(
 	// Formats, protocols and abbreviations Chinese readers use as they are.
 	"ID", "IP", "UTC", "CSV", "TXT", "PNG", "JSON", "HTTP", "URL", "PC", "OA", "MB", "MiB", "ms", "ARGB", "QR",
 	// The platforms' card types and the message types with their wire names (文本 text).
-	"KEYDATA", "LIST", "IMAGE", "WEBVIEW", "msgtype", "text", "link", "oa", "title", "content",
+	"KEYDATA", "LIST", "IMAGE", "WEBVIEW", "msgtype", "text", "link", "oa", "title",
 	// Demo accounts and their password, as the sign-in hint says to type them; the system actor.
 	"admin", "content", "support", "sandbox", "spare", "system",
 )
