@@ -142,6 +142,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 			titles = append(titles, n)
 		}
 		sort.Strings(titles)
+		t.Logf("%s: %d pages and states", lang, len(titles))
 		for _, name := range titles {
 			p := pages[name]
 			if name != "message failed" {
