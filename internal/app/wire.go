@@ -229,7 +229,7 @@ func ensureDemoAccounts(ctx context.Context, st *store.Store, hasher *auth.Hashe
 			return err
 		}
 		if _, err := st.CreateUser(ctx, store.User{Username: d.name, DisplayName: d.display, Role: d.role, PasswordHash: hash},
-			store.AuditEntry{Actor: "system", Action: "user.create", Target: d.name, Detail: "sandbox demo account"}); err != nil {
+			store.AuditEntry{Actor: "system", Action: "user.create", Target: d.name, Detail: "demo=sandbox"}); err != nil {
 			return err
 		}
 	}

@@ -29,7 +29,7 @@ func (c Card) Data() chengxun.CardData {
 }
 
 // CardFromItems builds a card of type typ from the editor's (or a CSV row's)
-// items. LIST times are read in loc (nil = Asia/Shanghai) and sent as epoch
+// items. LIST times are read in loc (the console's zone) and sent as epoch
 // milliseconds (chengxun.TimestampUnit). The items must have passed validation.
 func CardFromItems(typ string, items []forms.CardItemForm, loc *time.Location) (Card, error) {
 	c := Card{Type: chengxun.CardType(typ)}
@@ -80,7 +80,8 @@ func parseCard(s string) (Card, error) {
 
 // FormFromJob is the editor form of the card a job pushed (org and accounts
 // targets), for "start from the last push": the inverse of CardFromForm, with
-// LIST times shown in loc (nil = Asia/Shanghai).
+// LIST times shown in loc (the console's zone) as a datetime-local input
+// takes them.
 func FormFromJob(j store.PushJob, loc *time.Location) (forms.CardDataForm, error) {
 	c, err := parseCard(j.DataJSON)
 	if err != nil {
@@ -91,7 +92,16 @@ func FormFromJob(j store.PushJob, loc *time.Location) (forms.CardDataForm, error
 		f.Items = append(f.Items, forms.CardItemForm{Key: it.Key, Data: it.Data, JumpURL: it.JumpURL, Action: it.Action})
 	}
 	for _, it := range c.List {
-		f.Items = append(f.Items, forms.CardItemForm{Text: it.Text, JumpURL: it.JumpURL, Action: it.Action, When: forms.FormatWhen(it.Timestamp, loc)})
+		f.Items = append(f.Items, forms.CardItemForm{Text: it.Text, JumpURL: it.JumpURL, Action: it.Action, When: localInput(it.Timestamp, loc)})
 	}
 	return f, nil
+}
+
+// localInput is an epoch-milliseconds time as the editor's datetime-local
+// field shows it in loc ("" for none).
+func localInput(ms int64, loc *time.Location) string {
+	if ms == 0 {
+		return ""
+	}
+	return time.UnixMilli(ms).In(loc).Format("2006-01-02T15:04")
 }

@@ -52,7 +52,7 @@ func accountIDs(n int) []string {
 }
 
 func keyDataCard(tb testing.TB) Card {
-	c, err := CardFromItems(forms.CardKeyData, []forms.CardItemForm{{Key: "到校人数", Data: "1024"}}, nil)
+	c, err := CardFromItems(forms.CardKeyData, []forms.CardItemForm{{Key: "到校人数", Data: "1024"}}, time.UTC)
 	require.NoError(tb, err)
 	return c
 }
@@ -192,7 +192,7 @@ func TestOrgAndDiffTargets(t *testing.T) {
 
 	var entries []Entry
 	for i, id := range accountIDs(250) {
-		c, err := CardFromItems(forms.CardList, []forms.CardItemForm{{Text: fmt.Sprintf("通知 %d", i), When: "2025-04-01T08:00"}}, nil)
+		c, err := CardFromItems(forms.CardList, []forms.CardItemForm{{Text: fmt.Sprintf("通知 %d", i), When: "2025-04-01T08:00"}}, time.FixedZone("Beijing", 8*3600))
 		require.NoError(t, err)
 		entries = append(entries, Entry{AccountID: id, Card: c})
 	}

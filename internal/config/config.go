@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // CONSOLE_TIMEZONE works without /usr/share/zoneinfo (the Docker image has none)
 )
 
 // Mode is sandbox (built-in fake upstreams) or live.
@@ -50,6 +51,8 @@ type Config struct {
 	SandboxTokTTL  time.Duration // lifetime of tokens the sandbox issues
 	PasswordKiB    int           // argon2id memory per password hash
 	PasswordHashes int           // argon2id hashes running at once (bounds memory under a sign-in flood)
+
+	Location *time.Location // CONSOLE_TIMEZONE: the zone every time is shown, exported and entered in
 }
 
 // Chengxun is the workbench-card platform (upstreams.md §A).
@@ -128,6 +131,7 @@ var Settings = []Setting{
 	{"CONSOLE_SANDBOX_TOKEN_TTL", "2h", "lifetime of access tokens the sandbox issues"},
 	{"CONSOLE_PASSWORD_MEMORY_KIB", "19456", "argon2id memory per password hash in KiB (OWASP baseline 19456; t=2, p=1)"},
 	{"CONSOLE_PASSWORD_HASHES", "4", "argon2id hashes at once (each takes CONSOLE_PASSWORD_MEMORY_KIB); a sign-in waits up to 2 s for a turn, then is told the server is busy"},
+	{"CONSOLE_TIMEZONE", "Asia/Shanghai", "IANA time zone every time is shown, exported, entered and named in (Beijing time; time zone data is built in)"},
 }
 
 // Load reads the settings through getenv and checks them.
@@ -198,6 +202,15 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.TrustedProxy = list(get("CONSOLE_TRUSTED_PROXIES"))
+	// time.LoadLocation also accepts "Local", the machine's zone (UTC in the
+	// Docker image): the console's clock must not depend on the host.
+	if tz := get("CONSOLE_TIMEZONE"); tz == "Local" {
+		errs = append(errs, errors.New(`CONSOLE_TIMEZONE: name a zone such as Asia/Shanghai or UTC, not "Local"`))
+	} else if loc, err := time.LoadLocation(tz); err != nil {
+		errs = append(errs, fmt.Errorf("CONSOLE_TIMEZONE: not an IANA time zone like Asia/Shanghai or UTC: %q", tz))
+	} else {
+		c.Location = loc
+	}
 	c.SCRM.QRHosts = list(get("CONSOLE_SCRM_QR_HOSTS"))
 	if c.Mode != ModeSandbox && c.Mode != ModeLive {
 		errs = append(errs, fmt.Errorf("CONSOLE_MODE: must be sandbox or live, not %q", c.Mode))

@@ -41,3 +41,21 @@ func TestErrorsNameTheVariable(t *testing.T) {
 	assert.Equal(t, []string{"10.0.0.0/8", "192.168.1.1/32"}, c.TrustedProxy)
 	assert.Equal(t, []string{"cdn.example"}, c.SCRM.QRHosts)
 }
+
+func TestTimezone(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	require.NoError(t, err)
+	assert.Equal(t, "Asia/Shanghai", c.Location.String(), "Beijing time by default")
+	_, off := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).In(c.Location).Zone()
+	assert.Equal(t, 8*3600, off)
+
+	c, err = Load(func(k string) string { return map[string]string{"CONSOLE_TIMEZONE": "UTC"}[k] })
+	require.NoError(t, err)
+	assert.Equal(t, time.UTC.String(), c.Location.String())
+
+	for _, bad := range []string{"Beijing", "Asia/Nowhere", "Local", "+08:00"} {
+		_, err = Load(func(k string) string { return map[string]string{"CONSOLE_TIMEZONE": bad}[k] })
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "CONSOLE_TIMEZONE", bad)
+	}
+}

@@ -31,8 +31,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/web"
 )
 
 // IncompleteMark starts the first cell of the last row of a cut-off export.
@@ -216,31 +216,9 @@ func (w *Writer) Finish(ctx context.Context, err error) Outcome {
 		return Abandoned
 	}
 	last := make([]Cell, max(w.cols, 1)) // as wide as the header, so strict readers accept the file
-	last[0] = Text(IncompleteMark + " " + i18n.Tr(w.lang, "export.incomplete", w.rows, describe(w.lang, err)))
+	last[0] = Text(IncompleteMark + " " + i18n.Tr(w.lang, "export.incomplete", w.rows, web.DescribeUpstream(w.lang, err)))
 	if w.write(last) != nil || w.Flush() != nil {
 		return Abandoned
 	}
 	return Incomplete
-}
-
-// describe says what failed in words a user can act on, never a Go error
-// string: the platform with its code and message, or the kind of failure.
-func describe(lang i18n.Lang, err error) string {
-	e, ok := upstream.AsAPIError(err)
-	if !ok {
-		return i18n.Tr(lang, "error.unexpected")
-	}
-	s := e.Platform
-	if e.Code != "" {
-		s += " " + i18n.Tr(lang, "upstream.code") + " " + e.Code
-		if e.Message != "" {
-			s += ": " + e.Message
-		}
-		return s
-	}
-	s += ": " + i18n.Tr(lang, "upstream.kind."+string(e.Kind))
-	if e.Kind == upstream.KindHTTP && e.HTTPStatus != 0 {
-		s += " (HTTP " + strconv.Itoa(e.HTTPStatus) + ")"
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -314,7 +315,7 @@ func TestParseDiffDataCSVList(t *testing.T) {
 	require.True(t, errs.OK())
 	require.Len(t, rows, 1)
 	require.Len(t, rows[0].Items, 3)
-	ms, err := rows[0].Items[0].Timestamp(nil)
+	ms, err := rows[0].Items[0].Timestamp(time.FixedZone("Beijing", 8*3600))
 	require.NoError(t, err)
 	assert.Equal(t, int64(1743465600000), ms)
 }

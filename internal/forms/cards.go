@@ -97,8 +97,8 @@ func (it CardItemForm) Empty() bool {
 	return it.Key == "" && it.Data == "" && it.Text == "" && it.JumpURL == "" && it.Action == "" && it.When == ""
 }
 
-// Timestamp is the LIST row's wire timestamp: When read in loc (nil = Shanghai)
-// as epoch milliseconds (see clients/chengxun.TimestampUnit); 0 when empty.
+// Timestamp is the LIST row's wire timestamp: When read in loc (the console's
+// zone, CONSOLE_TIMEZONE) as epoch milliseconds (see clients/chengxun.TimestampUnit); 0 when empty.
 func (it CardItemForm) Timestamp(loc *time.Location) (int64, error) {
 	if it.When == "" {
 		return 0, nil
@@ -254,11 +254,8 @@ func (f CardDataForm) checkItem(errs Errors, it CardItemForm, field func(string)
 	CardAction.Check(errs, field("action"), it.Action)
 }
 
-// ParseWhen reads a local date-time in loc (nil = Shanghai).
+// ParseWhen reads a local date-time in loc, the console's zone.
 func ParseWhen(s string, loc *time.Location) (time.Time, error) {
-	if loc == nil {
-		loc = Shanghai()
-	}
 	// What a datetime-local input sends (seconds appear when the input has a
 	// step), what people type in a CSV cell, how Excel in Chinese shows a
 	// date-time, and how a workbook's date-time cell reads (internal/sheet
@@ -274,27 +271,6 @@ func ParseWhen(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, err
-}
-
-// FormatWhen is the datetime-local value of an epoch-milliseconds timestamp
-// ("" for 0), for re-rendering stored card data.
-func FormatWhen(ms int64, loc *time.Location) string {
-	if ms == 0 {
-		return ""
-	}
-	if loc == nil {
-		loc = Shanghai()
-	}
-	return time.UnixMilli(ms).In(loc).Format("2006-01-02T15:04")
-}
-
-// Shanghai is the console's default zone. China has had no DST since 1991, so
-// the fixed +08:00 fallback (no tzdata installed) gives the same instants.
-func Shanghai() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("Asia/Shanghai", 8*3600)
 }
 
 // set fills one field by its form or CSV column name ("when" in the editor,

@@ -55,6 +55,16 @@ var ChannelCodeName = Text{Max: 100, Doc: "§B state: no length documented; cons
 // ChannelCodeTimeLayout is how §B sends startTime/endTime (YYYY-MM-DD HH:mm:ss).
 const ChannelCodeTimeLayout = "2006-01-02 15:04:05"
 
+// ChannelCodeZone is the clock of §B's startTime, endTime and createTime:
+// Beijing time (UTC+8; China has had no DST since 1991), whatever zone the
+// console shows (CONSOLE_TIMEZONE).
+var ChannelCodeZone = time.FixedZone("UTC+8", 8*3600)
+
+// ChannelCodeTime reads a §B time (a code's createTime) as the instant it names.
+func ChannelCodeTime(s string) (time.Time, error) {
+	return time.ParseInLocation(ChannelCodeTimeLayout, s, ChannelCodeZone)
+}
+
 // Message keys of the channel-code filters (translations in internal/i18n/channelcodes.go).
 const (
 	ErrChannelCodeBadID          = "channelcodes.err.bad_id"           // args: the bad value
@@ -121,8 +131,8 @@ func (f ChannelCodeFilter) Validate() Errors {
 	if ok && f.SubGroups && len(groups) != 1 {
 		errs.Add(CCSub, ErrChannelCodeSubGroups, len(groups))
 	}
-	from, fromOK := ccTime(errs, CCFrom, f.From, false)
-	to, toOK := ccTime(errs, CCTo, f.To, true)
+	from, fromOK := ccTime(errs, CCFrom, f.From, false, time.UTC)
+	to, toOK := ccTime(errs, CCTo, f.To, true, time.UTC)
 	if fromOK && toOK && !from.IsZero() && !to.IsZero() && to.Before(from) {
 		errs.Add(CCTo, ErrChannelCodeEndBeforeStart)
 	}
@@ -142,25 +152,27 @@ func (f ChannelCodeFilter) Validate() Errors {
 	return errs
 }
 
-// Params returns the request values. Call it after Validate found no error;
-// a field that does not parse is left at its zero value.
-func (f ChannelCodeFilter) Params() ChannelCodeParams {
+// Params returns the request values, the times typed in loc (the console's
+// zone) given in the platform's. Call it after Validate found no error; a
+// field that does not parse is left at its zero value.
+func (f ChannelCodeFilter) Params(loc *time.Location) ChannelCodeParams {
 	none := Errors{}
-	p := ChannelCodeParams{State: f.Name, ReturnChildren: f.SubGroups, Size: f.size()}
+	p := ChannelCodeParams{State: f.Name, ReturnChildren: f.SubGroups, Size: f.PageSize()}
 	p.UserIDs, _ = ccIDs(none, CCStaff, f.Staff)
 	p.DeptIDs, _ = ccIDs(none, CCDept, f.Depts)
 	p.GroupIDs, _ = ccIDs(none, CCGroup, f.Groups)
-	if t, ok := ccTime(none, CCFrom, f.From, false); ok && !t.IsZero() {
-		p.StartTime = t.Format(ChannelCodeTimeLayout)
+	if t, ok := ccTime(none, CCFrom, f.From, false, loc); ok && !t.IsZero() {
+		p.StartTime = t.In(ChannelCodeZone).Format(ChannelCodeTimeLayout)
 	}
-	if t, ok := ccTime(none, CCTo, f.To, true); ok && !t.IsZero() {
-		p.EndTime = t.Format(ChannelCodeTimeLayout)
+	if t, ok := ccTime(none, CCTo, f.To, true, loc); ok && !t.IsZero() {
+		p.EndTime = t.In(ChannelCodeZone).Format(ChannelCodeTimeLayout)
 	}
 	p.NextID, _ = ccCursor(f.Cursor)
 	return p
 }
 
-func (f ChannelCodeFilter) size() int {
+// PageSize is the codes per page asked for (the default when the field is empty or wrong).
+func (f ChannelCodeFilter) PageSize() int {
 	if n, err := strconv.Atoi(f.Size); err == nil && n >= ChannelCodeSizeMin && n <= ChannelCodeSizeMax {
 		return n
 	}
@@ -326,22 +338,21 @@ func ccJoin(ids []int64) string {
 	return strings.Join(parts, ",")
 }
 
-// ccTime reads a datetime-local value (seconds optional; a space instead of
-// the T is accepted too). The wall-clock time is passed on unchanged: the
-// platform reads it in its own zone (Asia/Shanghai). endOfMinute makes a
+// ccTime reads a datetime-local value in loc (seconds optional; a space
+// instead of the T is accepted too). endOfMinute makes a
 // value without seconds cover its whole minute, so "to 17:37" includes a code
 // created at 17:37:12. "" is no bound (zero time, ok).
-func ccTime(errs Errors, field, s string, endOfMinute bool) (time.Time, bool) {
+func ccTime(errs Errors, field, s string, endOfMinute bool, loc *time.Location) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, true
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, true
 		}
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			if endOfMinute {
 				t = t.Add(59 * time.Second)
 			}

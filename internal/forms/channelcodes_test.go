@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,6 +75,9 @@ func TestChannelCodeFilterBadInput(t *testing.T) {
 	}
 }
 
+// beijing is the default console zone, the platform's own.
+var beijing = time.FixedZone("Beijing", 8*3600)
+
 func TestChannelCodeFilterGoodInput(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -101,7 +105,7 @@ func TestChannelCodeFilterGoodInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := ParseChannelCodeFilter(c.query)
 			assert.Empty(t, f.Validate())
-			assert.Equal(t, c.want, f.Params())
+			assert.Equal(t, c.want, f.Params(beijing))
 		})
 	}
 	ids100 := make([]string, 100)
@@ -110,7 +114,14 @@ func TestChannelCodeFilterGoodInput(t *testing.T) {
 	}
 	f := ParseChannelCodeFilter(url.Values{CCDept: {strings.Join(ids100, " ")}})
 	assert.Empty(t, f.Validate(), "100 ids is the limit and passes")
-	assert.Len(t, f.Params().DeptIDs, 100)
+	assert.Len(t, f.Params(beijing).DeptIDs, 100)
+
+	// Typed in the console's zone, sent in the platform's (Beijing time).
+	f = ParseChannelCodeFilter(url.Values{CCFrom: {"2025-09-01T00:00"}, CCTo: {"2025-09-30T16:30"}})
+	assert.Equal(t, ChannelCodeParams{StartTime: "2025-09-01 08:00:00", EndTime: "2025-10-01 00:30:59", Size: 20}, f.Params(time.UTC))
+	created, err := ChannelCodeTime("2025-09-01 08:00:00")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), created.UTC())
 }
 
 func TestChannelCodeFilterURLRoundTrip(t *testing.T) {
@@ -118,7 +129,7 @@ func TestChannelCodeFilterURLRoundTrip(t *testing.T) {
 	q := f.Query()
 	assert.Equal(t, "1,2,3", q.Get(CCStaff), "id lists are normalised")
 	back := ParseChannelCodeFilter(q)
-	assert.Equal(t, f.Params(), back.Params())
+	assert.Equal(t, f.Params(beijing), back.Params(beijing))
 	assert.Equal(t, q, back.Query())
 	assert.False(t, q.Has(CCCursor) || q.Has(CCPrev) || q.Has(CCDept), "empty fields stay out of the URL")
 	assert.True(t, f.HasFilters())
@@ -134,7 +145,7 @@ func TestChannelCodeCursorHistory(t *testing.T) {
 	second := ParseChannelCodeFilter(first.NextQuery(527448137486400))
 	assert.Equal(t, "cursor=527448137486400&group=527448137486400&prev=0&sub=1", ccDecoded(second.Query()))
 	assert.Equal(t, 2, second.Page())
-	assert.Equal(t, int64(527448137486400), second.Params().NextID)
+	assert.Equal(t, int64(527448137486400), second.Params(beijing).NextID)
 
 	third := ParseChannelCodeFilter(second.NextQuery(9007199254740993))
 	assert.Equal(t, "cursor=9007199254740993&group=527448137486400&prev=0,527448137486400&sub=1", ccDecoded(third.Query()))

@@ -311,9 +311,6 @@ func (s *Server) resetPassword(c echo.Context) error {
 
 const auditPageSize = 50
 
-// localLayout is what <input type="datetime-local"> submits.
-const localLayout = "2006-01-02T15:04"
-
 func (s *Server) auditFilter(c echo.Context) (store.AuditFilter, pages.AuditProps, forms.Errors) {
 	p := pages.AuditProps{Actor: c.QueryParam("actor"), Action: c.QueryParam("action"), From: c.QueryParam("from"), To: c.QueryParam("to")}
 	errs := forms.Errors{}
@@ -322,7 +319,7 @@ func (s *Server) auditFilter(c echo.Context) (store.AuditFilter, pages.AuditProp
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.ParseInLocation(localLayout, v, time.Local)
+		t, err := web.Current(c).ParseLocal(web.LocalInput, v)
 		if err != nil {
 			errs.Add(field, forms.ErrInvalid)
 		}
@@ -395,21 +392,22 @@ func (s *Server) auditPage(c echo.Context) error {
 
 // auditExport streams the filtered rows as CSV (csvexport: every text cell
 // formula-safe — actor, target, detail and the platform's code all carry
-// text someone else chose). A database failure mid-way ends the file with
-// the incomplete row.
+// text someone else chose), times in the console's zone as the page shows
+// them. A database failure mid-way ends the file with the incomplete row.
 func (s *Server) auditExport(c echo.Context) error {
 	f, _, errs := s.auditFilter(c)
 	if !errs.OK() {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	ctx := c.Request().Context()
-	w, err := csvexport.Start(c.Response(), web.Current(c).Lang, "audit-"+s.Now().Format("20060102-150405")+".csv",
+	info := web.Current(c)
+	w, err := csvexport.Start(c.Response(), info.Lang, "audit-"+info.Time(s.Now(), web.FileStamp)+".csv",
 		"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip")
 	if err != nil {
 		return nil // the browser went away before the first byte
 	}
 	err = s.Store.EachAudit(ctx, f, func(e store.AuditEntry) error {
-		return w.Row(csvexport.Int(e.ID), csvexport.Text(e.At.Format(time.RFC3339)), csvexport.Text(e.Actor),
+		return w.Row(csvexport.Int(e.ID), csvexport.Text(info.Time(e.At, web.DateTime)), csvexport.Text(e.Actor),
 			csvexport.Text(e.Action), csvexport.Text(e.Target), csvexport.Text(e.Outcome),
 			csvexport.Text(e.UpstreamCode), csvexport.Text(e.Detail), csvexport.Text(e.IP))
 	})

@@ -331,7 +331,7 @@ func TestInspectorFaultsAndStatusPage(t *testing.T) {
 		"message": {"机构不存在"}, "latency_ms": {"0"}, "times": {"1"}, "path": {"/user/openapi/org/get-org-child-list"}})
 	require.Equal(t, http.StatusSeeOther, p.Status)
 	page := admin.Follow(p)
-	assert.Contains(t, page.Text("[data-testid=fault-tze] [data-testid=fault-current]"), "envelope")
+	assert.Contains(t, page.Text("[data-testid=fault-tze] [data-testid=fault-current]"), "错误响应（业务错误码）", "the fault in the page's language")
 
 	org := admin.Get("/org")
 	assert.Equal(t, "100001", org.Text("[data-testid=upstream-code]"))

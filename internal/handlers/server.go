@@ -261,6 +261,7 @@ func (s *Server) attachInfo(c echo.Context) {
 		Assets:    s.Assets,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		UploadMax: min(forms.MaxUploadBytes, s.bodyLimit),
+		Location:  s.Config.Location,
 	}
 	c.SetRequest(r.WithContext(web.WithInfo(r.Context(), info)))
 }

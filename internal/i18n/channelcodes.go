@@ -86,9 +86,7 @@ var channelCodesEN = Catalog{
 	"channelcodes.filters_kept":         "Your filters are kept: change them or retry.",
 	"channelcodes.link_broken":          "The page link was altered, so that page cannot be found.",
 	"channelcodes.first_page":           "Back to the first page",
-	"channelcodes.summary":              "Page %d · %d codes on this page · %d per page",
 	"channelcodes.page":                 "Page %d",
-	"channelcodes.end":                  "— End of the list (%d pages) —",
 	"channelcodes.group_filter":         "Only this group and its sub-groups",
 	"channelcodes.no_group":             "No group",
 	"channelcodes.col.qr":               "QR",
@@ -124,4 +122,10 @@ var channelCodesEN = Catalog{
 	"channelcodes.err.end_before_start": "The end cannot be before the start.",
 	"channelcodes.err.size":             "Page size must be between %d and %d.",
 	"channelcodes.err.cursor":           "Invalid page position.",
+}
+
+// channelCodesCountedEN holds the English messages whose words agree with a count.
+var channelCodesCountedEN = CountedCatalog{
+	"channelcodes.summary": {"Page %[1]d · %[2]d ${codes} on this page · %[3]d per page", []Word{{2, "code", "codes"}}},
+	"channelcodes.end":     {"— End of the list (%d ${pages}) —", []Word{{1, "page", "pages"}}},
 }

@@ -166,6 +166,12 @@ var coreZH = Catalog{
 	"sandbox.request":        "请求",
 	"sandbox.status":         "状态",
 	"sandbox.fault":          "故障",
+	"sandbox.no_fault":       "无故障",
+	"sandbox.fault_path":     "仅 %s",
+	"sandbox.query":          "查询参数",
+	"sandbox.headers":        "请求头",
+	"sandbox.body":           "请求体",
+	"sandbox.response":       "响应",
 
 	"upstream.failed":         "%s 调用失败",
 	"upstream.code":           "错误码",
@@ -257,7 +263,6 @@ var coreEN = Catalog{
 	"login.password":     "Password",
 	"login.submit":       "Sign in",
 	"login.failed":       "Wrong username or password.",
-	"login.throttled":    "Too many failed sign-ins. Try again in %d minutes.",
 	"login.sandbox_hint": "Sandbox mode: sign in as admin, content or support, password sandbox.",
 	"login.signed_out":   "You are signed out.",
 	"login.resume_hint":  "Your session expired. After you sign in, the form you submitted is kept so you can send it again.",
@@ -281,7 +286,6 @@ var coreEN = Catalog{
 	"dashboard.my_drafts":     "my drafts (%d)",
 	"dashboard.no_pushes":     "No pushes yet.",
 	"dashboard.no_sends":      "No messages sent yet.",
-	"dashboard.accounts":      "%d accounts",
 
 	"users.title":               "Users",
 	"users.username":            "Username",
@@ -340,7 +344,6 @@ var coreEN = Catalog{
 	"status.token_signed":       "Signed requests (no token)",
 	"status.token_static":       "Static token (configured)",
 	"status.token_valid":        "Valid, refreshed before %s",
-	"status.token_refreshes":    "fetched %d times",
 	"status.token_none":         "Not fetched yet",
 	"status.probe_title":        "Check connection",
 	"status.orgcache_title":     "Organisation cache",
@@ -382,6 +385,12 @@ var coreEN = Catalog{
 	"sandbox.request":        "Request",
 	"sandbox.status":         "Status",
 	"sandbox.fault":          "Fault",
+	"sandbox.no_fault":       "No fault",
+	"sandbox.fault_path":     "on %s only",
+	"sandbox.query":          "Query",
+	"sandbox.headers":        "Headers",
+	"sandbox.body":           "Body",
+	"sandbox.response":       "Response",
 
 	"upstream.failed":         "%s call failed",
 	"upstream.code":           "Code",
@@ -414,13 +423,10 @@ var coreEN = Catalog{
 	"error.csrf.title": "Request refused",
 	"error.csrf.body":  "The form expired or came from another site. Go back, reload the page and submit again.",
 
-	"form.err.required":  "Required.",
-	"form.err.too_long":  "At most %d characters (now %d; an emoji counts as 2).",
-	"form.err.too_short": "At least %d characters (now %d).",
-	"form.err.url":       "Enter a URL starting with http:// or https://.",
-	"form.err.invalid":   "Invalid format.",
-	"form.err.number":    "Enter a number.",
-	"form.err.too_many":  "At most %d items (now %d).",
+	"form.err.required": "Required.",
+	"form.err.url":      "Enter a URL starting with http:// or https://.",
+	"form.err.invalid":  "Invalid format.",
+	"form.err.number":   "Enter a number.",
 
 	"form.err.list_too_long": "At most %d; this list has more (the rest was not read).",
 
@@ -428,9 +434,19 @@ var coreEN = Catalog{
 	"common.filter":     "Filter",
 	"common.cancel":     "Cancel",
 	"common.export_csv": "Export CSV",
-	"export.incomplete": "EXPORT INCOMPLETE: stopped after %d rows (%s). This file is not complete; export again.",
 	"pager.label":       "Pagination",
 	"pager.prev":        "Previous",
 	"pager.next":        "Next",
-	"pager.summary":     "Page %d of %d · %d entries",
+}
+
+// coreCountedEN holds the English messages whose words agree with a count.
+var coreCountedEN = CountedCatalog{
+	"login.throttled":        {"Too many failed sign-ins. Try again in %d ${minutes}.", []Word{{1, "minute", "minutes"}}},
+	"dashboard.accounts":     {"%d ${accounts}", []Word{{1, "account", "accounts"}}},
+	"status.token_refreshes": {"fetched %d ${times}", []Word{{1, "time", "times"}}},
+	"form.err.too_long":      {"At most %[1]d ${characters} (now %[2]d; an emoji counts as 2).", []Word{{1, "character", "characters"}}},
+	"form.err.too_short":     {"At least %[1]d ${characters} (now %[2]d).", []Word{{1, "character", "characters"}}},
+	"form.err.too_many":      {"At most %[1]d ${items} (now %[2]d).", []Word{{1, "item", "items"}}},
+	"export.incomplete":      {"EXPORT INCOMPLETE: stopped after %[1]d ${rows} (%[2]s). This file is not complete; export again.", []Word{{1, "row", "rows"}}},
+	"pager.summary":          {"Page %[1]d of %[2]d · %[3]d ${entries}", []Word{{3, "entry", "entries"}}},
 }

@@ -78,6 +78,8 @@ var messagesZH = Catalog{
 	"messages.copied":               "已复制",
 	"messages.recipient_summary":    "%d 个账号，%d 个组织节点",
 	"messages.col.title":            "标题",
+	"messages.col.content":          "内容",
+	"messages.col.headline":         "标题或内容",
 	"messages.col.type":             "类型",
 	"messages.col.saved":            "保存时间",
 	"messages.col.actions":          "操作",
@@ -141,7 +143,6 @@ var messagesEN = Catalog{
 	"messages.type.oa":              "OA message",
 	"messages.oa.head":              "Header oa.head",
 	"messages.oa.body":              "Body oa.body (optional)",
-	"messages.oa.form":              "Form oa.body.form (%d / %d rows)",
 	"messages.swatch_alt":           "Colour %s",
 	"messages.f.type":               "Message type (msgtype)",
 	"messages.f.text_content":       "Message text (text.content)",
@@ -173,7 +174,6 @@ var messagesEN = Catalog{
 	"messages.err.bg_color":         "Enter an 8-digit hex ARGB colour such as FFCC0000 (no # or 0x).",
 	"messages.err.busi_id_chars":    "busiId may only contain letters, digits, - and _.",
 	"messages.err.recipients":       "Enter at least one account id or pick an org node.",
-	"messages.err.account_id":       "Account id “%s” is too long (at most %d characters).",
 	"messages.err.org_unknown":      "The organisation has no node %s: remove it and pick again.",
 	"messages.err.date_range":       "The end date cannot be before the start date.",
 	"messages.warn.low_contrast":    "White header text on this colour has a contrast of only %.1f:1 (at least 4.5:1 is advised): it may be hard to read.",
@@ -195,6 +195,8 @@ var messagesEN = Catalog{
 	"messages.copied":               "Copied",
 	"messages.recipient_summary":    "Accounts: %d · org nodes: %d",
 	"messages.col.title":            "Title",
+	"messages.col.content":          "Content",
+	"messages.col.headline":         "Title or content",
 	"messages.col.type":             "Type",
 	"messages.col.saved":            "Saved",
 	"messages.col.actions":          "Actions",
@@ -233,4 +235,10 @@ var messagesEN = Catalog{
 	"messages.flash.draft_saved":    "Draft saved.",
 	"messages.flash.draft_deleted":  "Draft deleted.",
 	"messages.flash.duplicated":     "Duplicated as a new draft (with a new busiId).",
+}
+
+// messagesCountedEN holds the English messages whose words agree with a count.
+var messagesCountedEN = CountedCatalog{
+	"messages.err.account_id": {"Account id “%[1]s” is too long (at most %[2]d ${characters}).", []Word{{2, "character", "characters"}}},
+	"messages.oa.form":        {"Form oa.body.form (%[1]d / %[2]d ${rows})", []Word{{2, "row", "rows"}}},
 }

@@ -27,7 +27,6 @@ var sessionsEN = Catalog{
 	"layout.my_sessions":    "My sessions",
 	"sessions.title":        "My sessions",
 	"sessions.heading":      "Sessions",
-	"sessions.intro":        "These are the browsers you are signed in with. A user keeps at most %d sessions at once; past that, the one unused for longest is ended.",
 	"sessions.none":         "No live sessions.",
 	"sessions.created":      "Signed in",
 	"sessions.last_seen":    "Last used",
@@ -41,4 +40,9 @@ var sessionsEN = Catalog{
 	"login.form_too_large":  "The form you submitted is larger than %s MB and was not kept. Sign in and fill it in again.",
 	"login.form_upload":     "The form you submitted included a file upload, which is not kept. Sign in, choose the file again and submit.",
 	"resume.omitted":        "For your security, passwords and other secret fields were not kept. Enter them again:",
+}
+
+// sessionsCountedEN holds the English messages whose words agree with a count.
+var sessionsCountedEN = CountedCatalog{
+	"sessions.intro": {"These are the browsers you are signed in with. A user keeps at most %d ${sessions} at once; past that, the one unused for longest is ended.", []Word{{1, "session", "sessions"}}},
 }

@@ -16,15 +16,19 @@ var uploadsZH = Catalog{
 }
 
 var uploadsEN = Catalog{
-	"upload.limits":            "CSV (UTF-8 or GBK/GB18030) or XLSX (its first sheet), at most %s and %d rows besides the header.",
-	"upload.template":          "Templates: ",
-	"upload.template.csv":      "CSV template",
-	"upload.template.xlsx":     "XLSX template",
-	"upload.err.not_text":      "The file is neither UTF-8 nor GB18030/GBK text. Save it from Excel as “CSV UTF-8” or .xlsx and upload it again.",
-	"upload.err.xlsx":          "This .xlsx file cannot be read; save it again in Excel and upload it.",
-	"upload.err.old_excel":     "Old .xls (Excel 97–2003) and encrypted workbooks are not supported; save it as .xlsx or CSV.",
-	"upload.err.too_large":     "The file is too large: at most %s. Everything else you entered is kept; choose a smaller file.",
-	"upload.err.too_many_rows": "Too many rows: at most %d besides the header.",
-	"upload.err.problems":      "Problems in the file: %d (listed below).",
-	"upload.err.csv_syntax":    "Line %d of the file is not valid CSV (unbalanced quotes?).",
+	"upload.template":       "Templates: ",
+	"upload.template.csv":   "CSV template",
+	"upload.template.xlsx":  "XLSX template",
+	"upload.err.not_text":   "The file is neither UTF-8 nor GB18030/GBK text. Save it from Excel as “CSV UTF-8” or .xlsx and upload it again.",
+	"upload.err.xlsx":       "This .xlsx file cannot be read; save it again in Excel and upload it.",
+	"upload.err.old_excel":  "Old .xls (Excel 97–2003) and encrypted workbooks are not supported; save it as .xlsx or CSV.",
+	"upload.err.too_large":  "The file is too large: at most %s. Everything else you entered is kept; choose a smaller file.",
+	"upload.err.problems":   "Problems in the file: %d (listed below).",
+	"upload.err.csv_syntax": "Line %d of the file is not valid CSV (unbalanced quotes?).",
+}
+
+// uploadsCountedEN holds the English upload messages whose words agree with a count.
+var uploadsCountedEN = CountedCatalog{
+	"upload.limits":            {"CSV (UTF-8 or GBK/GB18030) or XLSX (its first sheet), at most %[1]s and %[2]d ${rows} besides the header.", []Word{{2, "row", "rows"}}},
+	"upload.err.too_many_rows": {"Too many rows: at most %d ${rows} besides the header.", []Word{{1, "row", "rows"}}},
 }

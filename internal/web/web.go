@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -44,8 +45,9 @@ type Info struct {
 	Mode      string // "sandbox" or "live"
 	Assets    *static.Assets
 	RequestID string
-	Nav       []NavItem // what this viewer may open
-	UploadMax int64     // largest file a form may upload (the upload bound or CONSOLE_BODY_LIMIT, whichever is smaller)
+	Nav       []NavItem      // what this viewer may open
+	UploadMax int64          // largest file a form may upload (the upload bound or CONSOLE_BODY_LIMIT, whichever is smaller)
+	Location  *time.Location // CONSOLE_TIMEZONE; read through Loc and Time (clock.go)
 }
 
 // Can reports whether the viewer has one of the roles.

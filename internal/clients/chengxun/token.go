@@ -2,6 +2,7 @@ package chengxun
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,16 +51,16 @@ func TokenFetcher(tokenURL, appKey, appSecret string, hc *http.Client) upstream.
 		resp, err := hc.Do(req)
 		if err != nil {
 			// err quotes the URL, which carries the secret: never let it reach a page or a log.
-			kind, msg := upstream.KindNetwork, "token endpoint unreachable"
+			kind, cause := upstream.KindNetwork, errors.New("token endpoint unreachable")
 			if ctx.Err() != nil {
-				kind, msg = upstream.KindTimeout, "token endpoint did not answer in time"
+				kind, cause = upstream.KindTimeout, errors.New("token endpoint did not answer in time")
 			}
-			return "", 0, &upstream.APIError{Platform: upstream.Chengxun, Op: "token", Kind: kind, Message: msg}
+			return "", 0, &upstream.APIError{Platform: upstream.Chengxun, Op: "token", Kind: kind, Err: cause}
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
-			return "", 0, &upstream.APIError{Platform: upstream.Chengxun, Op: "token", Kind: upstream.KindNetwork, Message: "token answer cut off"}
+			return "", 0, &upstream.APIError{Platform: upstream.Chengxun, Op: "token", Kind: upstream.KindNetwork, Err: errors.New("token answer cut off")}
 		}
 		var a tokenAnswer
 		if err := upstream.DecodeJSON(resp.StatusCode, body, &a); err != nil {
@@ -74,7 +75,7 @@ func TokenFetcher(tokenURL, appKey, appSecret string, hc *http.Client) upstream.
 		}
 		if a.AccessToken == "" || a.ExpiresIn <= 0 {
 			return "", 0, &upstream.APIError{Platform: upstream.Chengxun, Op: "token", Kind: upstream.KindMalformed,
-				Message: "no access_token / expires_in in the answer: expires_in=" + strconv.FormatInt(a.ExpiresIn, 10)}
+				Err: errors.New("no access_token / expires_in in the answer: expires_in=" + strconv.FormatInt(a.ExpiresIn, 10))}
 		}
 		return a.AccessToken, time.Duration(a.ExpiresIn) * time.Second, nil
 	}

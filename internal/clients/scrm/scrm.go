@@ -252,7 +252,7 @@ func (c *Client) List(ctx context.Context, req ListRequest) (ListPage, error) {
 				if status/100 != 2 {
 					return &upstream.APIError{Kind: upstream.KindHTTP}
 				}
-				return &upstream.APIError{Kind: upstream.KindMalformed, Message: "the answer has no code"}
+				return &upstream.APIError{Kind: upstream.KindMalformed, Err: errors.New("the answer has no code")}
 			}
 			if code := a.Code.String(); code != "0" {
 				return rejection(code, a.Message)
@@ -261,7 +261,7 @@ func (c *Client) List(ctx context.Context, req ListRequest) (ListPage, error) {
 				return &upstream.APIError{Kind: upstream.KindHTTP}
 			}
 			if a.Data == nil {
-				return &upstream.APIError{Kind: upstream.KindMalformed, Message: "the answer has no data"}
+				return &upstream.APIError{Kind: upstream.KindMalformed, Err: errors.New("the answer has no data")}
 			}
 			page = toPage(a.Data.ChannelCodes, int64(a.Data.NextID), req.size())
 			return nil
@@ -322,7 +322,7 @@ func (c *Client) Walk(ctx context.Context, req ListRequest, fn func(ChannelCode)
 		}
 		if !page.End && seen[page.NextID] {
 			return &upstream.APIError{Platform: c.up.Platform(), Op: opList, Kind: upstream.KindMalformed,
-				Message: fmt.Sprintf("nextId %d was already used", page.NextID), Err: ErrCursorStuck}
+				Err: fmt.Errorf("nextId %d was already used: %w", page.NextID, ErrCursorStuck)}
 		}
 		for _, code := range page.Codes {
 			if err := fn(code); err != nil {

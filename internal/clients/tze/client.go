@@ -8,6 +8,7 @@ package tze
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -116,7 +117,7 @@ func (e envelope) check(status int) error {
 		if status/100 != 2 {
 			return &upstream.APIError{Kind: upstream.KindHTTP, HTTPStatus: status}
 		}
-		return &upstream.APIError{Kind: upstream.KindMalformed, HTTPStatus: status, Message: "the answer has no code"}
+		return &upstream.APIError{Kind: upstream.KindMalformed, HTTPStatus: status, Err: errors.New("the answer has no code")}
 	case isAuthCode(code):
 		return &upstream.APIError{Kind: upstream.KindAuth, Code: code, Message: e.Message, HTTPStatus: status}
 	default:

@@ -91,7 +91,7 @@ func (c *Client) OrgChildList(ctx context.Context, req OrgChildListRequest) ([]O
 					return &upstream.APIError{Kind: upstream.KindHTTP, HTTPStatus: status}
 				}
 				return &upstream.APIError{Kind: upstream.KindMalformed, HTTPStatus: status,
-					Message: "the answer is not the documented org list", Err: err}
+					Err: fmt.Errorf("the answer is not the documented org list: %w", err)}
 			}
 			if err := env.check(status); err != nil {
 				return err

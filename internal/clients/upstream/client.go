@@ -170,9 +170,9 @@ func (c *Client) tokenError(ctx context.Context, call Call, err error) error {
 		return c.wrap(call, e)
 	}
 	if ctx.Err() != nil {
-		return c.wrap(call, &APIError{Kind: KindTimeout, Op: "token", Message: "no access token in time", Err: err})
+		return c.wrap(call, &APIError{Kind: KindTimeout, Op: "token", Err: fmt.Errorf("no access token in time: %w", err)})
 	}
-	return c.wrap(call, &APIError{Kind: KindAuth, Message: "could not get an access token", Err: err})
+	return c.wrap(call, &APIError{Kind: KindAuth, Err: fmt.Errorf("could not get an access token: %w", err)})
 }
 
 func retryable(e *APIError) bool {
@@ -210,7 +210,7 @@ func (c *Client) attempt(ctx context.Context, call Call, body []byte, tok string
 	req.Header.Set("Accept", "application/json")
 	if c.cfg.Authorize != nil {
 		if err := c.cfg.Authorize(req, tok, body); err != nil {
-			return c.wrap(call, &APIError{Kind: KindAuth, Message: "could not sign the request", Err: err})
+			return c.wrap(call, &APIError{Kind: KindAuth, Err: fmt.Errorf("could not sign the request: %w", err)})
 		}
 	}
 	resp, err := c.cfg.HTTP.Do(req)
@@ -224,7 +224,7 @@ func (c *Client) attempt(ctx context.Context, call Call, body []byte, tok string
 	}
 	if int64(len(data)) > c.cfg.MaxBody {
 		return c.wrap(call, &APIError{Kind: KindMalformed, HTTPStatus: resp.StatusCode,
-			Message: fmt.Sprintf("response larger than %d bytes", c.cfg.MaxBody)})
+			Err: fmt.Errorf("response larger than %d bytes", c.cfg.MaxBody)})
 	}
 	if call.Decode == nil {
 		if resp.StatusCode/100 != 2 {
@@ -264,7 +264,7 @@ func transportError(ctx context.Context, err error) *APIError {
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded || (errors.As(err, &ne) && ne.Timeout()) {
-		return &APIError{Kind: KindTimeout, Message: "no answer in time", Err: err}
+		return &APIError{Kind: KindTimeout, Err: err}
 	}
 	return &APIError{Kind: KindNetwork, Err: err}
 }
@@ -280,7 +280,7 @@ func DecodeJSON(status int, body []byte, v any) error {
 		if status/100 != 2 {
 			return &APIError{Kind: KindHTTP, HTTPStatus: status}
 		}
-		return &APIError{Kind: KindMalformed, HTTPStatus: status, Message: "the answer is not valid JSON", Err: err}
+		return &APIError{Kind: KindMalformed, HTTPStatus: status, Err: fmt.Errorf("the answer is not valid JSON: %w", err)}
 	}
 	return nil
 }

@@ -204,7 +204,7 @@ func TestCachedTokenOneFetchAtATimeAndRefreshBeforeExpiry(t *testing.T) {
 	failing := NewCachedToken(func(context.Context) (string, time.Duration, error) { return "", 0, errors.New("boom") }, time.Minute)
 	_, err := failing.Token(context.Background())
 	assert.Error(t, err)
-	assert.Equal(t, "boom", failing.State().LastError)
+	assert.EqualError(t, failing.State().LastError, "boom")
 }
 
 func TestStatsPercentiles(t *testing.T) {
@@ -218,7 +218,7 @@ func TestStatsPercentiles(t *testing.T) {
 	assert.Equal(t, int64(1), snap.Failures)
 	assert.Equal(t, 51*time.Millisecond, snap.P50)
 	assert.Equal(t, 96*time.Millisecond, snap.P95)
-	assert.Equal(t, "x", snap.LastError)
+	assert.EqualError(t, snap.LastError, "x")
 }
 
 func TestTransportErrorsNeverShowTheToken(t *testing.T) {
@@ -234,7 +234,7 @@ func TestTransportErrorsNeverShowTheToken(t *testing.T) {
 	err := cl.Do(context.Background(), Call{Op: "list", Method: "GET", Path: "/x", Decode: decodeEnvelope})
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "secret-token-123")
-	assert.NotContains(t, cl.Status().Stats.LastError, "secret-token-123")
+	assert.NotContains(t, cl.Status().Stats.LastError.Error(), "secret-token-123")
 
 	refused := New(Config{Platform: "test", BaseURL: "http://127.0.0.1:1", Retries: -1, Tokens: StaticToken("secret-token-123"),
 		Authorize: func(req *http.Request, tok string, _ []byte) error {

@@ -32,7 +32,7 @@ type APIError struct {
 	Platform   string
 	Kind       ErrorKind
 	Code       string // upstream code ("" when the platform did not answer with one)
-	Message    string // upstream message, verbatim
+	Message    string // the platform's own message, verbatim; the console's words are Kind (translated) and Err (logs)
 	HTTPStatus int
 	Op         string // operation, e.g. "batch-set-same-data"
 	Err        error  // underlying transport/decoding error

@@ -14,7 +14,7 @@ type Stats struct {
 	next      int
 	calls     int64
 	failures  int64
-	lastErr   string
+	lastErr   error // the *APIError: pages show its kind and code translated, never its text
 	lastErrAt time.Time
 }
 
@@ -32,7 +32,7 @@ func (s *Stats) observe(d time.Duration, err error) {
 	s.calls++
 	if err != nil {
 		s.failures++
-		s.lastErr = err.Error()
+		s.lastErr = err
 		s.lastErrAt = time.Now()
 	}
 }
@@ -41,7 +41,7 @@ func (s *Stats) observe(d time.Duration, err error) {
 type Snapshot struct {
 	Calls, Failures int64
 	P50, P95        time.Duration
-	LastError       string
+	LastError       error // nil: none since start
 	LastErrorAt     time.Time
 }
 

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -24,7 +25,7 @@ type TokenState struct {
 	Present   bool      // a token is held
 	ExpiresAt time.Time // zero for static tokens
 	Refreshes int       // how many times one was fetched
-	LastError string
+	LastError error     // of the last fetch; nil after a good one
 }
 
 // StaticToken is a token from configuration.
@@ -55,7 +56,7 @@ type CachedToken struct {
 	tok       string
 	exp       time.Time
 	refreshes int
-	lastErr   string
+	lastErr   error
 }
 
 // NewCachedToken refreshes skew before expiry (a fifth of the lifetime at most).
@@ -91,7 +92,7 @@ func (c *CachedToken) renew(ctx context.Context, refused string) (string, error)
 	select {
 	case c.fetching <- struct{}{}:
 	case <-ctx.Done():
-		return "", &APIError{Kind: KindTimeout, Op: "token", Message: "no access token in time", Err: ctx.Err()}
+		return "", &APIError{Kind: KindTimeout, Op: "token", Err: fmt.Errorf("no access token in time: %w", ctx.Err())}
 	}
 	defer func() { <-c.fetching }()
 	if tok, ok := c.held(); ok && tok != refused {
@@ -101,7 +102,7 @@ func (c *CachedToken) renew(ctx context.Context, refused string) (string, error)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		c.lastErr = err.Error()
+		c.lastErr = err
 		if c.tok == refused {
 			c.tok = "" // refused is no good; the next caller fetches again
 		}
@@ -110,7 +111,7 @@ func (c *CachedToken) renew(ctx context.Context, refused string) (string, error)
 	skew := min(c.skew, ttl/5)
 	c.tok, c.exp = tok, c.now().Add(ttl-skew)
 	c.refreshes++
-	c.lastErr = ""
+	c.lastErr = nil
 	return tok, nil
 }
 

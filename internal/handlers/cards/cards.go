@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,12 +44,11 @@ type Handler struct {
 	store  *store.Store
 	runner *cardpush.Runner
 	fake   *sbchengxun.Fake // the sandbox platform; nil in live mode
-	loc    *time.Location
 }
 
 // New returns the handler. fake may be nil (live mode).
 func New(api TemplateAPI, st *store.Store, runner *cardpush.Runner, fake *sbchengxun.Fake) *Handler {
-	return &Handler{api: api, store: st, runner: runner, fake: fake, loc: forms.Shanghai()}
+	return &Handler{api: api, store: st, runner: runner, fake: fake}
 }
 
 // excerptItems is how many elements of a long array (account ids, per-account
@@ -216,7 +214,7 @@ func canPush(c echo.Context) bool { return web.Current(c).Can(auth.RoleAdmin) }
 // renderEditor renders the editor page with what every editor page shows:
 // whether the viewer may push, and the pushes they can start from.
 func (h *Handler) renderEditor(c echo.Context, status int, p pages.EditorProps) error {
-	p.CanPush, p.Loc = canPush(c), h.loc
+	p.CanPush = canPush(c)
 	if p.CanPush && p.Draft.TemplateID != "" {
 		for _, target := range []string{forms.TargetOrg, forms.TargetAccounts} {
 			j, err := h.store.LatestPushJob(c.Request().Context(), p.Draft.TemplateID, target)
@@ -271,7 +269,7 @@ func (h *Handler) EditorPost(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	p := pages.EditorProps{Draft: parseDraft(vals), CanPush: canPush(c), Loc: h.loc}
+	p := pages.EditorProps{Draft: parseDraft(vals), CanPush: canPush(c)}
 	rowButton := p.Draft.Form.ApplyRowButtons(vals)
 	if web.IsHTMX(c) {
 		return web.Render(c, http.StatusOK, pages.EditorBody(p))
@@ -292,7 +290,7 @@ func (h *Handler) Preview(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	d := parseDraft(vals)
-	return web.Render(c, http.StatusOK, pages.Preview(pages.PreviewProps{TemplateName: d.TemplateName, Form: d.Form, Loc: h.loc}))
+	return web.Render(c, http.StatusOK, pages.Preview(pages.PreviewProps{TemplateName: d.TemplateName, Form: d.Form}))
 }
 
 // saveDraft stores d: a new draft of the viewer when it has no id yet.
@@ -377,7 +375,7 @@ func (h *Handler) StartFromLast(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := cardpush.FormFromJob(j, h.loc)
+	form, err := cardpush.FormFromJob(j, web.Current(c).Loc())
 	if err != nil {
 		return err
 	}
@@ -392,7 +390,7 @@ func (h *Handler) StartFromLast(c echo.Context) error {
 	if err := h.saveDraft(c, &d); err != nil {
 		return draftError(c, err)
 	}
-	web.AddFlash(c, web.FlashSuccess, "cards.last.filled", strconv.FormatInt(j.ID, 10), j.CreatedAt.In(h.loc).Format("2006-01-02 15:04"))
+	web.AddFlash(c, web.FlashSuccess, "cards.last.filled", strconv.FormatInt(j.ID, 10), web.Current(c).Time(j.CreatedAt, web.DateMinute))
 	return web.SeeOther(c, "/cards/editor?draft="+d.ID)
 }
 
@@ -402,7 +400,7 @@ func (h *Handler) StartFromLast(c echo.Context) error {
 func (h *Handler) targetsProps(d store.PushDraft) (pages.TargetsProps, error) {
 	card, err := cardOf(d)
 	t := targetOf(d)
-	return pages.TargetsProps{Draft: card, Target: t, Loc: h.loc,
+	return pages.TargetsProps{Draft: card, Target: t,
 		AccountFile: pages.Upload{Name: d.AccountFile, Count: len(t.FileIDs)},
 		DiffFile:    pages.Upload{Name: d.DiffFile, Count: d.DiffCount}}, err
 }
@@ -613,7 +611,7 @@ func (h *Handler) planOf(c echo.Context, d store.PushDraft) (checked, bool, erro
 		EnterpriseID: tp.Target.EnterpriseID, ShowOnAll: tp.Target.ShowOnAllEnterprise}
 	switch p.Target {
 	case forms.TargetOrg, forms.TargetAccounts:
-		if p.Card, err = cardpush.CardFromForm(card.Form, h.loc); err != nil {
+		if p.Card, err = cardpush.CardFromForm(card.Form, web.Current(c).Loc()); err != nil {
 			return checked{}, false, err
 		}
 		if p.Target == forms.TargetOrg {
@@ -628,7 +626,7 @@ func (h *Handler) planOf(c echo.Context, d store.PushDraft) (checked, bool, erro
 		}
 		p.Entries = make([]cardpush.Entry, 0, len(rows))
 		for _, r := range rows {
-			card, err := cardpush.CardFromItems(d.CardType, r.Items, h.loc)
+			card, err := cardpush.CardFromItems(d.CardType, r.Items, web.Current(c).Loc())
 			if err != nil {
 				return checked{}, false, err
 			}
@@ -678,7 +676,7 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 	return web.Render(c, http.StatusOK, pages.Confirm(pages.ConfirmProps{
 		Draft: ck.card, Target: ck.target, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
 		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
-		Key: newKey(), Version: version(d), Loc: h.loc,
+		Key: newKey(), Version: version(d),
 	}))
 }
 

@@ -205,8 +205,8 @@ func TestEveryBadCellOfARowReported(t *testing.T) {
 	p = confirmParts(t, env, b, data, part{"diff_file", "d.csv", sb.String()})
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	assert.Equal(t, forms.MaxCSVErrorsShown, p.Doc.Find("[data-testid=csv-error]").Length())
-	assert.Contains(t, p.Text("[data-testid=csv-error-count]"), "10000 处问题")
-	assert.Contains(t, p.Text("[data-testid=csv-errors-more]"), "9900")
+	assert.Contains(t, p.Text("[data-testid=csv-error-count]"), "10,000 处问题")
+	assert.Contains(t, p.Text("[data-testid=csv-errors-more]"), "9,900")
 }
 
 // The template files download with the right headers, and upload again as
@@ -229,7 +229,7 @@ func TestUploadTemplatesDownloadAndUploadAgain(t *testing.T) {
 	href, _ := targets.Doc.Find("[data-testid=template-diff_file-xlsx]").Attr("href")
 	assert.Equal(t, "/cards/upload-templates/diff-list.xlsx", href, "the LIST card offers the LIST template")
 	assert.Contains(t, targets.Text("[data-testid=limits-diff_file]"), "10 MB")
-	assert.Contains(t, targets.Text("[data-testid=limits-diff_file]"), "100000")
+	assert.Contains(t, targets.Text("[data-testid=limits-diff_file]"), "100,000")
 
 	for _, tc := range []struct {
 		file, tpl, typ, target, field, header string

@@ -112,7 +112,7 @@ func (h *Handler) List(c echo.Context) error {
 		return h.render(c, http.StatusUnprocessableEntity, p) // no export link: it would export the wrong filters
 	}
 	p.ExportURL = exportURL(f)
-	page, err := h.page(c.Request().Context(), request(f.Params()))
+	page, err := h.page(c.Request().Context(), request(f.Params(web.Current(c).Loc())))
 	if err != nil {
 		h.log.Warn("channel codes: list", "err", err)
 		p.Upstream = views.Explain(err)

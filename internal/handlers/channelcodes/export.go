@@ -1,6 +1,7 @@
 package channelcodes
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func (h *Handler) Export(c echo.Context) error {
 	if errs := f.Validate(); !errs.OK() {
 		return h.render(c, http.StatusUnprocessableEntity, views.ListProps{Filter: f, Errs: errs})
 	}
-	req := request(f.Params())
+	req := request(f.Params(web.Current(c).Loc()))
 	req.Size = scrm.MaxSize
 	lang := web.Current(c).Lang
 	ctx := upstream.WithoutBudget(c.Request().Context())
@@ -61,12 +62,12 @@ func (h *Handler) Export(c echo.Context) error {
 	for i, k := range exportColumns {
 		head[i] = i18n.Tr(lang, k)
 	}
-	w, err := csvexport.Start(c.Response(), lang, "channel-codes-"+h.now().Format("20060102-150405")+".csv", head...)
+	w, err := csvexport.Start(c.Response(), lang, "channel-codes-"+web.Current(c).Time(h.now(), web.FileStamp)+".csv", head...)
 	if err != nil {
 		return nil // the browser went away before the first byte
 	}
 	err = h.codes.Walk(ctx, req, func(code scrm.ChannelCode) error {
-		if err := w.Row(exportRow(code)...); err != nil {
+		if err := w.Row(exportRow(ctx, code)...); err != nil {
 			return err
 		}
 		if w.Rows()%h.perPage == 0 {
@@ -85,7 +86,7 @@ func (h *Handler) Export(c echo.Context) error {
 }
 
 // exportRow is one code's cells.
-func exportRow(code scrm.ChannelCode) []csvexport.Cell {
+func exportRow(ctx context.Context, code scrm.ChannelCode) []csvexport.Cell {
 	return []csvexport.Cell{
 		csvexport.ID(strconv.FormatInt(code.ID, 10)),
 		csvexport.Text(code.State),
@@ -95,7 +96,7 @@ func exportRow(code scrm.ChannelCode) []csvexport.Cell {
 		csvexport.ID(idOrEmpty(code.CreatorID)),
 		csvexport.ID(joinIDs(code.Users)),
 		csvexport.ID(joinIDs(code.BackendUsers)),
-		csvexport.Text(code.CreateTime),
+		csvexport.Text(views.Created(ctx, code.CreateTime)),
 		csvexport.Text(code.CodeURL),
 	}
 }

@@ -438,9 +438,6 @@ func (h *Handler) DraftDelete(c echo.Context) error {
 // historyPageSize is how many sends one history page lists.
 const historyPageSize = 20
 
-// dateLayout is what <input type="date"> submits.
-const dateLayout = "2006-01-02"
-
 // History lists the sends, filtered by type, sender and date.
 func (h *Handler) History(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -453,7 +450,7 @@ func (h *Handler) History(c echo.Context) error {
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.ParseInLocation(dateLayout, v, time.Local)
+		t, err := web.Current(c).ParseLocal(web.DateInput, v)
 		if err != nil {
 			p.Errs.Add(field, forms.ErrInvalid)
 		}

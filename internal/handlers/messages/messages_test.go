@@ -296,7 +296,7 @@ func TestEmojiCountsAsTwo(t *testing.T) {
 
 	over := review(b, with(textVals(), "content", strings.Repeat("😀", 1000)+"a"))
 	require.Equal(t, http.StatusUnprocessableEntity, over.Status)
-	assert.Contains(t, fieldErr(over, "content"), "2001")
+	assert.Contains(t, fieldErr(over, "content"), "2,001", "counts are grouped in messages")
 	assert.Equal(t, "2001 / 2000", over.Text("#f-content-count"))
 	assert.True(t, over.Has("#f-content-count.over"))
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/csvexport"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/orgtree"
@@ -136,7 +135,7 @@ func (h *Handler) Refresh(c echo.Context) error {
 		next = "/org/search?" + url.Values{"org": {orgID}}.Encode()
 	}
 	if _, err := h.Cache.Refresh(c.Request().Context(), orgID); err != nil {
-		web.AddFlash(c, web.FlashError, "org.refresh_failed", orgID, errCode(err))
+		web.AddFlash(c, web.FlashError, "org.refresh_failed", orgID, web.DescribeUpstream(web.Current(c).Lang, err))
 	} else {
 		web.AddFlash(c, web.FlashSuccess, "org.refreshed", orgID)
 	}
@@ -154,7 +153,7 @@ func (h *Handler) Export(c echo.Context) error {
 	snap, err := h.Cache.Get(ctx, orgID)
 	if err != nil {
 		_, st := problemFor(orgID, err)
-		return echo.NewHTTPError(st, i18n.T(ctx, "org.export_failed", errCode(err)))
+		return echo.NewHTTPError(st, i18n.T(ctx, "org.export_failed", web.DescribeUpstream(i18n.LangOf(ctx), err)))
 	}
 	id := strings.TrimSpace(c.QueryParam("node"))
 	if id == "" {
@@ -194,15 +193,4 @@ func writeSubtree(w *csvexport.Writer, x *orgtree.Index, id string, name func(or
 		return w.Row(csvexport.ID(n.ID), csvexport.Text(names[len(names)-1]), csvexport.Text(n.Type), csvexport.ID(n.ParentID),
 			csvexport.Text(strings.Join(names, csvPathSeparator)), csvexport.Int(int64(n.Order)))
 	})
-}
-
-// errCode is the upstream code of err, or its kind when it has none.
-func errCode(err error) string {
-	if e, ok := upstream.AsAPIError(err); ok {
-		if e.Code != "" {
-			return e.Code
-		}
-		return string(e.Kind)
-	}
-	return "-"
 }

@@ -322,7 +322,7 @@ func TestSearchPathsCapAndRefresh(t *testing.T) {
 	snap, _ := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
 	_, total := snap.Index.Search("班", 0)
 	assert.Greater(t, total, SearchLimit)
-	assert.Equal(t, "显示 200 个，共 "+strconv.Itoa(total)+" 个结果", p.Text(`[data-testid="search-total"]`))
+	assert.Equal(t, fmt.Sprintf("显示 200 个，共 %d,%03d 个结果", total/1000, total%1000), p.Text(`[data-testid="search-total"]`))
 	first := p.Doc.Find(`[data-testid="search-results"] > li`).First()
 	assert.GreaterOrEqual(t, first.Find(`[data-testid="breadcrumbs"] li`).Length(), 3, "full path")
 	assert.True(t, p.Has(`[data-testid="refreshed-at"]`))

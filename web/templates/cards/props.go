@@ -14,6 +14,7 @@ import (
 	"github.com/orgconsole/console/internal/i18n"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
 	"github.com/orgconsole/console/internal/store"
+	"github.com/orgconsole/console/internal/web"
 	"github.com/orgconsole/console/web/templates/components"
 )
 
@@ -66,14 +67,12 @@ type EditorProps struct {
 	CanPush bool
 	Err     error      // the template could not be loaded
 	Last    []LastPush // pushes to start from (admins)
-	Loc     *time.Location
 }
 
 // PreviewProps is the phone preview of a card.
 type PreviewProps struct {
 	TemplateName string
 	Form         forms.CardDataForm
-	Loc          *time.Location
 }
 
 // Upload is an uploaded file whose parsed result the draft keeps.
@@ -93,7 +92,6 @@ type TargetsProps struct {
 	BadIDs      forms.BadIDs    // invalid ids in the pasted list (line numbers of the list)
 	BadFileIDs  forms.BadIDs    // invalid ids in the uploaded list (line numbers of the file)
 	CSVErrs     forms.CSVErrors // problems of the different-data file just uploaded
-	Loc         *time.Location
 }
 
 // ConfirmProps is the last page before a push.
@@ -112,7 +110,6 @@ type ConfirmProps struct {
 	Key          string // idempotency key of this confirmation
 	Version      string // the draft's version shown: a push of a changed draft is refused
 	Err          error
-	Loc          *time.Location
 }
 
 // JobsProps is the list of push jobs.
@@ -187,23 +184,26 @@ func percent(p store.PushProgress) string {
 	return strconv.Itoa((p.OK + p.Failed) * 100 / p.Calls())
 }
 
-// whenText shows a LIST row's time as the preview does ("" when empty or invalid).
-func whenText(when string, loc *time.Location) string {
+// whenText shows a LIST row's time as the preview does ("" when empty or
+// invalid); it was typed, and is shown, in the console's zone.
+func whenText(ctx context.Context, when string) string {
 	if when == "" {
 		return ""
 	}
-	t, err := forms.ParseWhen(when, loc)
+	info := web.InfoOf(ctx)
+	t, err := forms.ParseWhen(when, info.Loc())
 	if err != nil {
 		return when
 	}
-	return t.Format("01-02 15:04")
+	return info.Time(t, web.Short)
 }
 
-func epochText(ms int64, loc *time.Location) string {
+// epochText is a LIST row's wire timestamp with its time in the console's zone.
+func epochText(ctx context.Context, ms int64) string {
 	if ms == 0 {
 		return "0"
 	}
-	return strconv.FormatInt(ms, 10) + " (" + time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04") + ")"
+	return strconv.FormatInt(ms, 10) + " (" + web.InfoOf(ctx).Time(time.UnixMilli(ms), web.DateMinute) + ")"
 }
 
 func fieldName(i int, name string) string { return forms.Field("items", i, name) }
@@ -233,13 +233,6 @@ func firstIDs(ids []string) string {
 	return s
 }
 
-func shanghai(loc *time.Location) *time.Location {
-	if loc == nil {
-		return forms.Shanghai()
-	}
-	return loc
-}
-
 // uploadTemplates are the template downloads of an upload (name as served
 // by /cards/upload-templates/).
 func uploadTemplates(name string) []components.TemplateFile {
@@ -256,5 +249,5 @@ func diffColumnsHint(ctx context.Context, typ string) string {
 	if typ == forms.CardKeyData {
 		return i18n.T(ctx, "cards.targets.diff_columns_keydata")
 	}
-	return i18n.T(ctx, "cards.targets.diff_columns_list")
+	return i18n.T(ctx, "cards.targets.diff_columns_list", web.InfoOf(ctx).Zone())
 }

@@ -3,13 +3,26 @@
 package channelcodes
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strconv"
 
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/web"
 )
+
+// Created is a code's createTime (the platform's Beijing time) in the
+// console's zone, as the list and the export show it; a value that does not
+// parse is shown as the platform sent it.
+func Created(ctx context.Context, createTime string) string {
+	t, err := forms.ChannelCodeTime(createTime)
+	if err != nil {
+		return createTime
+	}
+	return web.InfoOf(ctx).Time(t, web.DateTime)
+}
 
 // ListProps is the list page (and its htmx fragment).
 type ListProps struct {
@@ -78,7 +91,7 @@ func (p ListProps) groupURL(id int64) string {
 	return listPath + "?" + q.Encode()
 }
 
-func (p ListProps) size() int { return p.Filter.Params().Size }
+func (p ListProps) size() int { return p.Filter.PageSize() }
 
 // linkBroken reports an altered cursor or history in a page link.
 func (p ListProps) linkBroken() bool {

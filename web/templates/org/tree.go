@@ -2,7 +2,6 @@ package org
 
 import (
 	"encoding/hex"
-	"strconv"
 	"strings"
 
 	"github.com/orgconsole/console/internal/clients/tze"
@@ -114,18 +113,6 @@ func DomID(prefix, id string) string {
 		return prefix + "-" + id
 	}
 	return prefix + "-x" + hex.EncodeToString([]byte(id))
-}
-
-// grouped writes n with thousands separators (18,807): both languages' UIs group this way.
-func grouped(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return s
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 func rowOpen(r Row) string {

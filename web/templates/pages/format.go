@@ -3,8 +3,11 @@
 package pages
 
 import (
+	"context"
 	"strconv"
 	"time"
+
+	"github.com/orgconsole/console/internal/i18n"
 )
 
 func fmtInt[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
@@ -21,4 +24,18 @@ func fmtDur(d time.Duration) string {
 		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
 	}
 	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}
+
+// actionName is an audit action by its name in the page's language; a code
+// without a name (written by an older version) is shown as stored.
+func actionName(ctx context.Context, code string) string { return named(ctx, "audit.act.", code) }
+
+// outcomeName is an audit outcome by its name.
+func outcomeName(ctx context.Context, v string) string { return named(ctx, "audit.outcomes.", v) }
+
+func named(ctx context.Context, prefix, code string) string {
+	if key := prefix + code; i18n.Has(i18n.LangOf(ctx), key) {
+		return i18n.T(ctx, key)
+	}
+	return code
 }
