@@ -38,7 +38,7 @@ type Config struct {
 	BodyLimit      string        // request body limit, e.g. "12M"
 	IdleTimeout    time.Duration // session idle timeout
 	AbsTimeout     time.Duration // session absolute lifetime
-	UpstreamTO     time.Duration // per-call upstream timeout
+	UpstreamTO     time.Duration // the whole upstream wait of one page (token, attempts, backoff, every call)
 	PushWorkers    int           // concurrent upstream calls of one card push
 	PushRate       float64       // upstream calls per second of one card push (0 = unlimited)
 	OrgCacheTTL    time.Duration // how long a fetched organisation index is kept
@@ -97,13 +97,13 @@ var Settings = []Setting{
 	{"CONSOLE_TLS_CERT", "", "PEM certificate: serve HTTPS directly"},
 	{"CONSOLE_TLS_KEY", "", "PEM private key for CONSOLE_TLS_CERT"},
 	{"CONSOLE_BEHIND_TLS", "false", "true when a TLS-terminating proxy is in front (Secure cookies, HSTS)"},
-	{"CONSOLE_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is trusted for the client IP"},
+	{"CONSOLE_TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For (the client IP) and X-Request-Id are believed"},
 	{"CONSOLE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"CONSOLE_LOG_FORMAT", "text", "text or json"},
 	{"CONSOLE_BODY_LIMIT", "12M", "largest accepted request body (uploads included)"},
 	{"CONSOLE_SESSION_IDLE", "30m", "sign out after this long without a request"},
 	{"CONSOLE_SESSION_MAX", "12h", "sign out this long after sign-in, whatever happens"},
-	{"CONSOLE_UPSTREAM_TIMEOUT", "10s", "timeout of one upstream call"},
+	{"CONSOLE_UPSTREAM_TIMEOUT", "10s", "the whole time a page may wait for the platforms: token fetch, every call, retries and their pauses together (a streamed export: each page of it)"},
 	{"CONSOLE_PUSH_WORKERS", "4", "concurrent upstream calls of one card push"},
 	{"CONSOLE_PUSH_RATE", "20", "upstream calls per second of one card push (0 = unlimited)"},
 	{"CONSOLE_ORG_CACHE_TTL", "10m", "how long an organisation's fetched tree is cached for search"},
@@ -201,6 +201,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SCRM.QRHosts = list(get("CONSOLE_SCRM_QR_HOSTS"))
 	if c.Mode != ModeSandbox && c.Mode != ModeLive {
 		errs = append(errs, fmt.Errorf("CONSOLE_MODE: must be sandbox or live, not %q", c.Mode))
+	}
+	if c.UpstreamTO <= 0 {
+		errs = append(errs, errors.New("CONSOLE_UPSTREAM_TIMEOUT: must be more than 0"))
 	}
 	if c.PushWorkers < 1 || c.PushWorkers > 64 {
 		errs = append(errs, errors.New("CONSOLE_PUSH_WORKERS: must be 1 to 64"))

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -55,50 +56,57 @@ type BadID struct {
 	Value string // shortened for display when very long
 }
 
-func isIDSeparator(r rune) bool {
-	switch r {
-	case ',', '，', ' ', '\t', '\r', ';', '；', '、', '\u3000':
-		return true
-	}
-	return false
+// BadIDs are the invalid ids of a list: the first MaxBadIDsKept, and how
+// many there were.
+type BadIDs struct {
+	First []BadID
+	Count int
 }
 
-// idCollector keeps account ids in first-seen order without duplicates.
-type idCollector struct {
-	seen map[string]bool
-	out  []string
-	bad  []BadID
+// AccountList is a parsed list of account ids.
+type AccountList struct {
+	IDs  []string // valid, distinct, in first-seen order
+	Bad  BadIDs
+	Over bool // more than MaxAccountsPerPush distinct ids: reading stopped there
 }
 
-func (c *idCollector) add(line int, v string) {
+// accountCollector keeps account ids in first-seen order without duplicates.
+type accountCollector struct {
+	u   *uniqueList[string]
+	bad BadIDs
+}
+
+func newAccountCollector(ctx context.Context) *accountCollector {
+	return &accountCollector{u: newUniqueList[string](ctx, MaxAccountsPerPush)}
+}
+
+// add takes one id; false means stop reading.
+func (c *accountCollector) add(line int, v string) bool {
 	if !ValidAccountID(v) {
-		c.bad = append(c.bad, BadID{Line: line, Value: TruncateUTF16(v, MaxAccountIDLength)})
-		return
+		if c.bad.Count++; len(c.bad.First) < MaxBadIDsKept {
+			c.bad.First = append(c.bad.First, BadID{Line: line, Value: TruncateUTF16(v, MaxAccountIDLength)})
+		}
+		return c.u.tick()
 	}
-	if c.seen == nil {
-		c.seen = map[string]bool{}
-	}
-	if !c.seen[v] {
-		c.seen[v] = true
-		c.out = append(c.out, v)
-	}
+	return c.u.add(v)
+}
+
+func (c *accountCollector) list() (AccountList, error) {
+	return AccountList{IDs: c.u.items, Bad: c.bad, Over: c.u.over}, c.u.err
 }
 
 // ParseAccountIDs reads pasted account ids (or a TXT upload): separated by
-// newlines, commas (also ，), spaces, tabs, semicolons or 、; trimmed;
-// de-duplicated keeping the first occurrence. Invalid ids come back in bad
-// with their line numbers.
-func ParseAccountIDs(text string) (ids []string, bad []BadID) {
-	var c idCollector
-	text = strings.TrimPrefix(text, "\uFEFF")
-	line := 0
-	for l := range strings.Lines(text) {
-		line++
-		for _, v := range strings.FieldsFunc(strings.TrimRight(l, "\r\n"), isIDSeparator) {
-			c.add(line, v)
+// newlines, commas (also ，), spaces, tabs, semicolons or 、; de-duplicated
+// keeping the first occurrence. Invalid ids come back in Bad with their line
+// numbers. err is ctx's error when it ended while reading.
+func ParseAccountIDs(ctx context.Context, text string) (AccountList, error) {
+	c := newAccountCollector(ctx)
+	for line, v := range listTokens(text) {
+		if !c.add(line, v) {
+			break
 		}
 	}
-	return c.out, c.bad
+	return c.list()
 }
 
 // isAccountHeader recognises the header cell of an account id column.
@@ -113,17 +121,19 @@ func isAccountHeader(cell string) bool {
 
 // ParseAccountIDsCSV reads account ids from the first column of a CSV file.
 // A UTF-8 BOM is skipped and a header row is recognised by its first cell
-// (account_id, id, 账号, 用户ID …). err is set only when the file is not CSV.
-func ParseAccountIDsCSV(r io.Reader) (ids []string, bad []BadID, err error) {
+// (account_id, id, 账号, 用户ID …). err is a CSV syntax error
+// (*csv.ParseError) or ctx's error.
+func ParseAccountIDsCSV(ctx context.Context, r io.Reader) (AccountList, error) {
 	cr := newCSVReader(r)
-	var c idCollector
+	c := newAccountCollector(ctx)
 	for first := true; ; first = false {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return c.out, c.bad, err
+			l, _ := c.list()
+			return l, err
 		}
 		cell := strings.TrimSpace(strings.TrimPrefix(rec[0], "\uFEFF"))
 		if first && isAccountHeader(cell) {
@@ -133,23 +143,24 @@ func ParseAccountIDsCSV(r io.Reader) (ids []string, bad []BadID, err error) {
 			continue // a blank first cell is an empty row in a spreadsheet export
 		}
 		line, _ := cr.FieldPos(0)
-		c.add(line, cell)
+		if !c.add(line, cell) {
+			break
+		}
 	}
-	return c.out, c.bad, nil
+	return c.list()
 }
 
 // ParseAccountUpload reads an uploaded id list: .csv files as CSV (first
 // column), anything else as text like ParseAccountIDs.
-func ParseAccountUpload(filename string, r io.Reader) (ids []string, bad []BadID, err error) {
+func ParseAccountUpload(ctx context.Context, filename string, r io.Reader) (AccountList, error) {
 	if strings.EqualFold(filepath.Ext(filename), ".csv") {
-		return ParseAccountIDsCSV(r)
+		return ParseAccountIDsCSV(ctx, r)
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, nil, err
+		return AccountList{}, err
 	}
-	ids, bad = ParseAccountIDs(string(b))
-	return ids, bad, nil
+	return ParseAccountIDs(ctx, string(b))
 }
 
 // Batches splits items into calls of at most size (≤ 0 means
@@ -195,13 +206,11 @@ func ParsePushTargetForm(v url.Values) PushTargetForm {
 	}
 }
 
-// Accounts parses the account list.
-func (f PushTargetForm) Accounts() ([]string, []BadID) { return ParseAccountIDs(f.AccountIDs) }
-
 // Validate applies §A's target rules: enterprise_id always for the
-// organisation level, and for accounts unless show_on_all_enterprise; at
-// least one valid account id and no invalid ones for the accounts target.
-func (f PushTargetForm) Validate() Errors {
+// organisation level, and for accounts unless show_on_all_enterprise; for
+// the accounts target, accounts (ParseAccountIDs of f.AccountIDs) must hold
+// at least one id, no invalid ones and at most MaxAccountsPerPush.
+func (f PushTargetForm) Validate(accounts AccountList) Errors {
 	errs := Errors{}
 	switch f.Target {
 	case TargetOrg:
@@ -219,15 +228,25 @@ func (f PushTargetForm) Validate() Errors {
 		errs.Add("enterprise_id", ErrEnterpriseRequired)
 	}
 	if f.Target == TargetAccounts {
-		ids, bad := f.Accounts()
-		switch {
-		case len(bad) > 0:
-			errs.Add("account_ids", ErrBadAccountIDs, len(bad), bad[0].Line)
-		case len(ids) == 0:
-			errs.Add("account_ids", ErrRequired)
-		}
+		accounts.Check(errs, "account_ids")
 	}
 	return errs
+}
+
+// Check reports under field what is wrong with a list for a push — too
+// long, invalid ids, or no id at all — and whether it is fine.
+func (l AccountList) Check(errs Errors, field string) bool {
+	switch {
+	case l.Over:
+		errs.Add(field, ErrListTooLong, MaxAccountsPerPush)
+	case l.Bad.Count > 0:
+		errs.Add(field, ErrBadAccountIDs, l.Bad.Count, l.Bad.First[0].Line)
+	case len(l.IDs) == 0:
+		errs.Add(field, ErrRequired)
+	default:
+		return true
+	}
+	return false
 }
 
 // DiffRow is one valid row of a different-data CSV: the account and its items
@@ -272,17 +291,22 @@ type column struct {
 }
 
 // ParseDiffDataCSV reads a different-data CSV for card type typ (KEYDATA or
-// LIST), checking every row against the limits of §A. rows holds the rows
-// without errors; nothing should be sent while errs is non-empty. The reader
-// is consumed record by record, so memory grows with the valid rows only.
-func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError) {
+// LIST), checking every row against the limits of §A, and at most
+// MaxAccountsPerPush rows. rows holds the rows without errors; nothing should
+// be sent while errs is non-empty. The reader is consumed record by record,
+// so memory grows with the valid rows only. err is ctx's error when it ended
+// while reading (rows and errs are then nil).
+func ParseDiffDataCSV(ctx context.Context, r io.Reader, typ string) (rows []DiffRow, errs []CSVError, err error) {
 	if !PushableCardType(typ) {
-		return nil, []CSVError{{Row: 0, Column: "type", Msg: Msg{Key: ErrCardTypeNotSupported}}}
+		return nil, []CSVError{{Row: 0, Column: "type", Msg: Msg{Key: ErrCardTypeNotSupported}}}, nil
 	}
 	fields, limit := diffColumns(typ)
 	cr := newCSVReader(r)
 	report := func(row int, col, key string, args ...any) bool {
-		if len(errs) >= MaxCSVErrors {
+		switch {
+		case len(errs) > MaxCSVErrors: // the too-many line is there: a wide bad header adds no more
+			return false
+		case len(errs) == MaxCSVErrors:
 			errs = append(errs, CSVError{Row: row, Msg: Msg{Key: ErrCSVTooManyErrors, Args: []any{MaxCSVErrors}}})
 			return false
 		}
@@ -297,13 +321,17 @@ func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError)
 		} else {
 			report(csvErrLine(err, 1), "", ErrCSVSyntax)
 		}
-		return nil, errs
+		return nil, errs, nil
 	}
 	header = slices.Clone(header) // the reader reuses its record slice
 	cols := make([]column, len(header))
 	seen := map[string]bool{}
+	var named []string // the named columns, in order
 	hasAccount := false
 	for i, h := range header {
+		if len(errs) > MaxCSVErrors {
+			break // hopeless: the rest of a very wide header is not looked at
+		}
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
 		cols[i] = column{name: name, item: -1}
 		switch {
@@ -314,6 +342,7 @@ func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError)
 			continue
 		}
 		seen[name] = true
+		named = append(named, name)
 		if name == "account_id" {
 			hasAccount = true
 			continue
@@ -335,21 +364,29 @@ func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError)
 		report(1, "account_id", ErrCSVMissingColumn, "account_id")
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs, nil
 	}
 
 	form := CardDataForm{Type: typ}
-	firstRow := map[string]int{}
-	for {
+	firstRow := map[string]int{} // account → the row it was first on: one lookup per row
+	t := ticker{ctx: ctx}
+	for data := 0; ; data++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			report(csvErrLine(err, 0), "", ErrCSVSyntax)
-			return nil, errs
+			return nil, errs, nil
+		}
+		if !t.tick() {
+			return nil, nil, t.err
 		}
 		line, _ := cr.FieldPos(0)
+		if data == MaxAccountsPerPush {
+			report(line, "", ErrListTooLong, MaxAccountsPerPush)
+			return nil, errs, nil
+		}
 		items := make([]CardItemForm, limit)
 		var account string
 		rowErrs := Errors{}
@@ -401,10 +438,10 @@ func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError)
 			rows = append(rows, DiffRow{Line: line, AccountID: account, Items: kept})
 			continue
 		}
-		for _, col := range sortedErrorColumns(rowErrs, header) {
+		for _, col := range sortedErrorColumns(rowErrs, named) {
 			m := rowErrs[col]
 			if !report(line, col, m.Key, m.Args...) {
-				return nil, errs
+				return nil, errs, nil
 			}
 		}
 	}
@@ -412,20 +449,22 @@ func ParseDiffDataCSV(r io.Reader, typ string) (rows []DiffRow, errs []CSVError)
 		report(2, "", ErrCSVEmpty)
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs, nil
 	}
-	return rows, nil
+	return rows, nil, nil
 }
 
-// sortedErrorColumns orders a row's errors as its columns appear in the file.
-func sortedErrorColumns(rowErrs Errors, header []string) []string {
+// sortedErrorColumns orders a row's errors as its columns appear in the
+// file; named are the header's named columns, in order (once the header
+// passed, at most the account column and the item fields, however wide the
+// file).
+func sortedErrorColumns(rowErrs Errors, named []string) []string {
 	out := make([]string, 0, len(rowErrs))
 	if _, ok := rowErrs[""]; ok {
 		out = append(out, "")
 	}
-	for _, h := range header {
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
-		if _, ok := rowErrs[name]; ok && name != "" && !slices.Contains(out, name) {
+	for _, name := range named {
+		if _, ok := rowErrs[name]; ok {
 			out = append(out, name)
 		}
 	}

@@ -1,6 +1,8 @@
 package forms
 
 import (
+	"context"
+	"encoding/csv"
 	"fmt"
 	"net/url"
 	"strings"
@@ -26,36 +28,107 @@ func TestParseAccountIDs(t *testing.T) {
 		"张三 u8\n" + // line 4: invalid
 		"  u1  \n" + // duplicate after trimming
 		rep("x", 65) + "\n" // line 6: too long
-	ids, bad := ParseAccountIDs(text)
-	assert.Equal(t, []string{"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"}, ids)
-	assert.Equal(t, []BadID{{Line: 4, Value: "张三"}, {Line: 6, Value: rep("x", 64) + "…"}}, bad)
+	l, err := ParseAccountIDs(context.Background(), text)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"}, l.IDs)
+	assert.Equal(t, BadIDs{First: []BadID{{Line: 4, Value: "张三"}, {Line: 6, Value: rep("x", 64) + "…"}}, Count: 2}, l.Bad)
+	assert.False(t, l.Over)
 
-	ids, bad = ParseAccountIDs("")
-	assert.Empty(t, ids)
-	assert.Empty(t, bad)
+	l, err = ParseAccountIDs(context.Background(), "")
+	require.NoError(t, err)
+	assert.Empty(t, l.IDs)
+	assert.Zero(t, l.Bad.Count)
 }
 
 func TestParseAccountIDsCSV(t *testing.T) {
+	ctx := context.Background()
 	in := "\uFEFFaccount_id,name\nu1,张三\n\"u2\",李四\n\nu1,dup\nbad id,x\n,blank\n"
-	ids, bad, err := ParseAccountIDsCSV(strings.NewReader(in))
+	l, err := ParseAccountIDsCSV(ctx, strings.NewReader(in))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"u1", "u2"}, ids)
-	assert.Equal(t, []BadID{{Line: 6, Value: "bad id"}}, bad)
+	assert.Equal(t, []string{"u1", "u2"}, l.IDs)
+	assert.Equal(t, BadIDs{First: []BadID{{Line: 6, Value: "bad id"}}, Count: 1}, l.Bad)
 
-	ids, _, err = ParseAccountIDsCSV(strings.NewReader("u9\nu10\n"))
+	l, err = ParseAccountIDsCSV(ctx, strings.NewReader("u9\nu10\n"))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"u9", "u10"}, ids, "no header row: the first row is data")
+	assert.Equal(t, []string{"u9", "u10"}, l.IDs, "no header row: the first row is data")
 
-	ids, _, err = ParseAccountUpload("list.CSV", strings.NewReader("账号,姓名\nu1,张三\n"))
+	l, err = ParseAccountUpload(ctx, "list.CSV", strings.NewReader("账号,姓名\nu1,张三\n"))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"u1"}, ids)
-	ids, bad, err = ParseAccountUpload("list.txt", strings.NewReader("u1,张三\n"))
+	assert.Equal(t, []string{"u1"}, l.IDs)
+	l, err = ParseAccountUpload(ctx, "list.txt", strings.NewReader("u1,张三\n"))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"u1"}, ids)
-	assert.Equal(t, []BadID{{Line: 1, Value: "张三"}}, bad)
+	assert.Equal(t, []string{"u1"}, l.IDs)
+	assert.Equal(t, []BadID{{Line: 1, Value: "张三"}}, l.Bad.First)
 
-	_, _, err = ParseAccountIDsCSV(strings.NewReader("u1\n\"u2\n"))
-	assert.Error(t, err, "broken quoting is reported, not guessed")
+	_, err = ParseAccountIDsCSV(ctx, strings.NewReader("u1\n\"u2\n"))
+	var pe *csv.ParseError
+	assert.ErrorAs(t, err, &pe, "broken quoting is reported, not guessed")
+}
+
+// accountLines is n distinct account ids, one per line, plus a repeat of
+// each of the first ten (repeats never count against the bound).
+func accountLines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "acct%06d\n", i)
+	}
+	for i := range min(n, 10) {
+		fmt.Fprintf(&b, "acct%06d\n", i)
+	}
+	return b.String()
+}
+
+// The bound of a push, at the boundary, for every way a list arrives.
+func TestAccountListBound(t *testing.T) {
+	ctx := context.Background()
+	parse := map[string]func(string) (AccountList, error){
+		"pasted": func(s string) (AccountList, error) { return ParseAccountIDs(ctx, s) },
+		"csv":    func(s string) (AccountList, error) { return ParseAccountIDsCSV(ctx, strings.NewReader(s)) },
+	}
+	for name, p := range parse {
+		t.Run(name, func(t *testing.T) {
+			for _, tc := range []struct {
+				n    int
+				over bool
+			}{{MaxAccountsPerPush - 1, false}, {MaxAccountsPerPush, false}, {MaxAccountsPerPush + 1, true}} {
+				l, err := p(accountLines(tc.n))
+				require.NoError(t, err)
+				assert.Equal(t, tc.over, l.Over, "%d ids", tc.n)
+				assert.Len(t, l.IDs, min(tc.n, MaxAccountsPerPush), "reading stops at the bound")
+				errs := Errors{}
+				assert.Equal(t, !tc.over, l.Check(errs, "account_ids"))
+				if tc.over {
+					assert.Equal(t, Msg{Key: ErrListTooLong, Args: []any{MaxAccountsPerPush}}, *errs.Get("account_ids"))
+				}
+			}
+		})
+	}
+}
+
+func TestAccountListKeepsSomeBadIDsAndCountsAll(t *testing.T) {
+	l, err := ParseAccountIDs(context.Background(), "u1\n"+strings.Repeat("张三\n", 5000))
+	require.NoError(t, err)
+	assert.Equal(t, 5000, l.Bad.Count)
+	assert.Len(t, l.Bad.First, MaxBadIDsKept)
+	assert.Equal(t, 2, l.Bad.First[0].Line)
+}
+
+// A client that left stops the parse: it returns the context's error
+// instead of reading on.
+func TestParsersStopWhenTheRequestIsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	big := accountLines(50_000)
+	_, err := ParseAccountIDs(ctx, big)
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = ParseAccountIDsCSV(ctx, strings.NewReader(big))
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = MessageForm{AccountIDs: strings.Repeat("u1 ", 50_000)}.UserIDs(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	rows, errs, err := ParseDiffDataCSV(ctx, strings.NewReader(diffCSV(50_000)), CardKeyData)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Nil(t, rows)
+	assert.Nil(t, errs)
 }
 
 func TestBatches(t *testing.T) {
@@ -106,7 +179,8 @@ func TestPushTargetForm(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := ParsePushTargetForm(tc.v).Validate()
+			f := ParsePushTargetForm(tc.v)
+			errs := f.Validate(mustAccounts(t, f))
 			got := map[string]string{}
 			for k, m := range errs {
 				got[k] = m.Key
@@ -117,8 +191,16 @@ func TestPushTargetForm(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
-	errs := ParsePushTargetForm(url.Values{"target": {"accounts"}, "show_on_all_enterprise": {"1"}, "account_ids": {"u1\nu2\n张三"}}).Validate()
+	f := ParsePushTargetForm(url.Values{"target": {"accounts"}, "show_on_all_enterprise": {"1"}, "account_ids": {"u1\nu2\n张三"}})
+	errs := f.Validate(mustAccounts(t, f))
 	assert.Equal(t, []any{1, 3}, errs["account_ids"].Args, "count and line of the first bad id")
+}
+
+func mustAccounts(t *testing.T, f PushTargetForm) AccountList {
+	t.Helper()
+	l, err := ParseAccountIDs(context.Background(), f.AccountIDs)
+	require.NoError(t, err)
+	return l
 }
 
 func csvErrs(errs []CSVError) []string {
@@ -133,7 +215,8 @@ func TestParseDiffDataCSVKeyData(t *testing.T) {
 	in := "\uFEFFaccount_id,key1,data1,jump_url1,action1,key2,data2,key3,data3,key4,data4\n" +
 		"u1,待办,3,https://x.cn/todo,open,积分,120,,,,\n" +
 		"u2," + rep("键", 20) + "," + rep("😀", 10) + ",,,,,,,k4,d4\n"
-	rows, errs := ParseDiffDataCSV(strings.NewReader(in), CardKeyData)
+	rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardKeyData)
+	require.NoError(t, err)
 	require.Empty(t, csvErrs(errs))
 	require.Len(t, rows, 2)
 	assert.Equal(t, DiffRow{Line: 2, AccountID: "u1", Items: []CardItemForm{
@@ -171,7 +254,8 @@ func TestParseDiffDataCSVErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, errs := ParseDiffDataCSV(strings.NewReader(tc.in), tc.typ)
+			rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(tc.in), tc.typ)
+			require.NoError(t, err)
 			assert.Equal(t, tc.want, csvErrs(errs))
 			assert.Empty(t, rows, "nothing to send while there are errors")
 		})
@@ -180,7 +264,8 @@ func TestParseDiffDataCSVErrors(t *testing.T) {
 
 func TestParseDiffDataCSVList(t *testing.T) {
 	in := "account_id,text1,jump_url1,action1,time1,text2,text3\nu1,放假通知,https://x.cn/n,open,2025-04-01 08:00,第二条,第三条\n"
-	rows, errs := ParseDiffDataCSV(strings.NewReader(in), CardList)
+	rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardList)
+	require.NoError(t, err)
 	require.Empty(t, errs)
 	require.Len(t, rows, 1)
 	require.Len(t, rows[0].Items, 3)
@@ -195,21 +280,49 @@ func TestParseDiffDataCSVStopsAfterTooManyErrors(t *testing.T) {
 	for i := range 1000 {
 		fmt.Fprintf(&b, "u%d,%s,d\n", i, rep("a", 21))
 	}
-	_, errs := ParseDiffDataCSV(strings.NewReader(b.String()), CardKeyData)
+	_, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(b.String()), CardKeyData)
+	require.NoError(t, err)
 	require.Len(t, errs, MaxCSVErrors+1)
 	assert.Equal(t, ErrCSVTooManyErrors, errs[MaxCSVErrors].Msg.Key)
+
+	// a header of a million unknown columns: one too-many line, not a million
+	wide := "account_id" + strings.Repeat(",x", 1_000_000) + "\n"
+	_, errs, err = ParseDiffDataCSV(context.Background(), strings.NewReader(wide), CardKeyData)
+	require.NoError(t, err)
+	require.Len(t, errs, MaxCSVErrors+1)
+}
+
+// diffCSV is a valid KEYDATA different-data CSV of n accounts.
+func diffCSV(n int) string {
+	var sb strings.Builder
+	sb.WriteString("account_id,key1,data1,jump_url1,key2,data2\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "acct%06d,待办,%d,https://x.cn/todo,积分,%d\n", i, i%100, i)
+	}
+	return sb.String()
+}
+
+func TestParseDiffDataCSVBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses 100,001 rows")
+	}
+	rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(diffCSV(MaxAccountsPerPush)), CardKeyData)
+	require.NoError(t, err)
+	assert.Empty(t, errs)
+	assert.Len(t, rows, MaxAccountsPerPush, "at the bound: every row")
+
+	rows, errs, err = ParseDiffDataCSV(context.Background(), strings.NewReader(diffCSV(MaxAccountsPerPush+1)), CardKeyData)
+	require.NoError(t, err)
+	assert.Empty(t, rows)
+	assert.Equal(t, []CSVError{{Row: MaxAccountsPerPush + 2, Msg: Msg{Key: ErrListTooLong, Args: []any{MaxAccountsPerPush}}}}, errs,
+		"one over: the row past the bound is named")
 }
 
 func BenchmarkParseDiffDataCSV10k(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString("account_id,key1,data1,jump_url1,key2,data2\n")
-	for i := range 10000 {
-		fmt.Fprintf(&sb, "acct%05d,待办,%d,https://x.cn/todo,积分,%d\n", i, i%100, i)
-	}
-	in := sb.String()
+	in := diffCSV(10000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, errs := ParseDiffDataCSV(strings.NewReader(in), CardKeyData); len(errs) > 0 {
+		if _, errs, _ := ParseDiffDataCSV(context.Background(), strings.NewReader(in), CardKeyData); len(errs) > 0 {
 			b.Fatal(errs)
 		}
 	}

@@ -1,8 +1,8 @@
 package forms
 
 import (
+	"context"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -288,30 +288,24 @@ func ccCursor(s string) (int64, bool) {
 	return n, true
 }
 
-// ccSeparators split id lists: ASCII and full-width commas, 、 and semicolons.
-const ccSeparators = ",，、;；"
-
-// ccIDs parses an id list, dropping repeats, and records the first bad value.
+// ccIDs parses an id list (separated as every pasted list is, see
+// listTokens), dropping repeats, and records the first bad value or a list
+// longer than MaxChannelCodeIDs. The list comes from the URL query, which the
+// server's header limit bounds, so it reads without a context.
 func ccIDs(errs Errors, field, raw string) ([]int64, bool) {
-	tokens := strings.FieldsFunc(raw, func(r rune) bool {
-		return strings.ContainsRune(ccSeparators, r) || r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000'
-	})
-	var out []int64
-	for _, tok := range tokens {
+	u := newUniqueList[int64](context.Background(), MaxChannelCodeIDs)
+	for _, tok := range listTokens(raw) {
 		n, err := strconv.ParseInt(tok, 10, 64)
 		if err != nil || n <= 0 || !ccDigits(tok) {
 			errs.Add(field, ErrChannelCodeBadID, TruncateUTF16(tok, 30))
 			return nil, false
 		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
+		if !u.add(n) {
+			errs.Add(field, ErrListTooLong, MaxChannelCodeIDs)
+			return nil, false
 		}
 	}
-	if len(out) > MaxChannelCodeIDs {
-		errs.Add(field, ErrTooMany, MaxChannelCodeIDs, len(out))
-		return nil, false
-	}
-	return out, true
+	return u.items, true
 }
 
 // ccDigits rejects the signs and the leading "+" strconv accepts.

@@ -35,7 +35,7 @@ func TestChannelCodeFilterBadInput(t *testing.T) {
 		{"zero id", url.Values{CCGroup: {"0"}}, CCGroup, ErrChannelCodeBadID, []any{"0"}},
 		{"beyond int64", url.Values{CCGroup: {"9223372036854775808"}}, CCGroup, ErrChannelCodeBadID, []any{"9223372036854775808"}},
 		{"decimal id", url.Values{CCGroup: {"5.27448137486400e14"}}, CCGroup, ErrChannelCodeBadID, []any{"5.27448137486400e14"}},
-		{"101 ids", url.Values{CCStaff: {strings.Join(ids101, ",")}}, CCStaff, ErrTooMany, []any{100, 101}},
+		{"101 ids", url.Values{CCStaff: {strings.Join(ids101, ",")}}, CCStaff, ErrListTooLong, []any{100}},
 		{"sub-groups with no group", url.Values{CCSub: {"1"}}, CCSub, ErrChannelCodeSubGroups, []any{0}},
 		{"sub-groups with two groups", url.Values{CCSub: {"1"}, CCGroup: {"527448137486400 389394161352768"}}, CCSub, ErrChannelCodeSubGroups, []any{2}},
 		{"end before start", url.Values{CCFrom: {"2026-03-01T17:37"}, CCTo: {"2026-03-01T17:36"}}, CCTo, ErrChannelCodeEndBeforeStart, nil},

@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"context"
 	"crypto/rand"
 	"math"
 	"net/url"
@@ -38,9 +39,14 @@ var (
 
 // Counts of the composer.
 const (
-	MaxOAFormRows    = 6    // §C oa.body.form 最多6个
-	MaxAccountIDs    = 1000 // recipients are not in the contract: console's choice
-	MaxOrgRecipients = 200  // idem
+	MaxOAFormRows = 6 // §C oa.body.form 最多6个
+	// MaxRecipientUserIDs bounds the pasted account ids of one message
+	// (toUserIds). The recipient fields are not in the contract (an assumption,
+	// README) and no bound is documented; the sandbox accepts any number. 1,000
+	// ids keep one send's body under ~70 KB; larger audiences are picked as
+	// org nodes.
+	MaxRecipientUserIDs = 1000
+	MaxOrgRecipients    = 200 // toOrgIds: idem, console's choice
 	// MinHeadContrast is WCAG 2 AA for normal text: the oa head title is
 	// ordinary-size white text on bgColor.
 	MinHeadContrast = 4.5
@@ -126,9 +132,6 @@ func NewBusiID() string { return "msg-" + rand.Text() }
 // so an over-full post still reaches Validate's error.
 const maxParsedRows = 16
 
-// maxParsedOrgIDs bounds the picked nodes read from a post, above the limit.
-const maxParsedOrgIDs = MaxOrgRecipients + 1
-
 // ParseMessageForm reads the composer. Single-line fields are trimmed;
 // multi-line ones keep their text but get LF line ends (browsers post CRLF,
 // which would count twice against the limit the live counter shows).
@@ -151,11 +154,8 @@ func ParseMessageForm(v url.Values) MessageForm {
 		FileCount:   get("fileCount"),
 		AccountIDs:  lf(v.Get("accountIds")),
 	}
-	for _, id := range v["orgIds"] {
-		if id = strings.TrimSpace(id); id != "" && !slices.Contains(f.OrgIDs, id) && len(f.OrgIDs) < maxParsedOrgIDs {
-			f.OrgIDs = append(f.OrgIDs, id)
-		}
-	}
+	// One past the limit, so Validate reports an over-full list.
+	f.OrgIDs, _ = UniqueValues(v["orgIds"], MaxOrgRecipients+1)
 	rows := map[int]*FormRow{}
 	var order []int
 	for k, vals := range v {
@@ -229,23 +229,23 @@ func (f *MessageForm) ApplyRowButtons(v url.Values) bool {
 	return false
 }
 
-// AccountIDList splits the pasted account ids (spaces, newlines, commas —
-// ASCII or Chinese — semicolons and 、), dropping blanks and repeats.
-func (f MessageForm) AccountIDList() []string {
-	fields := strings.FieldsFunc(f.AccountIDs, func(r rune) bool {
-		switch r {
-		case ',', '，', ';', '；', '、', ' ', '\t', '\n', '\r', '\u3000':
-			return true
-		}
-		return false
-	})
-	out := make([]string, 0, len(fields))
-	for _, id := range fields {
-		if !slices.Contains(out, id) {
-			out = append(out, id)
+// UserIDList is the parsed accountIds field.
+type UserIDList struct {
+	IDs  []string // distinct, in first-seen order
+	Over bool     // more than MaxRecipientUserIDs: reading stopped there
+}
+
+// UserIDs splits the pasted account ids (new lines, spaces, commas — ASCII
+// or Chinese — semicolons and 、), dropping blanks and repeats, reading at
+// most MaxRecipientUserIDs distinct ids. err is ctx's error when it ended.
+func (f MessageForm) UserIDs(ctx context.Context) (UserIDList, error) {
+	u := newUniqueList[string](ctx, MaxRecipientUserIDs)
+	for _, id := range listTokens(f.AccountIDs) {
+		if !u.add(id) {
+			break
 		}
 	}
-	return out
+	return UserIDList{IDs: u.items, Over: u.over}, u.err
 }
 
 // IsARGB reports whether s is exactly 8 hex digits (2 alpha + 6 colour),
@@ -263,9 +263,10 @@ func IsARGB(s string) bool {
 }
 
 // Validate checks the fields of the chosen type, the busiId and the
-// recipients. Errors are keyed by the posted field names ("form.<i>.key",
-// "form" for the row count, "recipients" when nobody is addressed).
-func (f MessageForm) Validate() Errors {
+// recipients (users: f.UserIDs). Errors are keyed by the posted field names
+// ("form.<i>.key", "form" for the row count, "recipients" when nobody is
+// addressed).
+func (f MessageForm) Validate(users UserIDList) Errors {
 	errs := Errors{}
 	switch f.Type {
 	case "":
@@ -309,21 +310,20 @@ func (f MessageForm) Validate() Errors {
 	if MsgBusiID.Check(errs, "busiId", f.BusiID) && !busiIDRe.MatchString(f.BusiID) {
 		errs.Add("busiId", ErrMsgBusiIDChars)
 	}
-	accounts := f.AccountIDList()
 	switch {
-	case len(accounts)+len(f.OrgIDs) == 0:
+	case users.Over:
+		errs.Add("accountIds", ErrListTooLong, MaxRecipientUserIDs)
+	case len(users.IDs)+len(f.OrgIDs) == 0:
 		errs.Add("recipients", ErrMsgRecipients)
-	case len(accounts) > MaxAccountIDs:
-		errs.Add("accountIds", ErrTooMany, MaxAccountIDs, len(accounts))
 	}
-	for _, id := range accounts {
+	for _, id := range users.IDs {
 		if Len(id) > MsgAccountID.Max {
 			errs.Add("accountIds", ErrMsgAccountID, id, MsgAccountID.Max)
 			break
 		}
 	}
 	if len(f.OrgIDs) > MaxOrgRecipients {
-		errs.Add("orgIds", ErrTooMany, MaxOrgRecipients, len(f.OrgIDs))
+		errs.Add("orgIds", ErrListTooLong, MaxOrgRecipients)
 	}
 	return errs
 }
@@ -350,9 +350,9 @@ func (f MessageForm) Message() tze.Message {
 	return tze.TextMessage{Content: f.Content}
 }
 
-// Recipients is who the form addresses.
-func (f MessageForm) Recipients() tze.Recipients {
-	return tze.Recipients{UserIDs: f.AccountIDList(), OrgIDs: slices.Clone(f.OrgIDs)}
+// Recipients is who the form addresses (users: f.UserIDs).
+func (f MessageForm) Recipients(users UserIDList) tze.Recipients {
+	return tze.Recipients{UserIDs: users.IDs, OrgIDs: slices.Clone(f.OrgIDs)}
 }
 
 // Headline is the message's title for lists (history, drafts): the link

@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -117,11 +118,12 @@ func TestMessageFormValidateLimits(t *testing.T) {
 		{"no recipients", validText, func(f *MessageForm) { f.AccountIDs = " ,\n" }, "recipients", ErrMsgRecipients},
 		{"org recipients only", validText, func(f *MessageForm) { f.AccountIDs = ""; f.OrgIDs = []string{"1"} }, "", ""},
 		{"1000 accounts", validText, func(f *MessageForm) { f.AccountIDs = ids(1000) }, "", ""},
-		{"1001 accounts", validText, func(f *MessageForm) { f.AccountIDs = ids(1001) }, "accountIds", ErrTooMany},
+		{"1001 accounts", validText, func(f *MessageForm) { f.AccountIDs = ids(1001) }, "accountIds", ErrListTooLong},
+		{"1000 accounts and repeats", validText, func(f *MessageForm) { f.AccountIDs = ids(1000) + "\n" + ids(1000) }, "", ""},
 		{"account id 64", validText, func(f *MessageForm) { f.AccountIDs = strings.Repeat("u", 64) }, "", ""},
 		{"account id 65", validText, func(f *MessageForm) { f.AccountIDs = "ok," + strings.Repeat("u", 65) }, "accountIds", ErrMsgAccountID},
 		{"200 org nodes", validText, func(f *MessageForm) { f.OrgIDs = strings.Fields(ids(200)) }, "", ""},
-		{"201 org nodes", validText, func(f *MessageForm) { f.OrgIDs = strings.Fields(ids(201)) }, "orgIds", ErrTooMany},
+		{"201 org nodes", validText, func(f *MessageForm) { f.OrgIDs = strings.Fields(ids(201)) }, "orgIds", ErrListTooLong},
 		{"type missing", validText, func(f *MessageForm) { f.Type = "" }, "type", ErrRequired},
 		{"type unknown", validText, func(f *MessageForm) { f.Type = "news" }, "type", ErrInvalid},
 		{"other tabs' fields ignored", validText, func(f *MessageForm) { f.PCURL = "javascript:x"; f.BgColor = "#fff" }, "", ""},
@@ -130,7 +132,7 @@ func TestMessageFormValidateLimits(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := c.base()
 			c.edit(&f)
-			errs := f.Validate()
+			errs := validate(t, f)
 			if c.field == "" {
 				assert.True(t, errs.OK(), "%v", errs)
 				return
@@ -140,6 +142,29 @@ func TestMessageFormValidateLimits(t *testing.T) {
 			assert.Len(t, errs, 1, "only the wrong field: %v", errs)
 		})
 	}
+}
+
+func userIDs(t *testing.T, f MessageForm) UserIDList {
+	t.Helper()
+	u, err := f.UserIDs(context.Background())
+	require.NoError(t, err)
+	return u
+}
+
+func validate(t *testing.T, f MessageForm) Errors {
+	t.Helper()
+	return f.Validate(userIDs(t, f))
+}
+
+// 100,000 pasted ids: reading stops one past the bound, and the error
+// names it.
+func TestRecipientBound(t *testing.T) {
+	f := validText()
+	f.AccountIDs = ids(100_000)
+	u := userIDs(t, f)
+	assert.True(t, u.Over)
+	assert.Len(t, u.IDs, MaxRecipientUserIDs)
+	assert.Equal(t, Msg{Key: ErrListTooLong, Args: []any{MaxRecipientUserIDs}}, *f.Validate(u).Get("accountIds"))
 }
 
 func ids(n int) string {
@@ -154,7 +179,7 @@ func TestMessageFormErrorArgs(t *testing.T) {
 	f := validOA()
 	f.Form = rowsOf(7)
 	f.HeadText = str(256)
-	errs := f.Validate()
+	errs := validate(t, f)
 	assert.Equal(t, Msg{Key: ErrTooMany, Args: []any{6, 7}}, errs["form"])
 	assert.Equal(t, Msg{Key: ErrTooLong, Args: []any{255, 256}}, errs["headText"])
 }
@@ -177,7 +202,11 @@ func TestParseMessageForm(t *testing.T) {
 		Form:       []FormRow{{"时间", "10月1日"}, {"地点", "礼堂"}},
 		AccountIDs: "u1，u2、u3;u1\nu4\u3000u5", OrgIDs: []string{"9", "10"},
 	}, f)
-	assert.Equal(t, []string{"u1", "u2", "u3", "u4", "u5"}, f.AccountIDList())
+	assert.Equal(t, UserIDList{IDs: []string{"u1", "u2", "u3", "u4", "u5"}}, userIDs(t, f))
+
+	// Thousands of picked nodes are read only up to one past the bound.
+	lots := url.Values{"type": {"text"}, "orgIds": strings.Fields(ids(5000))}
+	assert.Len(t, ParseMessageForm(lots).OrgIDs, MaxOrgRecipients+1)
 
 	// An over-full post is bounded but still over the limit, so Validate says so.
 	many := url.Values{"type": {"oa"}}
@@ -186,7 +215,7 @@ func TestParseMessageForm(t *testing.T) {
 	}
 	g := ParseMessageForm(many)
 	assert.Len(t, g.Form, maxParsedRows)
-	assert.Equal(t, ErrTooMany, g.Validate()["form"].Key)
+	assert.Equal(t, ErrTooMany, validate(t, g)["form"].Key)
 }
 
 func TestMessageFormRows(t *testing.T) {
@@ -217,7 +246,8 @@ func TestNewMessageForm(t *testing.T) {
 	assert.NotEqual(t, a.BusiID, b.BusiID)
 	assert.Equal(t, DefaultBgColor, a.BgColor)
 	a.AccountIDs, a.Content = "u1", "hi"
-	assert.True(t, a.Validate().OK(), "a generated busiId passes its own rules: %v", a.Validate())
+	errs := validate(t, a)
+	assert.True(t, errs.OK(), "a generated busiId passes its own rules: %v", errs)
 	assert.LessOrEqual(t, Len(a.BusiID), MsgBusiID.Max)
 }
 
@@ -253,7 +283,7 @@ func TestMessageFormToWire(t *testing.T) {
 	f.Form = []FormRow{{"时间", "10月1日"}, {}, {"地点", "礼堂"}}
 	f.OrgIDs = []string{"33010200"}
 	f.FileCount = "2"
-	body, err := tze.RequestBody(f.Recipients(), f.Message())
+	body, err := tze.RequestBody(f.Recipients(userIDs(t, f)), f.Message())
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"msgtype":"oa","busiId":"msg-oa","pcUrl":"https://a.cn/p","appUrl":"https://a.cn/m",
 		"oa":{"head":{"text":"放假通知","bgColor":"FFCC0000"},"body":{"fileCount":"2","form":[{"key":"时间","value":"10月1日"},{"key":"地点","value":"礼堂"}]}},
@@ -262,7 +292,7 @@ func TestMessageFormToWire(t *testing.T) {
 	l := validLink()
 	assert.Equal(t, tze.LinkMessage{PCURL: l.PCURL, AppURL: l.AppURL, Content: l.Content, Title: l.Title, BusiID: l.BusiID}, l.Message())
 	assert.Equal(t, tze.TextMessage{Content: "明天放假"}, validText().Message())
-	assert.Equal(t, tze.Recipients{UserIDs: []string{"u1"}}, validText().Recipients())
+	assert.Equal(t, tze.Recipients{UserIDs: []string{"u1"}}, validText().Recipients(userIDs(t, validText())))
 }
 
 func TestHeadline(t *testing.T) {

@@ -1,10 +1,7 @@
 package handlers
 
 import (
-	"context"
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/csvexport"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
@@ -82,22 +80,17 @@ func (s *Server) statusProps(probe *pages.ProbeResult) pages.StatusProps {
 	return p
 }
 
-// probeTimeout bounds "check connection": one read call, with a token fetch at most.
-const probeTimeout = 15 * time.Second
-
 // probeUpstream makes one read call to a platform and shows how it went. It
 // changes nothing upstream, but it is a POST (with CSRF) because it makes the
-// console call out.
+// console call out. The page's upstream budget bounds it, token fetch included.
 func (s *Server) probeUpstream(c echo.Context) error {
 	name := c.FormValue("platform")
 	for _, u := range s.Upstreams {
 		if u.Name != name {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), probeTimeout)
-		defer cancel()
 		start := s.Now()
-		err := u.Probe(ctx)
+		err := u.Probe(c.Request().Context())
 		res := &pages.ProbeResult{Platform: u.Source.Status().Platform, Took: s.Now().Sub(start), Err: err}
 		status := http.StatusOK
 		if err != nil {
@@ -400,39 +393,30 @@ func (s *Server) auditPage(c echo.Context) error {
 	return web.Render(c, status, pages.Audit(p))
 }
 
-// auditExport streams the filtered rows as CSV (UTF-8 with BOM for Excel).
+// auditExport streams the filtered rows as CSV (csvexport: every text cell
+// formula-safe — actor, target, detail and the platform's code all carry
+// text someone else chose). A database failure mid-way ends the file with
+// the incomplete row.
 func (s *Server) auditExport(c echo.Context) error {
 	f, _, errs := s.auditFilter(c)
 	if !errs.OK() {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="audit-%s.csv"`, s.Now().Format("20060102-150405")))
-	c.Response().WriteHeader(http.StatusOK)
-	_, _ = c.Response().Write([]byte("\ufeff"))
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip"})
-	err := s.Store.EachAudit(c.Request().Context(), f, func(e store.AuditEntry) error {
-		return w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339), csvSafe(e.Actor), e.Action,
-			csvSafe(e.Target), e.Outcome, e.UpstreamCode, csvSafe(e.Detail), e.IP})
-	})
-	w.Flush()
+	ctx := c.Request().Context()
+	w, err := csvexport.Start(c.Response(), web.Current(c).Lang, "audit-"+s.Now().Format("20060102-150405")+".csv",
+		"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip")
 	if err != nil {
-		s.Log.Error("audit export", "err", err)
+		return nil // the browser went away before the first byte
+	}
+	err = s.Store.EachAudit(ctx, f, func(e store.AuditEntry) error {
+		return w.Row(csvexport.Int(e.ID), csvexport.Text(e.At.Format(time.RFC3339)), csvexport.Text(e.Actor),
+			csvexport.Text(e.Action), csvexport.Text(e.Target), csvexport.Text(e.Outcome),
+			csvexport.Text(e.UpstreamCode), csvexport.Text(e.Detail), csvexport.Text(e.IP))
+	})
+	if w.Finish(ctx, err) == csvexport.Incomplete {
+		s.Log.Error("audit export broken off", "rows", w.Rows(), "err", err)
 	}
 	return nil
-}
-
-// csvSafe stops spreadsheet formula injection from user-controlled cells.
-func csvSafe(v string) string {
-	if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r') {
-		if v == "-" {
-			return v
-		}
-		return "'" + v
-	}
-	return v
 }
 
 // --- sandbox inspector ---

@@ -263,11 +263,25 @@ func (s *Server) isPostRoute(path string) bool {
 	return s.postRoutes[c.Path()]
 }
 
+// healthz is the liveness probe: it answers while the process serves HTTP and
+// checks nothing else, so a struggling database does not get the process
+// restarted (that is /readyz's business: take it out of rotation).
 func (s *Server) healthz(c echo.Context) error {
-	if err := s.Store.Ping(c.Request().Context()); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "store": "down"})
-	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "mode": string(s.Config.Mode)})
+}
+
+// readyzWait bounds the store's write check (its busy timeout is longer).
+const readyzWait = 2 * time.Second
+
+// readyz is the readiness probe: ready only while the store takes a write.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), readyzWait)
+	defer cancel()
+	if err := s.Store.Heartbeat(ctx); err != nil {
+		s.Log.Warn("not ready: the store cannot write", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "store": "cannot write"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
 func parseID(c echo.Context) (int64, error) {

@@ -47,6 +47,7 @@ func (s *Server) routes() []Route {
 		// Public.
 		{Method: http.MethodGet, Path: "/static/*", Public: true, Handler: echo.WrapHandler(s.Assets)},
 		{Method: http.MethodGet, Path: "/healthz", Public: true, Handler: s.healthz},
+		{Method: http.MethodGet, Path: "/readyz", Public: true, Handler: s.readyz},
 		{Method: http.MethodGet, Path: "/login", Public: true, Handler: s.loginPage},
 		{Method: http.MethodPost, Path: "/login", Public: true, Handler: s.login},
 		{Method: http.MethodPost, Path: "/lang", Public: true, Handler: s.switchLang},

@@ -6,10 +6,12 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -62,6 +64,7 @@ type Server struct {
 	nav        []navEntry
 	echo       *echo.Echo
 	postRoutes map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
+	proxies    []*net.IPNet    // CONSOLE_TRUSTED_PROXIES
 }
 
 // New builds the Echo instance with every route of the route table.
@@ -72,19 +75,20 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, postRoutes: map[string]bool{}}
+	s := &Server{Deps: d, postRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
 	e := echo.New()
 	s.echo = e
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = ipExtractor(d.Config.TrustedProxy)
+	e.IPExtractor = ipExtractor(s.proxies)
 	e.HTTPErrorHandler = s.errorHandler
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.recoverMiddleware)
-	e.Use(middleware.RequestID())
+	e.Use(s.requestID)
 	e.Use(s.logMiddleware)
 	e.Use(s.securityHeaders)
 	e.Use(s.infoMiddleware)
+	e.Use(s.upstreamBudget)
 	e.Use(middleware.BodyLimit(d.Config.BodyLimit))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: isAsset})) // assets are gzipped once at start
 	e.Use(skipAssets(d.Sessions.Middleware))
@@ -124,7 +128,7 @@ func (s *Server) rotateCSRF(c echo.Context) {
 
 func isAsset(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/static/") || p == "/healthz"
+	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
 }
 
 func skipAssets(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
@@ -139,19 +143,72 @@ func skipAssets(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 	}
 }
 
+func parseCIDRs(cidrs []string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, c := range cidrs {
+		if _, n, err := net.ParseCIDR(c); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // ipExtractor trusts X-Forwarded-For only from configured proxies; without any,
 // the TCP peer is the client (a client cannot pick its own IP to dodge throttling).
-func ipExtractor(cidrs []string) echo.IPExtractor {
-	if len(cidrs) == 0 {
+func ipExtractor(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
 		return echo.ExtractIPDirect()
 	}
 	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-	for _, c := range cidrs {
-		if _, n, err := net.ParseCIDR(c); err == nil {
-			opts = append(opts, echo.TrustIPRange(n))
-		}
+	for _, n := range proxies {
+		opts = append(opts, echo.TrustIPRange(n))
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// fromTrustedProxy reports whether the TCP peer is one of CONSOLE_TRUSTED_PROXIES.
+func (s *Server) fromTrustedProxy(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	for _, n := range s.proxies {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// requestIDPattern is what a proxy's X-Request-Id may look like to be kept
+// (UUIDs, hex, base32/64 ids); anything else is replaced.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:+/=-]{1,128}$`)
+
+// requestID names every request in logs and on error pages. A client's own
+// X-Request-Id is taken only from a trusted proxy (which set it for its own
+// logs); anyone else could plant ids to confuse or forge log trails, so theirs
+// is replaced by a fresh one.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !requestIDPattern.MatchString(id) || !s.fromTrustedProxy(c.Request()) {
+			id = rand.Text()
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+// upstreamBudget gives each request one upstream budget: however many calls,
+// token fetches and retries a page makes, together they wait at most
+// CONSOLE_UPSTREAM_TIMEOUT, so a hung platform cannot hold a page past it.
+func (s *Server) upstreamBudget(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(upstream.WithBudget(r.Context(), s.Config.UpstreamTO)))
+		return next(c)
+	}
 }
 
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

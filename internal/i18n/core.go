@@ -206,10 +206,13 @@ var coreZH = Catalog{
 	"form.err.number":    "请输入数字。",
 	"form.err.too_many":  "最多 %d 项（当前 %d 项）。",
 
+	"form.err.list_too_long": "最多 %d 个，这份列表超出了上限（超出部分没有读取）。",
+
 	"common.all":        "全部",
 	"common.filter":     "筛选",
 	"common.cancel":     "取消",
 	"common.export_csv": "导出 CSV",
+	"export.incomplete": "导出未完成：已写入 %d 行后中断（%s）。此文件不完整，请重新导出。",
 	"pager.label":       "分页",
 	"pager.prev":        "上一页",
 	"pager.next":        "下一页",
@@ -419,10 +422,13 @@ var coreEN = Catalog{
 	"form.err.number":    "Enter a number.",
 	"form.err.too_many":  "At most %d items (now %d).",
 
+	"form.err.list_too_long": "At most %d; this list has more (the rest was not read).",
+
 	"common.all":        "All",
 	"common.filter":     "Filter",
 	"common.cancel":     "Cancel",
 	"common.export_csv": "Export CSV",
+	"export.incomplete": "EXPORT INCOMPLETE: stopped after %d rows (%s). This file is not complete; export again.",
 	"pager.label":       "Pagination",
 	"pager.prev":        "Previous",
 	"pager.next":        "Next",

@@ -1,7 +1,6 @@
 package orgtree
 
 import (
-	"io"
 	"maps"
 	"runtime"
 	"slices"
@@ -89,15 +88,6 @@ func BenchmarkNodeDetail(b *testing.B) {
 		x.Path(id)
 		x.ChildCount(id)
 		x.DescendantCount(id)
-	}
-}
-
-func BenchmarkWriteCSVWholeOrg(b *testing.B) {
-	x := Build(districtRootID, genDistrict(benchNodes, 1))
-	for b.Loop() {
-		if err := x.WriteCSV(io.Discard, x.RootID(), nil); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

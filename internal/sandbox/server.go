@@ -15,9 +15,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Platform is one fake upstream.
@@ -51,7 +53,7 @@ func New(log *slog.Logger) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Server{
-		Recorder:  NewRecorder(0),
+		Recorder:  NewRecorder(0, 0),
 		Faults:    newFaults(),
 		platforms: map[string]Platform{},
 		closing:   make(chan struct{}),
@@ -121,8 +123,9 @@ func (s *Server) Close() error {
 	return s.srv.Shutdown(ctx)
 }
 
-// maxRecordedBody bounds what the recorder keeps of one body.
-const maxRecordedBody = 64 << 10
+// MaxRecordedBody bounds what the recorder keeps of one request or response
+// body; the rest is replaced by a marker saying how long the body was.
+const MaxRecordedBody = 64 << 10
 
 // ServeHTTP routes to a platform, applying faults and recording the exchange.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -147,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Path:     path,
 		Query:    redactQuery(r.URL.Query()),
 		Headers:  pickHeaders(r.Header),
-		Body:     clip(redactBody(string(body))),
+		Body:     recordBody(body, len(body)),
 	}
 
 	fault := s.Faults.take(name, path)
@@ -184,7 +187,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fault.Kind != FaultHang {
 		rec.Status = cw.status
 	}
-	rec.Response = clip(redactBody(cw.buf.String()))
+	rec.Response = recordBody(cw.buf.Bytes(), cw.n)
 	rec.Duration = time.Since(start)
 	s.Recorder.add(rec)
 }
@@ -192,7 +195,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type captureWriter struct {
 	http.ResponseWriter
 	status int
-	buf    bytes.Buffer
+	buf    bytes.Buffer // the first MaxRecordedBody bytes
+	n      int          // bytes written in all
 }
 
 func (c *captureWriter) WriteHeader(code int) {
@@ -201,15 +205,34 @@ func (c *captureWriter) WriteHeader(code int) {
 }
 
 func (c *captureWriter) Write(b []byte) (int, error) {
-	if c.buf.Len() < maxRecordedBody {
-		c.buf.Write(b[:min(len(b), maxRecordedBody-c.buf.Len())])
+	if c.buf.Len() < MaxRecordedBody {
+		c.buf.Write(b[:min(len(b), MaxRecordedBody-c.buf.Len())])
 	}
+	c.n += len(b)
 	return c.ResponseWriter.Write(b)
 }
 
-func clip(s string) string {
-	if len(s) > maxRecordedBody {
-		return s[:maxRecordedBody] + "…"
+// TruncatedMark starts the note that replaces the end of a long body.
+const TruncatedMark = "…[truncated: "
+
+// recordBody is what the recorder keeps of a body of total bytes whose first
+// bytes are b: at most MaxRecordedBody of them (cut at a character boundary),
+// secrets redacted, and a marker when the rest was left out.
+func recordBody(b []byte, total int) string {
+	cut := min(len(b), MaxRecordedBody)
+	if total > cut { // do not end inside a character
+		for i := cut - 1; i >= 0 && i >= cut-utf8.UTFMax; i-- {
+			if utf8.RuneStart(b[i]) {
+				if !utf8.FullRune(b[i:cut]) {
+					cut = i
+				}
+				break
+			}
+		}
+	}
+	s := redactBody(string(b[:cut]))
+	if total > cut {
+		s = tokenFieldCut.ReplaceAllString(s, `"$1":"•••`) + TruncatedMark + strconv.Itoa(total) + " bytes in all]"
 	}
 	return s
 }
@@ -231,6 +254,9 @@ func redactQuery(q url.Values) string {
 
 // tokenField matches access tokens in JSON bodies (token endpoints answer with them).
 var tokenField = regexp.MustCompile(`"(access_token|accessToken|app_secret|appSecret)"\s*:\s*"[^"]*"`)
+
+// tokenFieldCut matches such a field cut off by truncation, at the very end.
+var tokenFieldCut = regexp.MustCompile(`"(access_token|accessToken|app_secret|appSecret)"\s*:\s*"[^"]*$`)
 
 func redactBody(s string) string { return tokenField.ReplaceAllString(s, `"$1":"•••"`) }
 

@@ -3,9 +3,11 @@ package sandbox
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,4 +105,46 @@ func TestTokensExpire(t *testing.T) {
 	now = now.Add(61 * time.Second)
 	assert.False(t, tk.Valid(tok))
 	assert.False(t, tk.Valid("forged"))
+}
+
+// The recorder is bounded in bytes and in count, dropping the oldest, and a
+// long body is cut with a marker that says how long it was.
+func TestRecorderIsBounded(t *testing.T) {
+	r := NewRecorder(100, 4<<20)
+	big := strings.Repeat("x", 2*MaxRecordedBody)
+	for i := 0; i < 1000; i++ {
+		r.add(Request{Platform: "p", Path: "/big", Body: recordBody([]byte(big), len(big)), Response: recordBody([]byte(big), len(big))})
+	}
+	assert.LessOrEqual(t, r.bytes, 4<<20, "total bytes stay under the cap")
+	kept := r.Requests("", "")
+	assert.Equal(t, r.bytes, func() (n int) {
+		for _, q := range kept {
+			n += q.size()
+		}
+		return n
+	}(), "the byte count is of what is kept")
+	assert.Equal(t, int64(1000), kept[len(kept)-1].Seq, "the newest is kept")
+	assert.Greater(t, kept[0].Seq, int64(900), "the oldest went first")
+	mark := TruncatedMark + strconv.Itoa(len(big)) + " bytes in all]"
+	assert.True(t, strings.HasSuffix(kept[0].Body, mark), kept[0].Body[len(kept[0].Body)-40:])
+	assert.Len(t, kept[0].Body, MaxRecordedBody+len(mark))
+
+	small := NewRecorder(100, 1<<20)
+	for i := 0; i < 250; i++ {
+		small.add(Request{Path: "/s"})
+	}
+	assert.Len(t, small.Requests("", ""), 100, "at most maxEntries")
+	assert.Equal(t, int64(151), small.Recent(100)[99].Seq)
+}
+
+// A cut never splits a character, nor leaves a secret's beginning readable.
+func TestRecordBodyCutsCleanly(t *testing.T) {
+	zh := strings.Repeat("汉", MaxRecordedBody) // 3 bytes each: the cut falls inside one
+	got := recordBody([]byte(zh), len(zh))
+	assert.True(t, utf8.ValidString(got))
+	tok := `{"pad":"` + strings.Repeat("y", MaxRecordedBody-30) + `","access_token":"sbx-0123456789abcdef0123456789"}`
+	got = recordBody([]byte(tok), len(tok))
+	assert.NotContains(t, got, "sbx-", "the start of a cut-off token is redacted too")
+	assert.Contains(t, got, TruncatedMark)
+	assert.Equal(t, `{"n":1}`, recordBody([]byte(`{"n":1}`), 7), "short bodies are kept whole")
 }

@@ -178,8 +178,16 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 // SetClock replaces the store's clock (tests).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// Ping checks the database answers (for /healthz).
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+// Heartbeat rewrites the heartbeat row (for /readyz): it fails when the
+// database cannot take a write — disk full, read-only, locked too long, closed.
+func (s *Store) Heartbeat(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO heartbeat (id, at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, s.now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: heartbeat: %w", err)
+	}
+	return nil
+}
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) error {

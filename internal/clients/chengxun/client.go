@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/orgconsole/console/internal/clients/upstream"
 )
@@ -127,18 +128,24 @@ func decodeData[T any](out *T) func(status int, body []byte) error {
 }
 
 // ListTemplates is 获取应用的卡片模板列表. It is the only call retried on
-// timeouts and 5xx: reading twice is harmless, writing twice is not.
-func (c *Client) ListTemplates(ctx context.Context) ([]Template, error) {
-	var out []Template
+// timeouts and 5xx: reading twice is harmless, writing twice is not. Entries
+// without a template_id come back in Malformed.
+func (c *Client) ListTemplates(ctx context.Context) (TemplateList, error) {
+	var all []Template
 	err := c.up.Do(ctx, upstream.Call{
 		Op: "list-template", Method: http.MethodGet, Path: PathListTemplates, Idempotent: true,
-		Decode: decodeData(&out),
+		Decode: decodeData(&all),
 	})
 	if err != nil {
-		return nil, err
+		return TemplateList{}, err
 	}
-	if out == nil {
-		out = []Template{}
+	out := TemplateList{Templates: []Template{}}
+	for _, t := range all {
+		if strings.TrimSpace(t.ID) == "" {
+			out.Malformed = append(out.Malformed, t)
+		} else {
+			out.Templates = append(out.Templates, t)
+		}
 	}
 	return out, nil
 }

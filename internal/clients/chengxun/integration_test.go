@@ -210,9 +210,10 @@ func TestTemplatesRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	seeded, err := e.c.ListTemplates(ctx)
 	require.NoError(t, err)
-	require.Len(t, seeded, 4)
+	require.Len(t, seeded.Templates, 4)
+	assert.Empty(t, seeded.Malformed)
 	var types []CardType
-	for _, s := range seeded {
+	for _, s := range seeded.Templates {
 		types = append(types, s.Type)
 	}
 	assert.ElementsMatch(t, CardTypes(), types)
@@ -232,7 +233,7 @@ func TestTemplatesRoundTrip(t *testing.T) {
 	require.NoError(t, e.c.UpdateTemplate(ctx, Template{ID: tpl.ID, Name: "校园通知", Type: List}))
 	all, err := e.c.ListTemplates(ctx)
 	require.NoError(t, err)
-	assert.Contains(t, all, Template{ID: tpl.ID, Name: "校园通知", Type: List})
+	assert.Contains(t, all.Templates, Template{ID: tpl.ID, Name: "校园通知", Type: List})
 
 	require.NoError(t, e.c.DeleteTemplate(ctx, tpl.ID))
 	err = e.c.DeleteTemplate(ctx, tpl.ID)
@@ -313,7 +314,7 @@ func TestFaultsBecomeAPIErrorKinds(t *testing.T) {
 		defer e.srv.Faults.Clear()
 		ts, err := e.c.ListTemplates(ctx)
 		require.NoError(t, err)
-		assert.Len(t, ts, 4)
+		assert.Len(t, ts.Templates, 4)
 		assert.Len(t, e.srv.Recorder.Requests(fake.Name, PathListTemplates), 2)
 	})
 }

@@ -137,6 +137,16 @@ type Template struct {
 	Type CardType `json:"type"`
 }
 
+// TemplateList is list-template's answer. The list's fields are not in the
+// seed docs, so an entry may come without a template_id; such an entry cannot
+// be edited, deleted or pushed to, and is kept apart in Malformed (with the
+// name and type it did have) — never among Templates, so nothing links to an
+// empty id.
+type TemplateList struct {
+	Templates []Template
+	Malformed []Template
+}
+
 // TemplateInput is what add-template sends.
 type TemplateInput struct {
 	Name string   `json:"name"`

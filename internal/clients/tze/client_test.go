@@ -196,16 +196,22 @@ func TestAuthCodeRefreshesTokenOnce(t *testing.T) {
 	assert.Equal(t, int32(2), calls.Load())
 	assert.Equal(t, int32(2), fetched.Load())
 
-	// A token that is refused again surfaces as KindAuth with the code, after one retry.
+	// A refresh that brings back the refused token is not worth a resend: the
+	// refusal surfaces as KindAuth with the code after one call.
 	calls.Store(0)
-	tokens2 := upstream.NewCachedToken(func(context.Context) (string, time.Duration, error) { return "bad", time.Hour, nil }, 0)
+	fetched.Store(0)
+	tokens2 := upstream.NewCachedToken(func(context.Context) (string, time.Duration, error) {
+		fetched.Add(1)
+		return "bad", time.Hour, nil
+	}, 0)
 	_, err = New(upstream.Config{BaseURL: srv.URL, Tokens: tokens2, Retries: -1}).
 		OrgChildList(context.Background(), OrgChildListRequest{OrgID: "1"})
 	e, _ := upstream.AsAPIError(err)
 	require.NotNil(t, e)
 	assert.Equal(t, upstream.KindAuth, e.Kind)
 	assert.Equal(t, CodeAuth, e.Code)
-	assert.Equal(t, int32(2), calls.Load())
+	assert.Equal(t, int32(1), calls.Load())
+	assert.Equal(t, int32(2), fetched.Load(), "the refresh was tried")
 }
 
 func TestSendBodies(t *testing.T) {

@@ -19,11 +19,11 @@ import (
 type Config struct {
 	Platform string
 	BaseURL  string        // e.g. https://service.cheng-xun.cn/api (no trailing slash)
-	Timeout  time.Duration // per attempt; default 10s
+	Timeout  time.Duration // the whole wait of one call (token, attempts, backoff); default 10s. A page's budget (WithBudget) can end it sooner
 	MaxBody  int64         // bytes read from a response at most; default 8 MiB
 	Retries  int           // extra attempts for idempotent calls; default 2
 	Backoff  time.Duration // first retry delay; default 200ms, doubled each time, with jitter
-	HTTP     *http.Client  // default: a client with no overall timeout (per-attempt contexts are used)
+	HTTP     *http.Client  // default: a client with no overall timeout (the call's deadline bounds it)
 	Tokens   TokenSource   // default NoToken
 	// Authorize adds credentials to a request: the token in the platform's query
 	// parameter, signature headers … body is the exact bytes being sent.
@@ -105,37 +105,74 @@ func (c *Client) Do(ctx context.Context, call Call) error {
 	return err
 }
 
+// do runs every attempt of a call inside one deadline: the client's Timeout,
+// or the page's budget (WithBudget) when that ends sooner. Token fetches,
+// attempts and backoff all draw on it, so a hung platform costs one budget,
+// and a retry is made only while enough of it is left.
 func (c *Client) do(ctx context.Context, call Call, body []byte) error {
+	end := time.Now().Add(c.cfg.Timeout)
+	if b, ok := budgetEnd(ctx); ok && b.Before(end) {
+		end = b
+	}
+	ctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	if err := ctx.Err(); err != nil { // the page's budget is spent (or its client left): do not call
+		return c.wrap(call, transportError(ctx, err))
+	}
+	tok, err := c.cfg.Tokens.Token(ctx)
+	if err != nil {
+		return c.tokenError(ctx, call, err)
+	}
 	authRetried := false
 	for attempt := 0; ; attempt++ {
-		tok, err := c.cfg.Tokens.Token(ctx)
-		if err != nil {
-			return c.wrap(call, &APIError{Kind: KindAuth, Message: "could not get an access token", Err: err})
-		}
 		err = c.attempt(ctx, call, body, tok)
 		if err == nil {
 			return nil
 		}
 		apiErr, _ := AsAPIError(err)
-		if apiErr != nil && apiErr.Kind == KindAuth && !authRetried && tok != "" {
+		if apiErr != nil && apiErr.Kind == KindAuth && !authRetried {
 			// The platform refused the token: it expired early or was revoked.
-			// The request was not processed, so one more try is safe for any call.
+			// The request was not processed, so one more try is safe for any
+			// call — but only with a different token: resending the refused
+			// one (a static token, a signature) would be refused again.
 			authRetried = true
-			c.cfg.Tokens.Invalidate(tok)
+			next, renewed, rerr := c.cfg.Tokens.Refresh(ctx, tok)
+			if rerr != nil {
+				return c.tokenError(ctx, call, rerr)
+			}
+			if !renewed {
+				return err
+			}
+			tok = next
 			attempt--
 			continue
 		}
-		if !call.Idempotent || attempt >= c.cfg.Retries || !retryable(apiErr) || ctx.Err() != nil {
+		if !call.Idempotent || attempt >= c.cfg.Retries || !retryable(apiErr) {
 			return err
 		}
 		delay := c.cfg.Backoff << attempt
 		delay = delay/2 + rand.N(delay/2+1) // jitter: 50–100 % of the step
+		if time.Until(end) <= delay {
+			return err // no time left for another attempt after the pause
+		}
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
 			return err
 		}
 	}
+}
+
+// tokenError keeps what the token endpoint said: a hung token endpoint is a
+// timeout, a refused app secret a credentials problem.
+func (c *Client) tokenError(ctx context.Context, call Call, err error) error {
+	if e, ok := AsAPIError(err); ok {
+		return c.wrap(call, e)
+	}
+	if ctx.Err() != nil {
+		return c.wrap(call, &APIError{Kind: KindTimeout, Op: "token", Message: "no access token in time", Err: err})
+	}
+	return c.wrap(call, &APIError{Kind: KindAuth, Message: "could not get an access token", Err: err})
 }
 
 func retryable(e *APIError) bool {
@@ -152,9 +189,6 @@ func retryable(e *APIError) bool {
 }
 
 func (c *Client) attempt(ctx context.Context, call Call, body []byte, tok string) error {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-
 	u := c.cfg.BaseURL + call.Path
 	if len(call.Query) > 0 {
 		u += "?" + call.Query.Encode()

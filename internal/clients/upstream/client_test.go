@@ -147,6 +147,34 @@ func TestAuthErrorRefreshesTokenOnce(t *testing.T) {
 	assert.Equal(t, int32(3), fetches.Load(), "only one refresh per call")
 }
 
+// A refused token is resent only when the token source has a different one:
+// a static token (or a refresh that brings back the same token) is sent once.
+func TestRefusedTokenResentOnlyWhenRenewed(t *testing.T) {
+	var calls atomic.Int32
+	refuse := func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_ = json.NewEncoder(w).Encode(envelope{Code: 401, Msg: "token invalid"})
+	}
+	authorize := func(req *http.Request, tok string, _ []byte) error {
+		req.URL.RawQuery = "t=" + tok
+		return nil
+	}
+	sameAgain := NewCachedToken(func(context.Context) (string, time.Duration, error) { return "same", time.Hour, nil }, 0)
+	for name, tokens := range map[string]TokenSource{"static": StaticToken("fixed"), "refetched but unchanged": sameAgain} {
+		t.Run(name, func(t *testing.T) {
+			calls.Store(0)
+			cl := newTestClient(t, refuse, Config{Tokens: tokens, Authorize: authorize})
+			err := cl.Do(context.Background(), Call{Method: "GET", Path: "/r", Idempotent: true, Decode: decodeEnvelope})
+			e, _ := AsAPIError(err)
+			require.NotNil(t, e)
+			assert.Equal(t, KindAuth, e.Kind)
+			assert.Equal(t, "401", e.Code)
+			assert.Equal(t, "token invalid", e.Message)
+			assert.Equal(t, int32(1), calls.Load(), "the identical request is not sent twice")
+		})
+	}
+}
+
 func TestCachedTokenOneFetchAtATimeAndRefreshBeforeExpiry(t *testing.T) {
 	var fetches atomic.Int32
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -34,7 +34,7 @@ import (
 
 // TemplateAPI is the part of the 橙讯 client the template pages need.
 type TemplateAPI interface {
-	ListTemplates(ctx context.Context) ([]chengxun.Template, error)
+	ListTemplates(ctx context.Context) (chengxun.TemplateList, error)
 	AddTemplate(ctx context.Context, in chengxun.TemplateInput) (chengxun.Template, error)
 	UpdateTemplate(ctx context.Context, t chengxun.Template) error
 	DeleteTemplate(ctx context.Context, id string) error
@@ -87,7 +87,8 @@ func upstreamStatus(err error) int {
 // --- templates ---
 
 func (h *Handler) renderTemplates(c echo.Context, status int, p pages.TemplatesProps) error {
-	p.Templates, p.ListErr = h.api.ListTemplates(c.Request().Context())
+	list, err := h.api.ListTemplates(c.Request().Context())
+	p.Templates, p.Malformed, p.ListErr = list.Templates, list.Malformed, err
 	if p.Form.Type == "" {
 		p.Form.Type = forms.CardKeyData
 	}
@@ -122,11 +123,11 @@ func (h *Handler) CreateTemplate(c echo.Context) error {
 
 // template finds :id among the platform's templates.
 func (h *Handler) template(c echo.Context, id string) (chengxun.Template, error) {
-	ts, err := h.api.ListTemplates(c.Request().Context())
+	list, err := h.api.ListTemplates(c.Request().Context())
 	if err != nil {
 		return chengxun.Template{}, err
 	}
-	for _, t := range ts {
+	for _, t := range list.Templates {
 		if t.ID == id {
 			return t, nil
 		}
@@ -291,7 +292,10 @@ func (h *Handler) TargetsPage(c echo.Context) error {
 		p.Target.Target = forms.TargetAccounts
 	}
 	if p.DiffCSV != "" {
-		rows, errs := forms.ParseDiffDataCSV(strings.NewReader(p.DiffCSV), d.Form.Type)
+		rows, errs, err := forms.ParseDiffDataCSV(c.Request().Context(), strings.NewReader(p.DiffCSV), d.Form.Type)
+		if err != nil {
+			return err // the browser went away
+		}
 		p.DiffRows, p.CSVErrs = len(rows), errs
 	}
 	return web.Render(c, http.StatusOK, pages.Targets(p))
@@ -318,24 +322,31 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 	if errs := d.Form.Validate(); !errs.OK() {
 		return checked{}, false, h.editorWithErrors(c, vals, d, errs)
 	}
+	ctx := c.Request().Context()
 	tp := pages.TargetsProps{Draft: d, Target: forms.ParsePushTargetForm(vals), DiffCSV: vals.Get("diff_csv"), Loc: h.loc}
 	errs := forms.Errors{}
 	if withUploads {
-		h.readUploads(c, &tp, errs)
+		if err := h.readUploads(c, &tp, errs); err != nil {
+			return checked{}, false, err
+		}
 	}
-	for k, m := range tp.Target.Validate() {
+	var accounts forms.AccountList
+	if tp.Target.Target == forms.TargetAccounts {
+		if accounts, err = forms.ParseAccountIDs(ctx, tp.Target.AccountIDs); err != nil {
+			return checked{}, false, err // the browser went away
+		}
+		tp.BadIDs = accounts.Bad
+	}
+	for k, m := range tp.Target.Validate(accounts) {
 		errs.Add(k, m.Key, m.Args...)
 	}
 	var rows []forms.DiffRow
-	switch tp.Target.Target {
-	case forms.TargetAccounts:
-		_, tp.BadIDs = tp.Target.Accounts()
-	case forms.TargetDiff:
+	if tp.Target.Target == forms.TargetDiff {
 		if strings.TrimSpace(tp.DiffCSV) == "" {
 			errs.Add("diff_file", forms.ErrRequired)
-			break
+		} else if rows, tp.CSVErrs, err = forms.ParseDiffDataCSV(ctx, strings.NewReader(tp.DiffCSV), d.Form.Type); err != nil {
+			return checked{}, false, err
 		}
-		rows, tp.CSVErrs = forms.ParseDiffDataCSV(strings.NewReader(tp.DiffCSV), d.Form.Type)
 		tp.DiffRows = len(rows)
 		if len(tp.CSVErrs) > 0 {
 			errs.Add("diff_file", forms.ErrInvalid)
@@ -357,7 +368,7 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 		if p.Target == forms.TargetOrg {
 			p.ShowOnAll = false
 		} else {
-			p.AccountIDs, _ = tp.Target.Accounts()
+			p.AccountIDs = accounts.IDs
 			out.target.AccountIDs = strings.Join(p.AccountIDs, "\n") // the clean list travels on
 		}
 	case forms.TargetDiff:
@@ -377,26 +388,30 @@ func (h *Handler) check(c echo.Context, withUploads bool) (checked, bool, error)
 }
 
 // readUploads puts an uploaded id list into the pasted list (so the user sees
-// it) and an uploaded different-data CSV into the carried CSV.
-func (h *Handler) readUploads(c echo.Context, tp *pages.TargetsProps, errs forms.Errors) {
+// it) and an uploaded different-data CSV into the carried CSV. err is set
+// only when the browser went away.
+func (h *Handler) readUploads(c echo.Context, tp *pages.TargetsProps, errs forms.Errors) error {
+	ctx := c.Request().Context()
 	if b, name, ok := upload(c, "account_file"); ok {
-		ids, bad, err := forms.ParseAccountUpload(name, bytes.NewReader(b))
+		list, err := forms.ParseAccountUpload(ctx, name, bytes.NewReader(b))
 		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
 		case err != nil:
 			errs.Add("account_file", forms.ErrCSVSyntax)
-		case len(bad) > 0:
-			errs.Add("account_file", forms.ErrBadAccountIDs, len(bad), bad[0].Line)
-			tp.BadFileIDs = bad
-		case len(ids) > 0:
+		case !list.Check(errs, "account_file"):
+			tp.BadFileIDs = list.Bad
+		default:
 			if strings.TrimSpace(tp.Target.AccountIDs) != "" {
 				tp.Target.AccountIDs = strings.TrimRight(tp.Target.AccountIDs, "\r\n") + "\n"
 			}
-			tp.Target.AccountIDs += strings.Join(ids, "\n")
+			tp.Target.AccountIDs += strings.Join(list.IDs, "\n")
 		}
 	}
 	if b, _, ok := upload(c, "diff_file"); ok {
 		tp.DiffCSV = string(b)
 	}
+	return nil
 }
 
 // upload reads a non-empty uploaded file.

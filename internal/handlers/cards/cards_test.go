@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/orgconsole/console/internal/apptest"
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/chengxun"
+	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/sandbox"
 	fake "github.com/orgconsole/console/internal/sandbox/chengxun"
 	"github.com/orgconsole/console/internal/store"
@@ -717,4 +719,32 @@ func TestPagesHaveNoRawKeys(t *testing.T) {
 			assert.Less(t, p.Status, 500, "%s %s", lang, name)
 		}
 	}
+}
+
+// A push takes at most forms.MaxAccountsPerPush accounts, pasted or
+// uploaded: at the bound it is confirmed, one over gets an error beside the
+// field that names the bound, with what was typed still there.
+func TestAccountListBound(t *testing.T) {
+	env := newEnv(t)
+	b := env.As(t, auth.RoleAdmin)
+	b.Get("/cards/editor?template=" + tplKeyData)
+	data := with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true")
+
+	at := strings.Join(ids(forms.MaxAccountsPerPush), "\n")
+	p := b.PostForm("/cards/confirm", with(data, "account_ids", at))
+	require.Equal(t, http.StatusOK, p.Status, p.Text("[data-testid=err-account_ids]"))
+	assert.Equal(t, strconv.Itoa(forms.MaxAccountsPerPush), p.Text("[data-testid=confirm-accounts]"))
+	assert.Equal(t, "500", p.Text("[data-testid=confirm-calls]"))
+
+	over := at + "\nt100000"
+	p = b.PostForm("/cards/confirm", with(data, "account_ids", over))
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Equal(t, "最多 100000 个，这份列表超出了上限（超出部分没有读取）。", p.Text("[data-testid=err-account_ids]"))
+	assert.Equal(t, over, strings.TrimPrefix(p.Text("textarea[name=account_ids]"), "\n"), "what was typed stays")
+
+	p = multipartPost(t, env, b, "/cards/confirm", with(data, "account_ids", "p1"), map[string][2]string{"account_file": {"ids.txt", over}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Text("[data-testid=err-account_file]"), "最多 100000 个")
+	assert.Equal(t, "p1", p.Text("textarea[name=account_ids]"), "the pasted list is kept, the file is not merged")
+	assert.Empty(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData), "nothing sent")
 }

@@ -6,7 +6,7 @@
 //
 //	GET /channel-codes              the list; filters and cursor history in the URL
 //	GET /channel-codes/export.csv   every matching code, streamed page by page
-//	GET /channel-codes/qr/:file     <id>.png?u=<codeUrl>[&download=1]: the QR image
+//	GET /channel-codes/qr/:file     <id>.png[?download=1]: the QR image of a listed code
 package channelcodes
 
 import (
@@ -58,6 +58,7 @@ type Handler struct {
 	qrHosts []string // hosts QR images may come from: the SCRM base URL's, plus Config.QRHosts
 	qrHTTP  *http.Client
 	qrWait  time.Duration
+	qrSeen  *qrSeen // codeUrls of the codes listed, the only addresses QR fetches
 	log     *slog.Logger
 	now     func() time.Time
 	perPage int // export rows between flushes: one upstream page
@@ -88,6 +89,7 @@ func New(cfg Config) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.qrSeen = newQRSeen(h.now)
 	return h
 }
 
@@ -178,16 +180,11 @@ func exportURL(f forms.ChannelCodeFilter) string {
 func (h *Handler) row(code scrm.ChannelCode) views.Row {
 	r := views.Row{Code: code}
 	if h.allowedImage(code.CodeURL) {
-		r.QR = qrPath(code.ID, code.CodeURL, false)
-		r.QRDownload = qrPath(code.ID, code.CodeURL, true)
+		h.qrSeen.remember(code.ID, code.CodeURL)
+		r.QR = qrPath(code.ID)
+		r.QRDownload = r.QR + "?download=1"
 	}
 	return r
 }
 
-func qrPath(id int64, codeURL string, download bool) string {
-	q := url.Values{"u": {codeURL}}
-	if download {
-		q.Set("download", "1")
-	}
-	return Path + "/qr/" + strconv.FormatInt(id, 10) + ".png?" + q.Encode()
-}
+func qrPath(id int64) string { return Path + "/qr/" + strconv.FormatInt(id, 10) + ".png" }

@@ -1,9 +1,6 @@
 package channelcodes
 
 import (
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,13 +9,15 @@ import (
 
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/csvexport"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/web"
 	views "github.com/orgconsole/console/web/templates/channelcodes"
 )
 
-// The CSV export (GET /channel-codes/export.csv?<filters>).
+// The CSV export (GET /channel-codes/export.csv?<filters>), written with
+// csvexport (BOM, formula-safe text, ="…" ids, the incomplete row):
 //
 //   - Every code matching the filters, newest first, fetched with scrm.Walk at
 //     the largest page size; rows are written and flushed page by page, never
@@ -28,28 +27,16 @@ import (
 //     when the walk takes seconds (100,000 codes: ~6 s).
 //   - The walk runs on the request's context: a browser that goes away
 //     cancels the platform call under way and no further page is fetched.
-//   - UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly;
-//     the header row is in the viewer's language.
-//   - Id cells (id, group id, creator id, staff and backend-staff id lists) are
-//     written as ="527448137486400": Excel shows the digits as text instead of
-//     rounding them to 5.27E+14. A CSV parser reads the cell as
-//     ="527448137486400"; ParseIDCell recovers the exact value.
-//   - Text cells that start with = + - @ tab or CR get a leading ' so a
-//     spreadsheet does not run them as formulas.
+//     The page's upstream budget does not apply: the download shows progress
+//     as it goes, so each page fetched has the client's timeout of its own.
+//   - The header row is in the viewer's language. Id cells (id, group id,
+//     creator id, staff and backend-staff id lists joined with ";") are ids.
 //   - Wrong filters (only reachable by editing the URL: the page offers no
 //     export link while its filters are wrong) get the list page with the
 //     errors (422), before anything is sent.
 //   - If the platform fails — before the first row or after many — the file
-//     ends with one row whose first cell starts with ExportIncompleteMark and
-//     names the platform, code and message (and the failure is logged), rather
-//     than looking complete. An error page is not an option once the download
-//     started, and a download link would not show one anyway.
-
-// ExportIncompleteMark starts the last row of an export the platform broke off.
-const ExportIncompleteMark = "#!"
-
-// errWrite marks a failed write to the browser (it went away).
-var errWrite = errors.New("channel codes: writing the export")
+//     ends with the incomplete row naming the platform, code and message (and
+//     the failure is logged).
 
 // exportColumns are the header keys, in column order.
 var exportColumns = []string{
@@ -69,65 +56,47 @@ func (h *Handler) Export(c echo.Context) error {
 	req := request(f.Params())
 	req.Size = scrm.MaxSize
 	lang := web.Current(c).Lang
-	ctx := c.Request().Context()
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition,
-		fmt.Sprintf(`attachment; filename="channel-codes-%s.csv"`, h.now().Format("20060102-150405")))
-	res.WriteHeader(http.StatusOK)
-	_, _ = res.Write([]byte("\ufeff"))
-	w := csv.NewWriter(res)
+	ctx := upstream.WithoutBudget(c.Request().Context())
 	head := make([]string, len(exportColumns))
 	for i, k := range exportColumns {
 		head[i] = i18n.Tr(lang, k)
 	}
-	_ = w.Write(head)
-	w.Flush()
-	res.Flush()
-
-	rows := 0
-	err := h.codes.Walk(ctx, req, func(code scrm.ChannelCode) error {
-		if err := w.Write(exportRow(code)); err != nil {
-			return fmt.Errorf("%w: %w", errWrite, err)
+	w, err := csvexport.Start(c.Response(), lang, "channel-codes-"+h.now().Format("20060102-150405")+".csv", head...)
+	if err != nil {
+		return nil // the browser went away before the first byte
+	}
+	err = h.codes.Walk(ctx, req, func(code scrm.ChannelCode) error {
+		if err := w.Row(exportRow(code)...); err != nil {
+			return err
 		}
-		if rows++; rows%h.perPage == 0 {
-			w.Flush()
-			if err := w.Error(); err != nil {
-				return fmt.Errorf("%w: %w", errWrite, err)
-			}
-			res.Flush()
+		if w.Rows()%h.perPage == 0 {
+			return w.Flush()
 		}
 		return nil
 	})
-	if err != nil && (ctx.Err() != nil || errors.Is(err, errWrite)) {
+	switch w.Finish(ctx, err) {
+	case csvexport.Abandoned:
 		// The browser went away: not the platform's fault, and nobody to tell.
-		h.log.Info("channel codes: export abandoned by the browser", "rows", rows)
-		return nil
+		h.log.Info("channel codes: export abandoned by the browser", "rows", w.Rows())
+	case csvexport.Incomplete:
+		h.log.Error("channel codes: export broken off by the platform", "rows", w.Rows(), "err", err)
 	}
-	if err != nil {
-		h.log.Error("channel codes: export broken off by the platform", "rows", rows, "err", err)
-		// As wide as the other rows, so strict CSV readers accept the file.
-		last := make([]string, len(exportColumns))
-		last[0] = ExportIncompleteMark + " " + i18n.Tr(lang, "channelcodes.export.incomplete", rows, describe(lang, err))
-		_ = w.Write(last)
-	}
-	w.Flush()
 	return nil
 }
 
 // exportRow is one code's cells.
-func exportRow(code scrm.ChannelCode) []string {
-	return []string{
-		excelID(strconv.FormatInt(code.ID, 10)),
-		csvText(code.State),
-		csvText(code.Description),
-		excelID(idOrEmpty(code.GroupID)),
-		csvText(code.GroupName),
-		excelID(idOrEmpty(code.CreatorID)),
-		excelID(joinIDs(code.Users)),
-		excelID(joinIDs(code.BackendUsers)),
-		csvText(code.CreateTime),
-		csvText(code.CodeURL),
+func exportRow(code scrm.ChannelCode) []csvexport.Cell {
+	return []csvexport.Cell{
+		csvexport.ID(strconv.FormatInt(code.ID, 10)),
+		csvexport.Text(code.State),
+		csvexport.Text(code.Description),
+		csvexport.ID(idOrEmpty(code.GroupID)),
+		csvexport.Text(code.GroupName),
+		csvexport.ID(idOrEmpty(code.CreatorID)),
+		csvexport.ID(joinIDs(code.Users)),
+		csvexport.ID(joinIDs(code.BackendUsers)),
+		csvexport.Text(code.CreateTime),
+		csvexport.Text(code.CodeURL),
 	}
 }
 
@@ -144,51 +113,4 @@ func joinIDs(ids []int64) string {
 		parts[i] = strconv.FormatInt(id, 10)
 	}
 	return strings.Join(parts, ";")
-}
-
-// excelID keeps digits as text in Excel; "" stays an empty cell. Only
-// digits and ';' ever reach it, so the formula cannot carry anything else.
-func excelID(digits string) string {
-	if digits == "" {
-		return ""
-	}
-	return `="` + digits + `"`
-}
-
-// ParseIDCell recovers the id text of an export cell (="123" → 123, also
-// tolerating a plain 123), for anyone reading the file back.
-func ParseIDCell(cell string) string {
-	if s, ok := strings.CutPrefix(cell, `="`); ok {
-		return strings.TrimSuffix(s, `"`)
-	}
-	return cell
-}
-
-// csvText stops spreadsheet formula injection from platform text.
-func csvText(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-// describe says what failed in words a user can act on (never a Go error string).
-func describe(lang i18n.Lang, err error) string {
-	e, ok := upstream.AsAPIError(err)
-	if !ok {
-		return i18n.Tr(lang, "error.unexpected")
-	}
-	s := e.Platform
-	if e.Code != "" {
-		s += " " + i18n.Tr(lang, "upstream.code") + " " + e.Code
-		if e.Message != "" {
-			s += ": " + e.Message
-		}
-		return s
-	}
-	s += ": " + i18n.Tr(lang, "upstream.kind."+string(e.Kind))
-	if e.Kind == upstream.KindHTTP && e.HTTPStatus != 0 {
-		s += " (HTTP " + strconv.Itoa(e.HTTPStatus) + ")"
-	}
-	return s
 }

@@ -2,7 +2,6 @@ package channelcodes_test
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,8 @@ import (
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/csvexport"
+	"github.com/orgconsole/console/internal/csvexport/csvtest"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/web"
@@ -155,49 +156,59 @@ func TestExportBrokenOffEndsWithAnErrorLine(t *testing.T) {
 	srv := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{codes: codes, err: fail}}))
 	resp, body, _ := get(t, srv+"/channel-codes/export.csv")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
-	require.NoError(t, err)
+	rows := csvtest.Read(t, body)
 	require.Len(t, rows, 4) // header, 2 codes, the error line
-	assert.Equal(t, "527448137486400", channelcodes.ParseIDCell(rows[1][0]))
-	assert.Equal(t, "9007199254740993", channelcodes.ParseIDCell(rows[2][0]))
+	assert.Equal(t, "527448137486400", csvtest.ID(rows[1][0]))
+	assert.Equal(t, "9007199254740993", csvtest.ID(rows[2][0]))
 	assert.Equal(t, "'=HYPERLINK(\"http://x\")", rows[1][1], "formula defused")
 	assert.Equal(t, "'+1 正常描述", rows[1][2])
 	assert.Equal(t, "'@组", rows[1][4])
 	assert.Equal(t, "'-2", rows[2][1])
-	assert.Equal(t, "389394161352768", channelcodes.ParseIDCell(rows[1][6]), "a single staff id is not rounded either")
-	assert.Equal(t, "1;2", channelcodes.ParseIDCell(rows[2][6]))
+	assert.Equal(t, "389394161352768", csvtest.ID(rows[1][6]), "a single staff id is not rounded either")
+	assert.Equal(t, "1;2", csvtest.ID(rows[2][6]))
 	assert.Equal(t, "", rows[2][3], "no group: empty cell")
 	last := rows[3]
-	assert.True(t, strings.HasPrefix(last[0], channelcodes.ExportIncompleteMark), last[0])
+	assert.True(t, strings.HasPrefix(last[0], csvexport.IncompleteMark), last[0])
 	assert.Contains(t, last[0], "导出未完成")
 	assert.Contains(t, last[0], "50000")
 	assert.Contains(t, last[0], "系统繁忙")
 }
 
-func TestParseIDCell(t *testing.T) {
-	for in, want := range map[string]string{`="527448137486400"`: "527448137486400", "527448137486400": "527448137486400", "": "", `="1;2"`: "1;2"} {
-		assert.Equal(t, want, channelcodes.ParseIDCell(in), in)
-	}
-}
-
 // A live platform may serve codeUrl images from a CDN host: allowed only
-// when configured.
+// when configured, and only for an address a listing handed out.
 func TestQRFromAConfiguredCDNHost(t *testing.T) {
+	var fetched []string
 	cdn := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched = append(fetched, r.URL.Path)
+		if r.URL.Path != "/q/5.png" {
+			_, _ = w.Write([]byte(`{"not":"a png"}`))
+			return
+		}
 		w.Header().Set("Content-Type", "image/png")
 		_, _ = w.Write([]byte("\x89PNG\r\n\x1a\nrest"))
 	}))
 	u := strings.TrimPrefix(cdn, "http://")
-	img := "/channel-codes/qr/5.png?u=" + url.QueryEscape(cdn+"/q/5.png")
+	codes := brokenWalk{codes: []scrm.ChannelCode{{ID: 5, State: "五", CodeURL: cdn + "/q/5.png"}, {ID: 6, State: "六", CodeURL: cdn + "/q/6.json"}}}
 
-	allowed := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{}, SCRMBaseURL: "https://open.scrm.example", QRHosts: []string{u}}))
-	resp, body, _ := get(t, allowed+img)
+	allowed := bare(t, channelcodes.New(channelcodes.Config{Codes: codes, SCRMBaseURL: "https://open.scrm.example", QRHosts: []string{u}}))
+	resp, _, doc := get(t, allowed+"/channel-codes")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	src, _ := doc.Find("[data-testid=cc-row] img.cc-thumb").First().Attr("src")
+	assert.Equal(t, "/channel-codes/qr/5.png", src, "the link names the code, not an address")
+	resp, body, _ := get(t, allowed+src)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "\x89PNG\r\n\x1a\nrest", body)
+	resp, _, _ = get(t, allowed+"/channel-codes/qr/6.png")
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode, "a listed address that is not a PNG is not passed on")
+	assert.Equal(t, []string{"/q/5.png", "/q/6.json"}, fetched)
 
-	refused := bare(t, channelcodes.New(channelcodes.Config{Codes: brokenWalk{}, SCRMBaseURL: "https://open.scrm.example"}))
-	resp, _, _ = get(t, refused+img)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	fetched = nil
+	refused := bare(t, channelcodes.New(channelcodes.Config{Codes: codes, SCRMBaseURL: "https://open.scrm.example"}))
+	_, _, doc = get(t, refused+"/channel-codes")
+	assert.Equal(t, 0, doc.Find("img.cc-thumb").Length(), "no image from a host not configured")
+	resp, _, _ = get(t, refused+"/channel-codes/qr/5.png?u="+url.QueryEscape(cdn+"/q/5.png"))
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Empty(t, fetched, "nothing was fetched")
 }
 
 // gatedWalk holds the walk until the test opens the gate, then yields

@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/orgconsole/console/internal/web"
+	"github.com/orgconsole/console/web/templates/pages"
 )
 
 // MaxQRBytes bounds a QR image read from the platform (the sandbox's are a
@@ -20,25 +23,28 @@ const MaxQRBytes = 2 << 20
 // pngMagic starts every PNG file.
 var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
-// QR serves GET /channel-codes/qr/<id>.png?u=<codeUrl>[&download=1].
+// QR serves GET /channel-codes/qr/<id>.png[?download=1].
 //
 // Pages may load images from their own origin only (CSP img-src 'self', and
 // school intranets are often offline), so the console fetches the image
-// behind a code's codeUrl and passes it on. It is not an open proxy: the URL
-// must be http(s) on exactly the configured SCRM base URL's host (and port)
-// or one of Config.QRHosts,
-// redirects are not followed, at most MaxQRBytes are read and the body must
-// be a PNG. download=1 adds Content-Disposition: attachment.
+// behind a code's codeUrl and passes it on. It is not an open proxy: it
+// fetches only the codeUrl the platform gave for that code in a listing this
+// console showed (qrSeen) — the browser names a code, never an address — and
+// only when that address is http(s) on exactly the configured SCRM base URL's
+// host (and port) or one of Config.QRHosts. Redirects are not followed, at
+// most MaxQRBytes are read and the body must be a PNG. download=1 adds
+// Content-Disposition: attachment.
 func (h *Handler) QR(c echo.Context) error {
 	name, ok := strings.CutSuffix(c.Param("file"), ".png")
 	id, err := strconv.ParseInt(name, 10, 64)
 	if !ok || err != nil || id <= 0 {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	raw := c.QueryParam("u")
-	if !h.allowedImage(raw) {
-		h.log.Warn("channel codes: QR address refused (not the SCRM host)", "id", id, "url", raw)
-		return echo.NewHTTPError(http.StatusBadRequest, "QR address not on the SCRM host")
+	raw, ok := h.qrSeen.lookup(id)
+	if !ok {
+		// Never listed here, listed too long ago, or listed by another replica.
+		return web.Render(c, http.StatusNotFound, pages.Error(pages.ErrorProps{Status: http.StatusNotFound,
+			TitleKey: "channelcodes.qr.gone.title", BodyKey: "channelcodes.qr.gone.body"}))
 	}
 	img, status := h.fetchQR(c.Request().Context(), raw)
 	if status != http.StatusOK {

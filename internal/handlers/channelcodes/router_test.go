@@ -2,7 +2,6 @@ package channelcodes_test
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -18,7 +17,8 @@ import (
 
 	"github.com/orgconsole/console/internal/apptest"
 	"github.com/orgconsole/console/internal/auth"
-	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/csvexport"
+	"github.com/orgconsole/console/internal/csvexport/csvtest"
 	"github.com/orgconsole/console/internal/sandbox"
 	sbscrm "github.com/orgconsole/console/internal/sandbox/scrm"
 )
@@ -393,11 +393,7 @@ func readCSV(t *testing.T, p *apptest.Page) [][]string {
 	require.Equal(t, http.StatusOK, p.Status)
 	assert.Equal(t, "text/csv; charset=utf-8", p.Header.Get("Content-Type"))
 	assert.Contains(t, p.Header.Get("Content-Disposition"), "attachment; filename=\"channel-codes-")
-	body, ok := strings.CutPrefix(p.Body, "\ufeff")
-	require.True(t, ok, "UTF-8 BOM")
-	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-	require.NoError(t, err)
-	return rows
+	return csvtest.Read(t, p.Body)
 }
 
 // The export holds every matching code once, with exact ids, localized
@@ -413,13 +409,13 @@ func TestExportMatchesTheFilters(t *testing.T) {
 	require.Len(t, rows, len(all)+1, "one row per code")
 	found := false
 	for i, r := range rows[1:] {
-		id := channelcodes.ParseIDCell(r[0])
+		id := csvtest.ID(r[0])
 		assert.Equal(t, strconv.FormatInt(all[i].ID, 10), id)
 		assert.Equal(t, `="`+id+`"`, r[0], "Excel keeps the digits as text")
 		if id == "527448137486400" {
 			found = true
 			assert.Equal(t, all[i].State, r[1])
-			assert.Equal(t, strconv.FormatInt(all[i].GroupID, 10), channelcodes.ParseIDCell(r[3]))
+			assert.Equal(t, strconv.FormatInt(all[i].GroupID, 10), csvtest.ID(r[3]))
 		}
 	}
 	assert.True(t, found, "527448137486400 exported exactly")
@@ -464,7 +460,7 @@ func TestExportFailingAtOnceSaysSoInTheFile(t *testing.T) {
 	rows := readCSV(t, b.Get("/channel-codes/export.csv?name=%E6%8B%9B%E7%94%9F"))
 	require.Len(t, rows, 2, "header and the error line")
 	assert.Equal(t, "活码 ID", rows[0][0])
-	assert.True(t, strings.HasPrefix(rows[1][0], channelcodes.ExportIncompleteMark), rows[1][0])
+	assert.True(t, strings.HasPrefix(rows[1][0], csvexport.IncompleteMark), rows[1][0])
 	assert.Contains(t, rows[1][0], "已写入 0 行")
 	assert.Contains(t, rows[1][0], "SCRM 渠道活码")
 	assert.Contains(t, rows[1][0], "HTTP 500")
@@ -500,29 +496,25 @@ func TestQRImagesComeThroughTheConsole(t *testing.T) {
 	assert.Regexp(t, `^attachment; filename="channel-code-\d+\.png"$`, dl.Header.Get("Content-Disposition"))
 	assert.Equal(t, img.Body, dl.Body)
 
-	// Foreign hosts are refused without any outbound request.
-	scrmBase, err := url.Parse(env.App.Config.SCRM.BaseURL)
-	require.NoError(t, err)
+	// Only a code this console listed is fetched, and only at the address the
+	// platform gave for it: a browser cannot name another path on the SCRM host
+	// (or anywhere else), and such a request reaches no upstream.
+	env.App.Sandbox.Recorder.Reset()
 	foreign := httptestPNG(t)
-	for _, u := range []string{
-		foreign + "/qr.png",
-		"http://169.254.169.254/latest/meta-data",
-		"file:///etc/passwd",
-		"http://evil@" + scrmBase.Host + "/scrm/qr/1.png",
-		"//" + scrmBase.Host + "/scrm/qr/1.png",
-		"",
+	for _, path := range []string{
+		"/channel-codes/qr/1.png", // on the SCRM host, never listed
+		"/channel-codes/qr/1.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/qr/1.png"),
+		"/channel-codes/qr/527448137486400.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/api/v3/channelcode/list"),
+		"/channel-codes/qr/527448137486400.png?u=" + url.QueryEscape(foreign+"/qr.png"),
+		"/channel-codes/qr/527448137486400.png?u=" + url.QueryEscape("http://169.254.169.254/latest/meta-data"),
 	} {
-		r := b.Get("/channel-codes/qr/527448137486400.png?u=" + url.QueryEscape(u))
-		assert.Equal(t, http.StatusBadRequest, r.Status, u)
+		r := b.Get(path)
+		assert.Equal(t, http.StatusNotFound, r.Status, path)
+		assert.Equal(t, "控制台只显示刚从平台列表中取得的活码图片。请重新加载渠道活码列表后再打开。", r.Text("[data-testid=error-body]"), path)
 	}
-	// Unknown image on the right host: 404; bad file names: 404.
-	r := b.Get("/channel-codes/qr/1.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/qr/1.png"))
+	assert.Empty(t, env.App.Sandbox.Recorder.Requests("", ""), "the sandbox got no request")
+	r := b.Get("/channel-codes/qr/abc.png")
 	assert.Equal(t, http.StatusNotFound, r.Status)
-	r = b.Get("/channel-codes/qr/abc.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/qr/1.png"))
-	assert.Equal(t, http.StatusNotFound, r.Status)
-	// Something that is not a PNG on the right host is not passed on.
-	r = b.Get("/channel-codes/qr/1.png?u=" + url.QueryEscape(env.App.Config.SCRM.BaseURL+"/api/v3/channelcode/list"))
-	assert.Equal(t, http.StatusBadGateway, r.Status)
 }
 
 // httptestPNG is a server on another loopback port that would happily serve

@@ -95,6 +95,11 @@ func (h *Handler) New(c echo.Context) error {
 
 // renderComposer renders the composer page, or only the composer for htmx.
 func (h *Handler) renderComposer(c echo.Context, status int, p tpl.ComposerProps, vals url.Values) error {
+	users, err := p.Form.UserIDs(c.Request().Context())
+	if err != nil {
+		return err // the browser went away
+	}
+	p.Users = len(users.IDs)
 	if h.picker != nil && p.Picker == nil {
 		pp, _ := h.pick(c, p.Form, vals)
 		p.Picker = orgtpl.Picker(pp)
@@ -195,7 +200,11 @@ func (h *Handler) Compose(c echo.Context) error {
 
 // review validates the form and shows the exact request before sending.
 func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerProps, vals url.Values) error {
-	p.Errs = p.Form.Validate()
+	users, err := p.Form.UserIDs(c.Request().Context())
+	if err != nil {
+		return err // the browser went away
+	}
+	p.Errs = p.Form.Validate(users)
 	checkPicked(pp, p.Errs)
 	if !p.Errs.OK() {
 		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
@@ -204,7 +213,7 @@ func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerPr
 	for _, n := range pp.Picked {
 		names = append(names, strings.TrimPrefix(n.Path+" / "+n.Name, " / "))
 	}
-	to := p.Form.Recipients()
+	to := p.Form.Recipients(users)
 	body, err := tze.RequestBody(to, p.Form.Message())
 	if err != nil {
 		return err
@@ -242,7 +251,11 @@ func (h *Handler) Send(c echo.Context) error {
 		return err
 	}
 	p := tpl.ComposerProps{Form: f, DraftID: draftID}
-	p.Errs = f.Validate()
+	users, err := f.UserIDs(ctx)
+	if err != nil {
+		return err // the browser went away
+	}
+	p.Errs = f.Validate(users)
 	if h.picker != nil {
 		pp, _ := h.pick(c, f, vals)
 		checkPicked(pp, p.Errs)
@@ -250,7 +263,7 @@ func (h *Handler) Send(c echo.Context) error {
 	if !p.Errs.OK() {
 		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
 	}
-	to, msg := f.Recipients(), f.Message()
+	to, msg := f.Recipients(users), f.Message()
 	body, err := tze.RequestBody(to, msg)
 	if err != nil {
 		return err

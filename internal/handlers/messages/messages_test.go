@@ -245,6 +245,34 @@ func TestEveryFieldAtItsLimitAndOneOver(t *testing.T) {
 	}
 }
 
+// Recipients: at most forms.MaxRecipientUserIDs pasted ids. At the bound
+// (repeats do not count) the review page opens; one over gets an error that
+// names the bound, with the whole paste still in the field. 100,000 pasted ids
+// are refused at once instead of being scanned quadratically.
+func TestRecipientListBound(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := signIn(t, env, auth.RoleContent)
+	list := func(n int) string {
+		s := make([]string, n)
+		for i := range s {
+			s[i] = fmt.Sprintf("u%d", i)
+		}
+		return strings.Join(s, "\n")
+	}
+	at := list(forms.MaxRecipientUserIDs)
+	p := review(b, with(textVals(), "accountIds", at+"\n"+at))
+	require.Equal(t, http.StatusOK, p.Status, fieldErr(p, "accountIds"))
+
+	for _, n := range []int{forms.MaxRecipientUserIDs + 1, 100_000} {
+		typed := list(n)
+		p = review(b, with(textVals(), "accountIds", typed))
+		require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+		assert.Equal(t, "最多 1000 个，这份列表超出了上限（超出部分没有读取）。", fieldErr(p, "accountIds"))
+		assert.Equal(t, typed, fieldValue(p, "accountIds"), "what was typed stays")
+	}
+	assert.Empty(t, fakeOf(t, env).Messages())
+}
+
 func TestAccountIDLimits(t *testing.T) {
 	env := apptest.New(t, nil)
 	b := signIn(t, env, auth.RoleContent)

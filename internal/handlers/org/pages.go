@@ -2,8 +2,6 @@ package org
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/clients/upstream"
+	"github.com/orgconsole/console/internal/csvexport"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/orgtree"
 	"github.com/orgconsole/console/internal/web"
@@ -145,7 +144,7 @@ func (h *Handler) Refresh(c echo.Context) error {
 }
 
 // Export is GET /org/export.csv?org=&node=: the node's subtree as CSV
-// (orgtree.WriteCSV: BOM, Excel-safe ids, translated header).
+// (csvexport: BOM, ="…" ids, formula-safe names, translated header).
 func (h *Handler) Export(c echo.Context) error {
 	ctx := c.Request().Context()
 	orgID, err := cleanID(h.orgOr(c.QueryParam("org")))
@@ -164,25 +163,37 @@ func (h *Handler) Export(c echo.Context) error {
 	if _, ok := snap.Index.Node(id); !ok || orgtree.IsUnattached(id) {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	header := []string{i18n.T(ctx, "org.csv.id"), i18n.T(ctx, "org.csv.name"), i18n.T(ctx, "org.csv.type"),
-		i18n.T(ctx, "org.csv.parent"), i18n.T(ctx, "org.csv.path"), i18n.T(ctx, "org.csv.order")}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="org-%s.csv"`, safeFileName(id)))
-	res.WriteHeader(http.StatusOK)
-	if err := snap.Index.WriteCSV(res, id, header); err != nil && !errors.Is(err, orgtree.ErrNotFound) {
-		return nil // headers are out; the client sees a truncated file
+	w, err := csvexport.Start(c.Response(), i18n.LangOf(ctx), "org-"+id+".csv",
+		i18n.T(ctx, "org.csv.id"), i18n.T(ctx, "org.csv.name"), i18n.T(ctx, "org.csv.type"),
+		i18n.T(ctx, "org.csv.parent"), i18n.T(ctx, "org.csv.path"), i18n.T(ctx, "org.csv.order"))
+	if err != nil {
+		return nil // the browser went away before the first byte
 	}
+	// The index is in memory, so in practice only a failed write (the browser
+	// left) stops the walk; Finish handles any other error as every export does.
+	name := func(n orgtree.Node) string { return h.named(ctx, n, orgID).Name }
+	w.Finish(ctx, writeSubtree(w, snap.Index, id, name))
 	return nil
 }
 
-func safeFileName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, s)
+// csvPathSeparator joins the names of the export's path column.
+const csvPathSeparator = " / "
+
+// writeSubtree writes id's subtree (id included, preorder) with the columns
+// id, name, type, parent id, path (names from the org root), order; name
+// gives a node's name as the pages show it (the root, the unattached group).
+func writeSubtree(w *csvexport.Writer, x *orgtree.Index, id string, name func(orgtree.Node) string) error {
+	var names []string // the open path: id's ancestors, then the walk's own stack
+	path := x.Path(id)
+	for _, n := range path[:max(len(path)-1, 0)] {
+		names = append(names, name(n))
+	}
+	base := len(names)
+	return x.Walk(id, func(n orgtree.Node, depth int) error {
+		names = append(names[:base+depth], name(n))
+		return w.Row(csvexport.ID(n.ID), csvexport.Text(names[len(names)-1]), csvexport.Text(n.Type), csvexport.ID(n.ParentID),
+			csvexport.Text(strings.Join(names, csvPathSeparator)), csvexport.Int(int64(n.Order)))
+	})
 }
 
 // errCode is the upstream code of err, or its kind when it has none.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/orgtree"
 	"github.com/orgconsole/console/internal/web"
 	orgtempl "github.com/orgconsole/console/web/templates/org"
@@ -103,14 +104,14 @@ func (h *Handler) browse(ctx context.Context, x *orgtree.Index, at string) *orgt
 	return lv
 }
 
-// pickedIDs cleans the posted ids.
+// maxPicked bounds the chips one picker keeps from a post: hosts bound their
+// own lists lower (messages: forms.MaxOrgRecipients) and say so; this only
+// keeps a crafted post from making the page resolve a million ids.
+const maxPicked = 1000
+
+// pickedIDs cleans the posted ids (linear, at most maxPicked).
 func pickedIDs(in []string) []string {
-	out := make([]string, 0, len(in))
-	for _, s := range in {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
+	out, _ := forms.UniqueValues(in, maxPicked)
 	return out
 }
 

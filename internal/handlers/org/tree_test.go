@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/orgconsole/console/internal/csvexport/csvtest"
 	"github.com/orgconsole/console/internal/orgtree"
 	"github.com/orgconsole/console/internal/sandbox"
 	fake "github.com/orgconsole/console/internal/sandbox/tze"
@@ -168,7 +168,7 @@ func TestOrphansAndCycleUnderUnattached(t *testing.T) {
 	require.NotEmpty(t, ids)
 	assert.Equal(t, orgtree.UnattachedID, ids[len(ids)-1], "the group is the root's last child")
 	g := p.Doc.Find(`#` + orgtempl.DomID("n", orgtree.UnattachedID))
-	assert.Contains(t, g.Find(".org-name").Text(), "未挂接的部门")
+	assert.Contains(t, g.Find(".org-name").Text(), "未挂接的部门（上级不存在或循环引用）")
 
 	open := strings.Join([]string{orgtree.UnattachedID, fake.SeedOrphanID, fake.SeedCycleAID, fake.SeedCycleBID}, ",")
 	p = r.get("/org?" + url.Values{"org": {fake.SeedBureauID}, "open": {open}}.Encode())
@@ -182,7 +182,7 @@ func TestOrphansAndCycleUnderUnattached(t *testing.T) {
 	// Detail and search reach them too, with the translated group in the path.
 	p = r.get("/org/node/" + fake.SeedCycleAID + "?org=" + fake.SeedBureauID)
 	require.Equal(t, 200, p.Status)
-	assert.Contains(t, p.Text(`[data-testid="breadcrumbs"]`), "未挂接的部门")
+	assert.Contains(t, p.Text(`[data-testid="breadcrumbs"]`), "未挂接的部门（上级不存在或循环引用）")
 	p = r.get("/org/search?" + url.Values{"org": {fake.SeedBureauID}, "q": {"循环部门"}}.Encode())
 	assert.Equal(t, 2, p.Doc.Find(`[data-testid="search-results"] > li`).Length())
 	p = r.get("/org/node/" + url.PathEscape(orgtree.UnattachedID) + "?org=" + fake.SeedBureauID)
@@ -351,18 +351,43 @@ func TestExportSubtreeCSV(t *testing.T) {
 	require.Equal(t, 200, p.Status)
 	assert.Contains(t, p.Header.Get("Content-Type"), "text/csv")
 	assert.Contains(t, p.Header.Get("Content-Disposition"), "org-"+fake.SeedSchoolID+".csv")
-	require.True(t, strings.HasPrefix(p.Body, "\uFEFF"))
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(p.Body, "\uFEFF"))).ReadAll()
-	require.NoError(t, err)
+	rows := csvtest.Read(t, p.Body)
 	assert.Equal(t, []string{"部门ID", "名称", "类型", "上级ID", "路径", "排序"}, rows[0])
 	snap, _ := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
 	assert.Len(t, rows, 1+1+snap.Index.DescendantCount(fake.SeedSchoolID))
-	assert.Equal(t, fake.SeedSchoolID, orgtree.ParseCSVID(rows[1][0]))
+	assert.Equal(t, fake.SeedSchoolID, csvtest.ID(rows[1][0]))
 	r.lang = "en"
 	p = r.get("/org/export.csv?org=" + fake.SeedBureauID + "&node=" + fake.SeedSchoolID)
 	assert.True(t, strings.HasPrefix(p.Body, "\uFEFFid,name,type,parent id,path,order"))
 	p = r.get("/org/export.csv?org=" + fake.SeedBureauID + "&node=nope")
 	assert.Equal(t, 404, p.Status)
+}
+
+// Names and types come from the platform, so from whoever edits the org
+// there: the export carries them as text a spreadsheet shows, never runs, and
+// keeps odd ids exactly.
+func TestExportDefusesWhatThePlatformSent(t *testing.T) {
+	const org = "96000000"
+	nodes := []fake.Node{
+		{OrgID: "0012345678901234567", OrgName: "第一中学", ParentID: org, OrgType: "2", DisplayOrder: 1},
+		{OrgID: "9", OrgName: `=HYPERLINK("http://evil","x")`, ParentID: "0012345678901234567", OrgType: "4", DisplayOrder: -1},
+		{OrgID: `we"ird,id`, OrgName: "+1班, \"quoted\"\nnewline", ParentID: "0012345678901234567", OrgType: "-7", DisplayOrder: 2},
+		{OrgID: "=1+1", OrgName: " @SUM(A1)", ParentID: `we"ird,id`, OrgType: "7"},
+		{OrgID: "o", OrgName: "\t=cmd|' /C calc'!A0", ParentID: "gone", OrgType: "4", DisplayOrder: 3},
+	}
+	r := newRig(t, fake.WithOrg(org, nodes))
+	p := r.get("/org/export.csv?org=" + org)
+	require.Equal(t, 200, p.Status)
+	assert.Equal(t, [][]string{
+		{"部门ID", "名称", "类型", "上级ID", "路径", "排序"},
+		{`="96000000"`, "组织 96000000", "", "", "组织 96000000", "0"},
+		{`="0012345678901234567"`, "第一中学", "2", `="96000000"`, "组织 96000000 / 第一中学", "1"},
+		{`="9"`, `'=HYPERLINK("http://evil","x")`, "4", `="0012345678901234567"`, `组织 96000000 / 第一中学 / =HYPERLINK("http://evil","x")`, "-1"},
+		{`="we""ird,id"`, "'+1班, \"quoted\"\nnewline", "'-7", `="0012345678901234567"`, "组织 96000000 / 第一中学 / +1班, \"quoted\"\nnewline", "2"},
+		{`="=1+1"`, "' @SUM(A1)", "7", `="we""ird,id"`, "组织 96000000 / 第一中学 / +1班, \"quoted\"\nnewline /  @SUM(A1)", "0"},
+		{`="~unattached"`, "未挂接的部门（上级不存在或循环引用）", "", `="96000000"`, "组织 96000000 / 未挂接的部门（上级不存在或循环引用）", "0"},
+		{`="o"`, "'\t=cmd|' /C calc'!A0", "4", `="gone"`, "组织 96000000 / 未挂接的部门（上级不存在或循环引用） / \t=cmd|' /C calc'!A0", "3"},
+	}, csvtest.Read(t, p.Body))
 }
 
 func TestLongChildListsAreCapped(t *testing.T) {

@@ -20,7 +20,8 @@ import (
 // TemplatesProps is the template list with the create form.
 type TemplatesProps struct {
 	Templates []chengxun.Template
-	ListErr   error // the list could not be read
+	Malformed []chengxun.Template // list entries without a template_id: shown, never linked
+	ListErr   error               // the list could not be read
 	Form      forms.TemplateForm
 	Errs      forms.Errors
 	FormErr   error // the platform refused the create
@@ -74,8 +75,8 @@ type TargetsProps struct {
 	DiffCSV    string // the different-data CSV carried between pages
 	DiffRows   int    // valid rows of DiffCSV, when it was checked
 	Errs       forms.Errors
-	BadIDs     []forms.BadID    // invalid ids in the pasted list (line numbers of the list)
-	BadFileIDs []forms.BadID    // invalid ids in the uploaded list (line numbers of the file)
+	BadIDs     forms.BadIDs     // invalid ids in the pasted list (line numbers of the list)
+	BadFileIDs forms.BadIDs     // invalid ids in the uploaded list (line numbers of the file)
 	CSVErrs    []forms.CSVError // problems of the different-data CSV
 	Loc        *time.Location
 }

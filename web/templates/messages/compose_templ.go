@@ -1292,7 +1292,7 @@ func recipients(p ComposerProps) templ.Component {
 			}
 		}
 		templ_7745c5c3_Err = components.Field(components.FieldProps{Name: "accountIds", Label: i18n.T(ctx, "messages.f.account_ids"), Value: p.Form.AccountIDs, Type: "textarea", Rows: 3,
-			Err: p.Errs.Get("accountIds"), Hint: i18n.T(ctx, "messages.hint.account_ids", len(p.Form.AccountIDList()), forms.MaxAccountIDs),
+			Err: p.Errs.Get("accountIds"), Hint: i18n.T(ctx, "messages.hint.account_ids", p.Users, forms.MaxRecipientUserIDs),
 			Attrs: templ.Attributes{"class": "mono", "spellcheck": "false"}}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -14,6 +14,7 @@ type ComposerProps struct {
 	Form    forms.MessageForm
 	Errs    forms.Errors
 	DraftID int64 // 0 = not a saved draft
+	Users   int   // account ids recognised in Form.AccountIDs (the handler counts them)
 	// Picker is the org-node picker (chips with hidden orgIds inputs); nil
 	// shows plain org id inputs instead.
 	Picker      templ.Component

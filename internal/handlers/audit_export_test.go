@@ -1,0 +1,47 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/apptest"
+	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/clients/tze"
+	"github.com/orgconsole/console/internal/csvexport/csvtest"
+	"github.com/orgconsole/console/internal/sandbox"
+)
+
+// The audit log keeps the code a platform answered with: text a stranger
+// chose. In the export it is a cell a spreadsheet shows, never a formula it
+// runs — the code below reached the file raw before.
+func TestAuditExportDefusesTheUpstreamCode(t *testing.T) {
+	const evil = `=1+2+cmd|'/C'!A`
+	env := apptest.New(t, nil)
+	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: evil, Message: "@SUM(1)", Path: tze.PathSend})
+	admin := env.As(t, auth.RoleAdmin)
+	admin.Get("/messages/new")
+	p := admin.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"明天开会"}, "busiId": {"msg-audit-csv"},
+		"accountIds": {"u1001"}, "bgColor": {"FFCC0000"}})
+	require.Equal(t, http.StatusBadGateway, p.Status)
+
+	csv := admin.Get("/audit/export.csv?action=messages.send")
+	require.Equal(t, http.StatusOK, csv.Status)
+	assert.Equal(t, "text/csv; charset=utf-8", csv.Header.Get("Content-Type"))
+	assert.Regexp(t, `^attachment; filename="audit-\d{8}-\d{6}\.csv"$`, csv.Header.Get("Content-Disposition"))
+	assert.NotContains(t, csv.Body, ","+evil, "no cell of the file starts with the formula")
+	rows := csvtest.Read(t, csv.Body)
+	require.Len(t, rows, 3, "header, the failed send and its start")
+	assert.Equal(t, []string{"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip"}, rows[0])
+	assert.Equal(t, "'"+evil, rows[1][6], "the upstream code is defused")
+	assert.Equal(t, "msg-audit-csv", rows[1][4])
+	for _, row := range rows[1:] {
+		for i, cell := range row {
+			assert.False(t, strings.ContainsAny(cell[:min(1, len(cell))], "=+-@\t\r"), "cell %d %q", i, cell)
+		}
+	}
+}
