@@ -18,6 +18,7 @@ import (
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/handlers"
+	"github.com/orgconsole/console/internal/jobs"
 	cardsh "github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
@@ -52,6 +53,7 @@ type App struct {
 	SCRM     *scrm.Client
 	Tze      *tze.Client
 	CardPush *cards.Runner // runs workbench card push jobs (issue 3)
+	Jobs     *jobs.Queue   // every other platform write, as River jobs
 	log      *slog.Logger
 }
 
@@ -104,6 +106,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if _, err := a.CardPush.Recover(ctx); err != nil {
 		return nil, err
 	}
+	// Deferred work: every platform write is a job (internal/jobs).
+	if a.Jobs, err = jobs.New(ctx, st, jobs.Platforms{Tze: a.Tze}, jobs.Config{
+		DSN: cfg.StoreDSN(), PushWorkers: cfg.PushWorkers, CallTimeout: cfg.UpstreamTO, Log: log,
+		PollInterval: time.Second,
+	}); err != nil {
+		return nil, err
+	}
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	var cardFake *sbchengxun.Fake
 	if a.Sandbox != nil {
 		cardFake, _ = a.Sandbox.Platform(sbchengxun.Name).(*sbchengxun.Fake)
@@ -124,7 +136,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgHandler,
-			Messages:     messages.New(st, a.Tze, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
+			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
 		},
 	})
 	if err != nil {
@@ -138,6 +150,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 func (a *App) Close() {
 	if a.CardPush != nil {
 		a.CardPush.Close() // before the store and the sandbox it uses
+	}
+	if a.Jobs != nil {
+		// Jobs in flight get a moment to finish; the rest run again later.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.Jobs.Stop(ctx)
+		cancel()
 	}
 	if a.Sandbox != nil {
 		_ = a.Sandbox.Close()

@@ -18,13 +18,13 @@ import (
 // row (store.MessageSend) holds the exact body to post.
 type MessageSendArgs struct {
 	SendID int64 `json:"send_id"`
+	Round  int   `json:"round"` // 0, then one more for each "try again"
 }
 
 func (MessageSendArgs) Kind() string { return "message_send" }
 
-// InsertOpts: the tze queue, and one live job per send, so a double submit
-// or a retry clicked twice never enqueues twice. A finished job does not
-// block a later "try again".
+// InsertOpts: the tze queue, and one live job per send and round, so
+// nothing enqueues twice; a "try again" is the next round.
 func (MessageSendArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueTze, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
 }

@@ -109,8 +109,10 @@ const (
 )
 
 // Enqueue adds the job that does the work to the transaction that records it
-// (internal/jobs): the row and its job commit together or not at all.
-type Enqueue func(ctx context.Context, tx *sql.Tx) error
+// (internal/jobs): the row and its job commit together or not at all. round
+// tells the queuings of one row apart (a "try again" is a new round, even
+// while the job of the previous one is still being wound up).
+type Enqueue func(ctx context.Context, tx *sql.Tx, id int64, round int) error
 
 // MessageSend is one row of the send history: one busiId.
 type MessageSend struct {
@@ -177,7 +179,7 @@ func (s *Store) QueueSend(ctx context.Context, m MessageSend, audit AuditEntry, 
 			return fmt.Errorf("store: queue send: %w", err)
 		}
 		created = true
-		if err := enqueue(ctx, tx.Tx); err != nil {
+		if err := enqueue(ctx, tx.Tx, out.ID, 0); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit)
@@ -188,15 +190,17 @@ func (s *Store) QueueSend(ctx context.Context, m MessageSend, audit AuditEntry, 
 	return out, created, nil
 }
 
-// RequeueSend queues a failed or unknown send again (the same busiId, a
-// new job). ErrConflict: the send is not failed or unknown (any more).
-func (s *Store) RequeueSend(ctx context.Context, id int64, audit AuditEntry, enqueue Enqueue) (MessageSend, error) {
+// RequeueSend queues a failed or unknown send again with m's content (the
+// same busiId, possibly edited in the composer; a new job). ErrConflict: the
+// send is not failed or unknown (any more).
+func (s *Store) RequeueSend(ctx context.Context, id int64, m MessageSend, audit AuditEntry, enqueue Enqueue) (MessageSend, error) {
 	var out MessageSend
 	err := s.inTx(ctx, func(tx Tx) error {
 		var err error
-		out, err = scanSend(tx.QueryRowContext(ctx, `UPDATE message_sends SET status = ?, upstream_code = '', upstream_message = '',
-			msg_id = '', response = '', finished_at = 0 WHERE id = ? AND status IN (?, ?) RETURNING `+sendCols,
-			SendQueued, id, SendFailed, SendUnknown))
+		out, err = scanSend(tx.QueryRowContext(ctx, `UPDATE message_sends SET status = ?, msg_type = ?, title = ?, sender = ?,
+			recipients = ?, request = ?, form = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
+			started_at = ?, finished_at = 0 WHERE id = ? AND status IN (?, ?) RETURNING `+sendCols,
+			SendQueued, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, s.now().UnixMilli(), id, SendFailed, SendUnknown))
 		if errors.Is(err, ErrNotFound) {
 			if _, err := scanSend(tx.QueryRowContext(ctx, sendByID, id)); err != nil {
 				return err
@@ -206,7 +210,7 @@ func (s *Store) RequeueSend(ctx context.Context, id int64, audit AuditEntry, enq
 		if err != nil {
 			return fmt.Errorf("store: requeue send: %w", err)
 		}
-		if err := enqueue(ctx, tx.Tx); err != nil {
+		if err := enqueue(ctx, tx.Tx, id, out.Attempts); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit)

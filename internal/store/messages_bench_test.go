@@ -27,7 +27,7 @@ func BenchmarkSendBookkeeping(b *testing.B) {
 		busi := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
 		row, created, err := s.QueueSend(ctx, MessageSend{BusiID: busi, MsgType: "oa", Title: "标题", Sender: "amy", Recipients: 3,
 			Request: req, Form: "type=oa"}, AuditEntry{Actor: "amy", Action: "messages.send", Target: busi, Outcome: SendQueued},
-			func(context.Context, *sql.Tx) error { return nil })
+			func(context.Context, *sql.Tx, int64, int) error { return nil })
 		if err != nil || !created {
 			b.Fatal(err, created)
 		}

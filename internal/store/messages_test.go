@@ -72,7 +72,7 @@ type countingEnqueue struct {
 	fail error
 }
 
-func (e *countingEnqueue) enqueue(ctx context.Context, tx *sql.Tx) error {
+func (e *countingEnqueue) enqueue(ctx context.Context, tx *sql.Tx, id int64, round int) error {
 	if e.fail != nil {
 		return e.fail
 	}
@@ -116,7 +116,7 @@ func TestQueueSendRecordsABusiIDOnce(t *testing.T) {
 		_, ok, err = s.ClaimSend(ctx, first.ID)
 		require.NoError(t, err)
 		assert.False(t, ok, "a finished send is not claimed again (a job run twice sends once)")
-		_, err = s.RequeueSend(ctx, first.ID, AuditEntry{Action: "messages.send.retry"}, q.enqueue)
+		_, err = s.RequeueSend(ctx, first.ID, sendRow("x"), AuditEntry{Action: "messages.send.retry"}, q.enqueue)
 		assert.ErrorIs(t, err, ErrConflict, "a delivered send is never queued again")
 
 		entries, _, err := s.ListAudit(ctx, AuditFilter{Action: "messages.send"}, 0, 10)
@@ -149,7 +149,7 @@ func TestRequeueAFailedOrUnknownSend(t *testing.T) {
 			_, err = s.FinishSend(ctx, first.ID, SendOutcome{Status: status, UpstreamCode: "100001", UpstreamMessage: "失败"}, AuditEntry{Action: "messages.send"})
 			require.NoError(t, err)
 
-			again, err := s.RequeueSend(ctx, first.ID, AuditEntry{Action: "messages.send.retry"}, q.enqueue)
+			again, err := s.RequeueSend(ctx, first.ID, sendRow("x"), AuditEntry{Action: "messages.send.retry"}, q.enqueue)
 			require.NoError(t, err)
 			assert.Equal(t, first.ID, again.ID, "same row, same busiId")
 			assert.Equal(t, SendQueued, again.Status)
