@@ -72,7 +72,8 @@ func TestLiveModeRefusesTheSandboxPassword(t *testing.T) {
 		_, err := run(t, cfgLive, "a new secret\n", "user", "passwd", name)
 		require.NoError(t, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond) // start, then shut down gracefully
+	// Start, then shut down gracefully (generous: a loaded machine starts slowly).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var out bytes.Buffer
 	err = app.Run(ctx, []string{"serve"}, func(k string) string { return cfgLive[k] }, strings.NewReader(""), &out, &out)
