@@ -501,14 +501,19 @@ func (h *Handler) send(c echo.Context) (store.MessageSend, error) {
 	return s, err
 }
 
-// Detail shows one send (also the result page after sending). htmx polls it
-// while the send is under way and gets the outcome block only.
+// Detail shows one send (also the page a send redirects to). htmx polls it
+// while the send is queued or sending and gets the outcome block only.
 func (h *Handler) Detail(c echo.Context) error {
 	s, err := h.send(c)
 	if err != nil {
 		return err
 	}
 	if web.IsHTMX(c) {
+		if s.Status != store.SendQueued && s.Status != store.SendSending {
+			// Only a send under way polls: now that it is done, the whole
+			// page (facts, response, actions) is shown again.
+			c.Response().Header().Set("HX-Refresh", "true")
+		}
 		return web.Render(c, http.StatusOK, tpl.DetailStatus(s))
 	}
 	f, _ := storedForm(s.Form)

@@ -857,6 +857,7 @@ func TestASendUnderWayIsShownNotRepeated(t *testing.T) {
 	done := b.HTMX(http.MethodGet, p.Location, nil)
 	_, polling := done.Doc.Find(`#send-status`).Attr("hx-trigger")
 	assert.False(t, polling, "a finished send stops polling")
+	assert.Equal(t, "true", done.Header.Get("HX-Refresh"), "and the page reloads whole with the outcome")
 }
 
 // --- English ---
