@@ -404,7 +404,7 @@ func TestDashboardShowsEachRoleItsWork(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = env.App.Store.CreatePushJob(ctx, store.PushJob{IdempotencyKey: "k-1", CreatedBy: "admin", TemplateName: "到校看板",
 		CardType: "KEYDATA", Target: "accounts", ShowOnAll: true, DataJSON: "{}", TotalAccounts: 450, TotalCalls: 3, Status: store.PushDone},
-		nil, store.AuditEntry{Action: "cards.push.create"})
+		nil, store.AuditEntry{Action: "cards.push.create"}, func(context.Context, *sql.Tx, int64, []store.CallRef) error { return nil })
 	require.NoError(t, err)
 	p = env.As(t, auth.RoleAdmin).Get("/")
 	assert.Contains(t, p.Text("[data-testid=dashboard-sends]"), "<script>x</script>秋游通知", "titles are text")

@@ -80,7 +80,6 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/cards/jobs", Roles: adminOnly, Handler: h.JobsPage},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id", Roles: adminOnly, Handler: h.JobPage},
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/retry", Roles: adminOnly, Handler: h.RetryJob},
-			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/resume", Roles: adminOnly, Handler: h.ResumeJob},
 		)
 	}
 	// --- messages (issue 4) ---

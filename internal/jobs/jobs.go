@@ -6,6 +6,9 @@
 //	card_call.go     one 橙讯 card-data call of a push (≤ 200 accounts)
 //	message_send.go  one tze.cn message send
 //
+// and outcome.go says what a platform call's error means: applied, refused,
+// never sent, or unknown.
+//
 // River is the engine, not the record: the job pages and the send history
 // read the console's own rows (store), which the workers update.
 //
@@ -33,6 +36,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/store"
 )
 
@@ -46,6 +50,7 @@ const (
 type Config struct {
 	DSN         string        // the store's: a SQLite file path or a postgres:// URL
 	PushWorkers int           // concurrent 橙讯 calls on this replica (CONSOLE_PUSH_WORKERS)
+	PushRate    float64       // 橙讯 calls per second, all replicas together (CONSOLE_PUSH_RATE; 0 = unlimited)
 	SendWorkers int           // concurrent tze.cn sends on this replica
 	CallTimeout time.Duration // the most one job's platform call may take (the upstream budget)
 	ReplicaID   string        // names this process on the status page
@@ -53,6 +58,9 @@ type Config struct {
 	// PollInterval is how often a worker without notifications looks for
 	// new work (SQLite, or a missed notification on PostgreSQL).
 	PollInterval time.Duration
+	// RetryBackoff is the wait before a write's second attempt, doubled for
+	// each further one (CONSOLE_RETRY_BACKOFF).
+	RetryBackoff time.Duration
 }
 
 // Queue enqueues and works the console's jobs.
@@ -79,12 +87,14 @@ func ReplicaID() string {
 
 // Platforms are the clients the workers call.
 type Platforms struct {
-	Tze MessageSender
+	Chengxun cards.Pusher
+	Tze      MessageSender
 }
 
 // workers registers every job kind's worker: the one list of deferred work.
-func workers(st *store.Store, p Platforms) *river.Workers {
+func workers(st *store.Store, p Platforms, cfg Config) *river.Workers {
 	w := river.NewWorkers()
+	river.AddWorker(w, &CardCallWorker{Store: st, Cards: p.Chengxun, Rate: cfg.PushRate})
 	river.AddWorker(w, &MessageSendWorker{Store: st, Tze: p.Tze})
 	return w
 }
@@ -104,6 +114,9 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = time.Second
+	}
 	if cfg.ReplicaID == "" {
 		cfg.ReplicaID = ReplicaID()
 	}
@@ -113,7 +126,7 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	rc := &river.Config{
 		ID:      sanitizeID(cfg.ReplicaID),
 		Logger:  cfg.Log.With("component", "jobs"),
-		Workers: workers(st, p),
+		Workers: workers(st, p, cfg),
 		Queues: map[string]river.QueueConfig{
 			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
@@ -126,7 +139,7 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 		FetchCooldown:        20 * time.Millisecond,
 		FetchPollInterval:    cfg.PollInterval,
 		MaxAttempts:          MaxAttempts,
-		RetryPolicy:          retryPolicy{},
+		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff},
 		ErrorHandler:         &errorHandler{log: cfg.Log},
 	}
 	q := &Queue{id: rc.ID}
@@ -190,6 +203,16 @@ func (q *Queue) EnqueueMany(ctx context.Context, tx *sql.Tx, args []river.JobArg
 	return nil
 }
 
+// EnqueueCalls inserts the jobs of a push's calls in the caller's
+// transaction (store.EnqueueCalls).
+func (q *Queue) EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error {
+	args := make([]river.JobArgs, len(calls))
+	for i, c := range calls {
+		args[i] = CardCallArgs{JobID: jobID, Seq: c.Seq, Attempt: c.Attempts}
+	}
+	return q.EnqueueMany(ctx, tx, args)
+}
+
 // Start works the queues until Stop.
 func (q *Queue) Start(ctx context.Context) error { return q.worker.Start(ctx) }
 
@@ -215,13 +238,14 @@ func (q *Queue) Stop(ctx context.Context) error {
 // at all: the workers cancel it.
 const MaxAttempts = 5
 
-// retryPolicy backs off 1 s, 2 s, 4 s, 8 s: a platform hiccup passes, and a
-// push is not held up for River's default hours-long schedule.
-type retryPolicy struct{}
+// retryPolicy backs off base, 2×, 4×, 8× (1 s, 2 s, 4 s, 8 s by default): a
+// platform hiccup passes, and a push is not held up for River's default
+// hours-long schedule.
+type retryPolicy struct{ base time.Duration }
 
-func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	n := max(len(job.Errors), 1)
-	return time.Now().Add(time.Duration(1<<min(n-1, 6)) * time.Second)
+	return time.Now().Add(p.base << min(n-1, 6))
 }
 
 // errorHandler logs what River could not hand to a worker.

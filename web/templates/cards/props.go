@@ -152,14 +152,23 @@ func statusBadgeClass(s string) string {
 	return "badge"
 }
 
-// resendPending is the number of pending calls "retry" also resends: those a
-// finished (failed) job has left, e.g. when an outcome could not be stored.
-// An interrupted job's pending calls are resumed instead.
-func resendPending(p JobProps) int {
-	if p.Job.Status == store.PushFailed {
-		return p.Progress.Pending
+// outcomeKey says what a job's page calls its state, truthfully: a
+// finished job whose calls all failed is failed, one with some failed is
+// partly failed, one whose only problem is calls of unknown outcome says so.
+func outcomeKey(p JobProps) string {
+	pr := p.Progress
+	if p.Job.Status != store.PushFailed {
+		return "cards.status." + p.Job.Status
 	}
-	return 0
+	switch {
+	case pr.Failed > 0 && pr.OK == 0 && pr.Unknown == 0:
+		return "cards.status.failed_all"
+	case pr.Failed > 0:
+		return "cards.status.failed"
+	case pr.Unknown > 0:
+		return "cards.status.unknown"
+	}
+	return "cards.status.failed"
 }
 
 // percent is the share of finished calls, for the progress bar.
@@ -167,7 +176,7 @@ func percent(p store.PushProgress) string {
 	if p.Calls() == 0 {
 		return "0"
 	}
-	return strconv.Itoa((p.OK + p.Failed) * 100 / p.Calls())
+	return strconv.Itoa((p.OK + p.Failed + p.Unknown) * 100 / p.Calls())
 }
 
 // whenText shows a LIST row's time as the preview does ("" when empty or invalid).
