@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -34,10 +33,7 @@ func Classify(err error) Outcome {
 	}
 	e, ok := upstream.AsAPIError(err)
 	if !ok {
-		if errors.Is(err, context.Canceled) {
-			return Unknown
-		}
-		return Unknown
+		return Unknown // e.g. the console stopping mid-call
 	}
 	switch e.Kind {
 	case upstream.KindAPI, upstream.KindAuth:
