@@ -62,6 +62,22 @@ type PushJob struct {
 	TotalAccounts  int
 	TotalCalls     int
 	Status         string
+	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed or OutcomeUnknown
+}
+
+// Outcomes of finished pushes, besides PushDone and OutcomeUnknown.
+const (
+	OutcomePartial   = "failed"     // some calls failed
+	OutcomeAllFailed = "failed_all" // every call failed
+)
+
+// State names what a job is now for the pages: its outcome once finished,
+// else its status.
+func (j PushJob) State() string {
+	if j.Outcome != "" && !j.Active() {
+		return j.Outcome
+	}
+	return j.Status
 }
 
 // Active reports whether a runner is (or will be) working on the job.
@@ -90,13 +106,13 @@ type PushProgress struct {
 func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unknown }
 
 const pushJobCols = `id, idempotency_key, created_by, created_at, updated_at, finished_at, template_id, template_name,
-	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status`
+	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome`
 
 func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	var j PushJob
 	var created, updated, finished int64
 	err := row.Scan(&j.ID, &j.IdempotencyKey, &j.CreatedBy, &created, &updated, &finished, &j.TemplateID, &j.TemplateName,
-		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status)
+		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushJob{}, ErrNotFound
 	}
@@ -364,17 +380,20 @@ func (s *Store) finishIfDone(ctx context.Context, tx Tx, id int64) (bool, error)
 	if err := rows.Err(); err != nil || p.Pending > 0 {
 		return false, err
 	}
-	status, outcome := PushDone, OutcomeOK
+	status, result, outcome := PushDone, PushDone, OutcomeOK
 	switch {
 	case p.Failed > 0:
-		status, outcome = PushFailed, OutcomeFailed
+		status, result, outcome = PushFailed, OutcomePartial, OutcomeFailed
+		if p.OK == 0 && p.Unknown == 0 {
+			result = OutcomeAllFailed
+		}
 		_ = tx.QueryRowContext(ctx, `SELECT upstream_code FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq LIMIT 1`, id, CallFailed).Scan(&code)
 	case p.Unknown > 0:
-		status, outcome = PushFailed, OutcomeUnknown
+		status, result, outcome = PushFailed, OutcomeUnknown, OutcomeUnknown
 	}
 	now := s.now().UnixMilli()
-	res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)`,
-		status, now, now, id, PushQueued, PushRunning)
+	res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)`,
+		status, result, now, now, id, PushQueued, PushRunning)
 	if err != nil {
 		return false, err
 	}
@@ -406,7 +425,7 @@ func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditE
 	var refs []CallRef
 	err := s.inTx(ctx, func(tx Tx) error {
 		now := s.now().UnixMilli()
-		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ?, finished_at = 0 WHERE id = ? AND status NOT IN (?, ?)`,
+		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0 WHERE id = ? AND status NOT IN (?, ?)`,
 			PushQueued, now, id, PushQueued, PushRunning)
 		if err != nil {
 			return err

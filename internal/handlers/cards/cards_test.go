@@ -640,6 +640,8 @@ func TestCallWithoutAClearAnswerIsUnknown(t *testing.T) {
 	page := fmt.Sprintf("/cards/jobs/%d", j.ID)
 	p := b.Get(page)
 	assert.Equal(t, "部分结果未知", p.Text("[data-testid=job-status]"))
+	assert.Equal(t, "部分结果未知", b.Get("/cards/jobs").Text(fmt.Sprintf("[data-testid=job-%d] [data-testid=job-status]", j.ID)), "the list says the same")
+	assert.Contains(t, b.Get("/").Text("[data-testid=dashboard-pushes]"), "部分结果未知", "and so does the dashboard")
 	assert.Equal(t, "1", p.Text("[data-testid=calls-unknown]"))
 	assert.Equal(t, "0", p.Text("[data-testid=calls-failed]"), "not counted as failed")
 	assert.True(t, p.Has("[data-testid=unknown-note]"))

@@ -140,36 +140,19 @@ func typeBadgeClass(t string) string {
 	return "badge warn"
 }
 
+// statusBadgeClass colours a job's State.
 func statusBadgeClass(s string) string {
 	switch s {
 	case store.PushDone:
 		return "badge ok"
-	case store.PushFailed:
+	case store.PushFailed, store.OutcomeAllFailed:
 		return "badge err"
-	case store.PushInterrupted:
+	case store.PushInterrupted, store.OutcomeUnknown:
 		return "badge warn"
 	}
 	return "badge"
 }
 
-// outcomeKey says what a job's page calls its state, truthfully: a
-// finished job whose calls all failed is failed, one with some failed is
-// partly failed, one whose only problem is calls of unknown outcome says so.
-func outcomeKey(p JobProps) string {
-	pr := p.Progress
-	if p.Job.Status != store.PushFailed {
-		return "cards.status." + p.Job.Status
-	}
-	switch {
-	case pr.Failed > 0 && pr.OK == 0 && pr.Unknown == 0:
-		return "cards.status.failed_all"
-	case pr.Failed > 0:
-		return "cards.status.failed"
-	case pr.Unknown > 0:
-		return "cards.status.unknown"
-	}
-	return "cards.status.failed"
-}
 
 // percent is the share of finished calls, for the progress bar.
 func percent(p store.PushProgress) string {
