@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
-	"github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/tze"
@@ -22,6 +21,7 @@ import (
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
 	orgh "github.com/orgconsole/console/internal/handlers/org"
+	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
@@ -51,7 +51,7 @@ type App struct {
 	Chengxun *chengxun.Client
 	SCRM     *scrm.Client
 	Tze      *tze.Client
-	CardPush *cards.Runner // runs workbench card push jobs (issue 3)
+	Jobs     *jobs.Queue // every platform write (card push calls, message sends), as River jobs
 	log      *slog.Logger
 }
 
@@ -99,10 +99,15 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	// One org handler: the org pages and the message composer's recipient picker share its cache.
 	orgHandler := orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID)
 	orgHandler.DefaultOrgName = cfg.DefaultOrgName
-	// Card pushes: jobs a previous process left running wait for "resume".
-	a.CardPush = cards.NewRunner(ctx, st, a.Chengxun, cards.Options{Workers: cfg.PushWorkers, Rate: cfg.PushRate, Log: log})
-	if _, err := a.CardPush.Recover(ctx); err != nil {
+	// Deferred work: every platform write is a job (internal/jobs).
+	if a.Jobs, err = jobs.New(ctx, st, jobs.Platforms{Chengxun: a.Chengxun, Tze: a.Tze}, jobs.Config{
+		DSN: cfg.StoreDSN(), PushWorkers: cfg.PushWorkers, PushRate: cfg.PushRate, CallTimeout: cfg.UpstreamTO, Log: log,
+		PollInterval: time.Second, RetryBackoff: cfg.RetryBackoff,
+	}); err != nil {
 		return nil, err
+	}
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	var cardFake *sbchengxun.Fake
 	if a.Sandbox != nil {
@@ -121,10 +126,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Upstreams: a.upstreams(cfg),
 		OrgCache:  orgHandler.Cache,
 		Features: handlers.Features{
-			Cards:        cardsh.New(a.Chengxun, st, a.CardPush, cardFake),
+			Cards:        cardsh.New(a.Chengxun, st, a.Jobs, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgHandler,
-			Messages:     messages.New(st, a.Tze, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
+			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
 		},
 	})
 	if err != nil {
@@ -136,8 +141,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 
 // Close releases everything Build opened.
 func (a *App) Close() {
-	if a.CardPush != nil {
-		a.CardPush.Close() // before the store and the sandbox it uses
+	if a.Jobs != nil { // before the store and the sandbox they use
+		// Jobs in flight get a moment to finish; the rest run again later.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.Jobs.Stop(ctx)
+		cancel()
 	}
 	if a.Sandbox != nil {
 		_ = a.Sandbox.Close()

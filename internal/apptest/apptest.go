@@ -40,6 +40,7 @@ func New(t testing.TB, env map[string]string) *Env {
 		"CONSOLE_UPSTREAM_TIMEOUT":    "3s",
 		"CONSOLE_LOG_LEVEL":           "error",
 		"CONSOLE_PUSH_RATE":           "0",
+		"CONSOLE_RETRY_BACKOFF":       "20ms",
 		"CONSOLE_PASSWORD_MEMORY_KIB": "256",
 	}
 	for k, v := range env {

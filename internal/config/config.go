@@ -41,7 +41,8 @@ type Config struct {
 	AbsTimeout     time.Duration // session absolute lifetime
 	UpstreamTO     time.Duration // the whole upstream wait of one page (token, attempts, backoff, every call)
 	PushWorkers    int           // concurrent upstream calls of one card push
-	PushRate       float64       // upstream calls per second of one card push (0 = unlimited)
+	PushRate       float64       // 橙讯 calls per second, all replicas together (0 = unlimited)
+	RetryBackoff   time.Duration // wait before a platform write's second attempt (doubled after)
 	OrgCacheTTL    time.Duration // how long a fetched organisation index is kept
 	DefaultOrgID   string        // org tree opened by default
 	DefaultOrgName string        // its display name (the platform never lists the org itself)
@@ -107,8 +108,9 @@ var Settings = []Setting{
 	{"CONSOLE_SESSION_IDLE", "30m", "sign out after this long without a request"},
 	{"CONSOLE_SESSION_MAX", "12h", "sign out this long after sign-in, whatever happens"},
 	{"CONSOLE_UPSTREAM_TIMEOUT", "10s", "the whole time a page may wait for the platforms: token fetch, every call, retries and their pauses together (a streamed export: each page of it)"},
-	{"CONSOLE_PUSH_WORKERS", "4", "concurrent upstream calls of one card push"},
-	{"CONSOLE_PUSH_RATE", "20", "upstream calls per second of one card push (0 = unlimited)"},
+	{"CONSOLE_PUSH_WORKERS", "4", "concurrent 橙讯 card calls on each replica"},
+	{"CONSOLE_PUSH_RATE", "20", "橙讯 calls per second of all card pushes, all replicas together (0 = unlimited)"},
+	{"CONSOLE_RETRY_BACKOFF", "1s", "wait before a platform write's second attempt, doubled for each further one (5 attempts in all)"},
 	{"CONSOLE_ORG_CACHE_TTL", "10m", "how long an organisation's fetched tree is cached for search"},
 	{"CONSOLE_DEFAULT_ORG", "", "org id the tree page opens (sandbox: the seeded education bureau)"},
 	{"CONSOLE_DEFAULT_ORG_NAME", "", "display name of that org's root (the platform's list never includes the org itself)"},
@@ -179,6 +181,7 @@ func Load(getenv func(string) string) (Config, error) {
 		UpstreamTO:     dur("CONSOLE_UPSTREAM_TIMEOUT"),
 		PushWorkers:    int(num("CONSOLE_PUSH_WORKERS")),
 		PushRate:       num("CONSOLE_PUSH_RATE"),
+		RetryBackoff:   dur("CONSOLE_RETRY_BACKOFF"),
 		OrgCacheTTL:    dur("CONSOLE_ORG_CACHE_TTL"),
 		DefaultOrgID:   get("CONSOLE_DEFAULT_ORG"),
 		DefaultOrgName: get("CONSOLE_DEFAULT_ORG_NAME"),

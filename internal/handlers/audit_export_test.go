@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,7 @@ import (
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/csvexport/csvtest"
 	"github.com/orgconsole/console/internal/sandbox"
+	"github.com/orgconsole/console/internal/store"
 )
 
 // The audit log keeps the code a platform answered with: text a stranger
@@ -27,7 +29,11 @@ func TestAuditExportDefusesTheUpstreamCode(t *testing.T) {
 	admin.Get("/messages/new")
 	p := admin.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"明天开会"}, "busiId": {"msg-audit-csv"},
 		"accountIds": {"u1001"}, "bgColor": {"FFCC0000"}})
-	require.Equal(t, http.StatusBadGateway, p.Status)
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	require.Eventually(t, func() bool {
+		row, err := env.App.Store.MessageSendByBusiID(t.Context(), "msg-audit-csv")
+		return err == nil && row.Status == store.SendFailed
+	}, 20*time.Second, 10*time.Millisecond, "the send's job ran")
 
 	csv := admin.Get("/audit/export.csv?action=messages.send")
 	require.Equal(t, http.StatusOK, csv.Status)
@@ -35,7 +41,7 @@ func TestAuditExportDefusesTheUpstreamCode(t *testing.T) {
 	assert.Regexp(t, `^attachment; filename="audit-\d{8}-\d{6}\.csv"$`, csv.Header.Get("Content-Disposition"))
 	assert.NotContains(t, csv.Body, ","+evil, "no cell of the file starts with the formula")
 	rows := csvtest.Read(t, csv.Body)
-	require.Len(t, rows, 3, "header, the failed send and its start")
+	require.Len(t, rows, 3, "header, the failed send and its queuing")
 	assert.Equal(t, []string{"id", "time", "actor", "action", "target", "outcome", "upstream_code", "detail", "ip"}, rows[0])
 	assert.Equal(t, "'"+evil, rows[1][6], "the upstream code is defused")
 	assert.Equal(t, "msg-audit-csv", rows[1][4])

@@ -22,6 +22,7 @@ import (
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
+	"github.com/orgconsole/console/web/templates/components"
 	"github.com/orgconsole/console/web/templates/pages"
 )
 
@@ -153,13 +154,17 @@ func (s *Server) switchLang(c echo.Context) error {
 // toLogin sends a signed-out request to the sign-in page. A form is kept
 // first when its cookie says whose session just ended (keepForm); any other
 // signed-out form is refused and nothing is stored.
-func (s *Server) toLogin(c echo.Context, roles []auth.Role) error {
+func (s *Server) toLogin(c echo.Context, route Route) error {
 	r := c.Request()
+	if web.IsHTMX(c) && route.Form != "" {
+		// A live fragment: the page stays, and the user re-sends its whole form.
+		return web.Render(c, http.StatusOK, components.SessionEnded(route.Form))
+	}
 	q := url.Values{}
 	if r.Method == http.MethodGet {
 		q.Set("next", r.URL.RequestURI())
 	} else {
-		id, err := s.keepForm(c, roles)
+		id, err := s.keepForm(c, route.Roles)
 		if err != nil {
 			return err
 		}

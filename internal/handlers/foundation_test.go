@@ -2,13 +2,14 @@ package handlers_test
 
 import (
 	"compress/gzip"
+	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/assert"
@@ -398,16 +399,17 @@ func TestDashboardShowsEachRoleItsWork(t *testing.T) {
 	assert.Contains(t, p.Text("main"), "还没有推送任务")
 	assert.Equal(t, "我的草稿（0）", p.Text("[data-testid=dashboard-drafts]"), "drafts are per user")
 
-	_, _, err = env.App.Store.BeginSend(ctx, store.MessageSend{BusiID: "b-1", MsgType: "oa", Title: "<script>x</script>秋游通知",
-		Sender: "content", Recipients: 3, Request: "{}", Form: "type=oa"}, time.Now().Add(-time.Hour), store.AuditEntry{Action: "messages.send"})
+	noJob := func(context.Context, *sql.Tx, int64, int) error { return nil } // the send stays queued
+	_, _, err = env.App.Store.QueueSend(ctx, store.MessageSend{BusiID: "b-1", MsgType: "oa", Title: "<script>x</script>秋游通知",
+		Sender: "content", Recipients: 3, Request: "{}", Form: "type=oa"}, store.AuditEntry{Action: "messages.send"}, noJob)
 	require.NoError(t, err)
 	_, _, err = env.App.Store.CreatePushJob(ctx, store.PushJob{IdempotencyKey: "k-1", CreatedBy: "admin", TemplateName: "到校看板",
 		CardType: "KEYDATA", Target: "accounts", ShowOnAll: true, DataJSON: "{}", TotalAccounts: 450, TotalCalls: 3, Status: store.PushDone},
-		nil, store.AuditEntry{Action: "cards.push.create"})
+		nil, store.AuditEntry{Action: "cards.push.create"}, func(context.Context, *sql.Tx, int64, []store.CallRef) error { return nil })
 	require.NoError(t, err)
 	p = env.As(t, auth.RoleAdmin).Get("/")
 	assert.Contains(t, p.Text("[data-testid=dashboard-sends]"), "<script>x</script>秋游通知", "titles are text")
-	assert.Contains(t, p.Text("[data-testid=dashboard-sends]"), "发送中")
+	assert.Contains(t, p.Text("[data-testid=dashboard-sends]"), "排队中")
 	assert.Contains(t, p.Text("[data-testid=dashboard-pushes]"), "#1 到校看板")
 	assert.Contains(t, p.Text("[data-testid=dashboard-pushes]"), "450 个账号")
 

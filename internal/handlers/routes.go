@@ -26,6 +26,10 @@ type Route struct {
 	Handler echo.HandlerFunc
 	Nav     *web.NavItem // shown in the navigation to the roles above
 	Upload  bool         // a POST taking files: bounded per file (readUploads) instead of by the body limit
+	// Form: for an htmx fragment route (a live preview), the id of the
+	// page's form that holds what the user typed. After the session ended
+	// the fragment asks to sign in and re-sends that whole form, which is kept.
+	Form string
 }
 
 var (
@@ -74,7 +78,7 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplate},
 			Route{Method: http.MethodGet, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPage},
 			Route{Method: http.MethodPost, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPost},
-			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview},
+			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview, Form: "editor-form"},
 			Route{Method: http.MethodPost, Path: "/cards/last", Roles: adminOnly, Handler: h.StartFromLast},
 			Route{Method: http.MethodPost, Path: "/cards/targets", Roles: adminOnly, Handler: h.SaveCard},
 			Route{Method: http.MethodGet, Path: "/cards/targets", Roles: adminOnly, Handler: h.TargetsPage},
@@ -85,7 +89,6 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/cards/jobs", Roles: adminOnly, Handler: h.JobsPage},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id", Roles: adminOnly, Handler: h.JobPage},
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/retry", Roles: adminOnly, Handler: h.RetryJob},
-			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/resume", Roles: adminOnly, Handler: h.ResumeJob},
 		)
 	}
 	// --- messages (issue 4) ---
@@ -95,7 +98,7 @@ func (s *Server) routes() []Route {
 				Nav: &web.NavItem{Label: "nav.messages", Href: "/messages", TestID: "nav-messages"}},
 			Route{Method: http.MethodGet, Path: "/messages/new", Roles: contentTeam, Handler: m.New},
 			Route{Method: http.MethodPost, Path: "/messages/compose", Roles: contentTeam, Handler: m.Compose},
-			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview},
+			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview, Form: "composer-form"},
 			Route{Method: http.MethodGet, Path: "/messages/swatch.svg", Roles: contentTeam, Handler: m.Swatch},
 			Route{Method: http.MethodPost, Path: "/messages/send", Roles: contentTeam, Handler: m.Send},
 			Route{Method: http.MethodGet, Path: "/messages/drafts", Roles: contentTeam, Handler: m.Drafts},
@@ -177,7 +180,7 @@ func (s *Server) register(e *echo.Echo, rs []Route) error {
 			e.Add(r.Method, r.Path, r.Handler).Name = PolicyPublic
 			continue
 		}
-		e.Add(r.Method, r.Path, r.Handler, s.requireRoles(r.Roles)).Name = policyName(r.Roles)
+		e.Add(r.Method, r.Path, r.Handler, s.requireRoles(r)).Name = policyName(r.Roles)
 		if r.Method == http.MethodPost {
 			s.postRoutes[r.Path] = true
 			if r.Upload {
@@ -231,14 +234,14 @@ func (s *Server) navMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 // the roles. Signed out: GETs go to the sign-in page and come back; a form
 // POSTed after the session expired is kept so it can be sent again after
 // signing in.
-func (s *Server) requireRoles(roles []auth.Role) echo.MiddlewareFunc {
+func (s *Server) requireRoles(r Route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			info := web.Current(c)
 			if info.Viewer == nil {
-				return s.toLogin(c, roles)
+				return s.toLogin(c, r)
 			}
-			if !slices.Contains(roles, info.Viewer.Role) {
+			if !slices.Contains(r.Roles, info.Viewer.Role) {
 				return echo.NewHTTPError(http.StatusForbidden)
 			}
 			return next(c)

@@ -352,3 +352,45 @@ func formValues(p *apptest.Page) url.Values {
 	})
 	return vals
 }
+
+// A live preview asked for after the session ended keeps the page: it answers
+// with a sign-in prompt whose button re-sends the whole composer, which is
+// kept, so after signing in the user is back in the full composer with
+// everything typed — recipients and busiId included.
+func TestPreviewAfterTheSessionEndedKeepsTheComposer(t *testing.T) {
+	env := apptest.New(t, nil)
+	tab := env.Anonymous(t)
+	tab.Login("content", auth.SandboxPassword)
+	composer := tab.Get("/messages/new")
+	require.Equal(t, http.StatusOK, composer.Status)
+	other := env.Anonymous(t)
+	other.Login("content", auth.SandboxPassword)
+	other.Get("/account/sessions")
+	require.Equal(t, http.StatusSeeOther, other.PostForm("/account/sessions/end-others", nil).Status)
+
+	typed := url.Values{"type": {"oa"}, "busiId": {composer.Val(`input[name=busiId]`)}, "headText": {"运动会延期通知"},
+		"bgColor": {"FFCC0000"}, "pcUrl": {"https://school.example.edu/n/1"}, "appUrl": {"https://m.school.example.edu/n/1"},
+		"accountIds": {"u1001\nu1002"}}
+	frag := tab.HTMX(http.MethodPost, "/messages/preview", url.Values{"type": {"oa"}, "headText": {"运动会延期通知"}})
+	require.Equal(t, http.StatusOK, frag.Status, "the page is not navigated away")
+	assert.NotContains(t, frag.Body, "<html", "a fragment")
+	assert.Empty(t, frag.Header.Get("HX-Redirect"))
+	btn := frag.Doc.Find(`[data-testid=session-ended-continue]`)
+	assert.Equal(t, "composer-form", btn.AttrOr("form", ""), "the button re-sends the composer itself")
+	assert.Contains(t, frag.Text(`[data-testid=session-ended]`), "您输入的内容都还在")
+	assert.Equal(t, "composer-form", composer.Doc.Find(`form#composer-form`).AttrOr("id", ""))
+
+	// The button posts the whole composer form to its own action.
+	p := tab.PostForm(composer.Doc.Find(`#composer-form`).AttrOr("action", ""), typed)
+	id := resumeID(t, p)
+	require.NotEmpty(t, id)
+	p = tab.PostForm("/login", url.Values{"username": {"content"}, "password": {auth.SandboxPassword}, "resume": {id}})
+	resume := tab.Follow(p)
+	back := tab.PostForm(resume.Doc.Find(`[data-testid=resume-form]`).AttrOr("action", ""), formValues(resume))
+	require.Equal(t, http.StatusOK, back.Status)
+	assert.True(t, back.Has(`#composer-form`), "the full composer")
+	for _, k := range []string{"busiId", "headText", "pcUrl", "appUrl"} {
+		assert.Equal(t, typed.Get(k), back.Val(`input[name=`+k+`]`), "field %s kept", k)
+	}
+	assert.Equal(t, typed.Get("accountIds"), back.Text(`textarea[name=accountIds]`), "recipients kept")
+}

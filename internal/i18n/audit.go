@@ -25,9 +25,12 @@ var auditZH = Catalog{
 	"audit.act.cards.push.interrupt":    "推送被中断",
 	"audit.act.cards.push.finish":       "推送结束",
 	"audit.act.messages.send":           "发送消息",
+	"audit.act.messages.send.retry":     "重新发送消息",
 	"audit.outcomes.ok":                 "成功",
 	"audit.outcomes.failed":             "失败",
 	"audit.outcomes.sending":            "发送中",
+	"audit.outcomes.queued":             "已排队",
+	"audit.outcomes.unknown":            "结果未知",
 }
 
 var auditEN = Catalog{
@@ -51,7 +54,10 @@ var auditEN = Catalog{
 	"audit.act.cards.push.interrupt":    "Push interrupted",
 	"audit.act.cards.push.finish":       "Push finished",
 	"audit.act.messages.send":           "Message sent",
+	"audit.act.messages.send.retry":     "Message sent again",
 	"audit.outcomes.ok":                 "OK",
 	"audit.outcomes.failed":             "Failed",
 	"audit.outcomes.sending":            "Sending",
+	"audit.outcomes.queued":             "Queued",
+	"audit.outcomes.unknown":            "Unknown",
 }

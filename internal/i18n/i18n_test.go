@@ -192,7 +192,7 @@ func TestEveryAuditActionHasAName(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	for _, a := range []string{"login", "user.enable", "cards.template.delete", "cards.push.create", "cards.push.interrupt", "messages.send", "user.password"} {
+	for _, a := range []string{"login", "user.enable", "cards.template.delete", "cards.push.create", "cards.push.finish", "messages.send", "user.password"} {
 		assert.True(t, seen[a], "the scan finds %s", a)
 	}
 	sort.Strings(missing)

@@ -118,6 +118,16 @@ var messagesZH = Catalog{
 	"messages.flash.draft_saved":    "草稿已保存。",
 	"messages.flash.draft_deleted":  "草稿已删除。",
 	"messages.flash.duplicated":     "已复制为新草稿（新的 busiId）。",
+	// Sends as jobs (issue 10).
+	"messages.status.queued":         "排队中",
+	"messages.status.unknown":        "结果未知",
+	"messages.queued_hint":           "已进入发送队列，马上发送。",
+	"messages.unknown_hint":          "请求已发出，但没有收到平台的明确答复：消息可能已经送达，也可能没有。",
+	"messages.flash.queued":          "消息已提交发送（busiId %s）。",
+	"messages.err.busi_id_used":      "这个 busiId 已被另一条消息（发送记录 #%d）使用；请换一个新的 busiId。",
+	"messages.err.busi_id_used_long": "这个 busiId 已经用于另一条内容不同的消息，本条消息没有发送。",
+	"messages.open_earlier_send":     "查看那次发送",
+	"messages.confirm_resend":        "我知道这条文本消息可能会被送达两次，仍要再次发送",
 }
 
 var messagesEN = Catalog{
@@ -235,6 +245,16 @@ var messagesEN = Catalog{
 	"messages.flash.draft_saved":    "Draft saved.",
 	"messages.flash.draft_deleted":  "Draft deleted.",
 	"messages.flash.duplicated":     "Duplicated as a new draft (with a new busiId).",
+	// Sends as jobs (issue 10).
+	"messages.status.queued":         "Queued",
+	"messages.status.unknown":        "Outcome unknown",
+	"messages.queued_hint":           "In the send queue; it goes out in a moment.",
+	"messages.unknown_hint":          "The request went out but the platform gave no clear answer: the message may or may not have been delivered.",
+	"messages.flash.queued":          "Message submitted for sending (busiId %s).",
+	"messages.err.busi_id_used":      "This busiId is already used by another message (send #%d); use a new busiId.",
+	"messages.err.busi_id_used_long": "This busiId was already used for a message with other content: this message was not sent.",
+	"messages.open_earlier_send":     "Open that send",
+	"messages.confirm_resend":        "I understand this text message may be delivered twice; send it again",
 }
 
 // messagesCountedEN holds the English messages whose words agree with a count.

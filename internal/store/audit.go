@@ -22,8 +22,9 @@ type AuditEntry struct {
 
 // Audit outcomes.
 const (
-	OutcomeOK     = "ok"
-	OutcomeFailed = "failed"
+	OutcomeOK      = "ok"
+	OutcomeFailed  = "failed"
+	OutcomeUnknown = "unknown" // the platform may or may not have applied it
 )
 
 const auditInsert = `INSERT INTO audit_log (at, actor, action, target, detail, outcome, upstream_code, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`

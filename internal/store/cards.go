@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// Push job statuses. A job is queued when created, running while a runner
-// owns it, done when every call succeeded, failed when some call failed, and
-// interrupted when the console stopped while it ran (its pending calls wait
-// for "resume").
+// Push job statuses. A job is queued when created, running once a worker
+// took its first call, done when every call succeeded, and failed when some
+// call failed or has an unknown outcome (the job page says which).
+// Interrupted is only found on jobs of consoles before the job queue; they
+// are retried like failed ones.
 const (
 	PushQueued      = "queued"
 	PushRunning     = "running"
@@ -22,12 +23,26 @@ const (
 	PushInterrupted = "interrupted"
 )
 
-// Push call statuses.
+// Push call statuses. Unknown: the request went out and no usable answer
+// came back after every attempt (set-data calls overwrite, so the console
+// tries again while it may; then it says it does not know).
 const (
 	CallPending = "pending"
 	CallOK      = "ok"
 	CallFailed  = "failed"
+	CallUnknown = "unknown"
 )
+
+// CallRef names one attempt round of a call for its job (internal/jobs):
+// a retried call is a new round, so it is enqueued anew.
+type CallRef struct {
+	Seq      int
+	Attempts int // attempts made before this round
+}
+
+// EnqueueCalls adds the jobs of a push's calls to the transaction that
+// records them (internal/jobs).
+type EnqueueCalls func(ctx context.Context, tx *sql.Tx, jobID int64, calls []CallRef) error
 
 // PushJob is one confirmed card push.
 type PushJob struct {
@@ -47,6 +62,22 @@ type PushJob struct {
 	TotalAccounts  int
 	TotalCalls     int
 	Status         string
+	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed or OutcomeUnknown
+}
+
+// Outcomes of finished pushes, besides PushDone and OutcomeUnknown.
+const (
+	OutcomePartial   = "failed"     // some calls failed
+	OutcomeAllFailed = "failed_all" // every call failed
+)
+
+// State names what a job is now for the pages: its outcome once finished,
+// else its status.
+func (j PushJob) State() string {
+	if j.Outcome != "" && !j.Active() {
+		return j.Outcome
+	}
+	return j.Status
 }
 
 // Active reports whether a runner is (or will be) working on the job.
@@ -67,21 +98,21 @@ type PushCall struct {
 
 // PushProgress counts a job's calls and the accounts they cover.
 type PushProgress struct {
-	Pending, OK, Failed                         int // calls
-	AccountsPending, AccountsOK, AccountsFailed int
+	Pending, OK, Failed, Unknown                                 int // calls
+	AccountsPending, AccountsOK, AccountsFailed, AccountsUnknown int
 }
 
 // Calls is the number of calls counted.
-func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed }
+func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unknown }
 
 const pushJobCols = `id, idempotency_key, created_by, created_at, updated_at, finished_at, template_id, template_name,
-	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status`
+	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome`
 
 func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	var j PushJob
 	var created, updated, finished int64
 	err := row.Scan(&j.ID, &j.IdempotencyKey, &j.CreatedBy, &created, &updated, &finished, &j.TemplateID, &j.TemplateName,
-		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status)
+		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushJob{}, ErrNotFound
 	}
@@ -98,7 +129,7 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 // CreatePushJob stores a job with its calls and the audit entry, atomically.
 // When a job with the same idempotency key exists, nothing is written and
 // that job is returned with created = false: a double submit never pushes twice.
-func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry) (PushJob, bool, error) {
+func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry, enqueue EnqueueCalls) (PushJob, bool, error) {
 	if j.IdempotencyKey == "" {
 		return PushJob{}, false, errors.New("store: push job without idempotency key")
 	}
@@ -130,6 +161,13 @@ func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, 
 			if _, err := stmt.ExecContext(ctx, j.ID, i, string(ids), len(c.AccountIDs), c.Payload, CallPending, now.UnixMilli()); err != nil {
 				return err
 			}
+		}
+		refs := make([]CallRef, len(calls))
+		for i := range calls {
+			refs[i] = CallRef{Seq: i}
+		}
+		if err := enqueue(ctx, tx.Tx, j.ID, refs); err != nil {
+			return err
 		}
 		audit.Target = fmt.Sprintf("job %d", j.ID)
 		return s.appendAudit(ctx, tx, audit)
@@ -204,6 +242,8 @@ func (s *Store) PushProgress(ctx context.Context, jobID int64) (PushProgress, er
 			p.OK, p.AccountsOK = n, accounts
 		case CallFailed:
 			p.Failed, p.AccountsFailed = n, accounts
+		case CallUnknown:
+			p.Unknown, p.AccountsUnknown = n, accounts
 		}
 	}
 	return p, rows.Err()
@@ -211,13 +251,15 @@ func (s *Store) PushProgress(ctx context.Context, jobID int64) (PushProgress, er
 
 // PushCalls returns the job's calls in order; status "" means all of them.
 func (s *Store) PushCalls(ctx context.Context, jobID int64, status string) ([]PushCall, error) {
-	q := `SELECT job_id, seq, account_ids, payload, status, upstream_code, message, attempts, updated_at FROM card_push_calls WHERE job_id = ?`
-	args := []any{jobID}
-	if status != "" {
-		q += ` AND status = ?`
-		args = append(args, status)
+	if status == "" {
+		return s.pushCalls(ctx, `job_id = ?`, jobID)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY seq`, args...)
+	return s.pushCalls(ctx, `job_id = ? AND status = ?`, jobID, status)
+}
+
+func (s *Store) pushCalls(ctx context.Context, where string, args ...any) ([]PushCall, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT job_id, seq, account_ids, payload, status, upstream_code, message, attempts, updated_at
+		FROM card_push_calls WHERE `+where+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: push calls: %w", err)
 	}
@@ -251,181 +293,184 @@ func (s *Store) FirstPushCall(ctx context.Context, jobID int64) (PushCall, error
 	return calls[0], nil
 }
 
-// CallOutcome is the result of one attempt of a call.
+// PushCall returns one call of a job.
+func (s *Store) PushCall(ctx context.Context, jobID int64, seq int) (PushCall, error) {
+	calls, err := s.pushCalls(ctx, `job_id = ? AND seq = ?`, jobID, seq)
+	if err != nil {
+		return PushCall{}, err
+	}
+	if len(calls) == 0 {
+		return PushCall{}, ErrNotFound
+	}
+	return calls[0], nil
+}
+
+// CallOutcome is the result of a call: CallOK, CallFailed or CallUnknown.
 type CallOutcome struct {
 	JobID   int64
 	Seq     int
-	OK      bool
+	Status  string
 	Code    string // upstream code ("0" on success)
 	Message string
 }
 
-// RecordPushCall stores the outcome of one attempt of a call.
-func (s *Store) RecordPushCall(ctx context.Context, jobID int64, seq int, ok bool, code, message string) error {
-	return s.RecordPushCalls(ctx, []CallOutcome{{JobID: jobID, Seq: seq, OK: ok, Code: code, Message: message}})
-}
-
-// RecordPushCalls stores several outcomes in one transaction: the push
-// runner's single writer commits what its workers finished together, so
-// they never wait on each other's SQLite write lock. Outcomes of existing
-// calls are kept even when one names a call that does not exist
-// (ErrNotFound is returned after the commit).
-func (s *Store) RecordPushCalls(ctx context.Context, outs []CallOutcome) error {
-	missing := 0
-	err := s.inTx(ctx, func(tx Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?
-			WHERE job_id = ? AND seq = ?`)
+// RecordPushCall stores a pending call's outcome. When it was the job's last
+// pending call, the job is finished in the same transaction (done, or failed
+// when a call failed or is unknown) with its audit entry; finished reports
+// that. The job row is locked first, so two calls ending at once cannot
+// both miss (or both take) the finish. A call no longer pending is left as
+// it is (ErrConflict): a job attempt that ran twice records once.
+func (s *Store) RecordPushCall(ctx context.Context, o CallOutcome) (finished bool, err error) {
+	if o.Status != CallOK && o.Status != CallFailed && o.Status != CallUnknown {
+		return false, fmt.Errorf("store: record push call: status %q", o.Status)
+	}
+	err = s.inTx(ctx, func(tx Tx) error {
+		now := s.now().UnixMilli()
+		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET updated_at = ? WHERE id = ?`, now, o.JobID)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
-		now := s.now().UnixMilli()
-		for _, o := range outs {
-			status := CallOK
-			if !o.OK {
-				status = CallFailed
-			}
-			res, err := stmt.ExecContext(ctx, status, o.Code, o.Message, now, o.JobID, o.Seq)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				missing++
-			}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
 		}
-		return nil
+		res, err = tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?
+			WHERE job_id = ? AND seq = ? AND status = ?`, o.Status, o.Code, o.Message, now, o.JobID, o.Seq, CallPending)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrConflict
+		}
+		finished, err = s.finishIfDone(ctx, tx, o.JobID)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: record push calls: %w", err)
+		return false, fmt.Errorf("store: record push call: %w", err)
 	}
-	if missing > 0 {
-		return fmt.Errorf("store: record push calls: %d calls: %w", missing, ErrNotFound)
-	}
-	return nil
+	return finished, nil
 }
 
-// StartPushJob moves a queued or interrupted job to running. It returns
-// ErrConflict when the job is in any other state (someone else runs it, or
-// it has finished).
+// finishIfDone sets the final status of a job without pending calls.
+func (s *Store) finishIfDone(ctx context.Context, tx Tx, id int64) (bool, error) {
+	p := PushProgress{}
+	rows, err := tx.QueryContext(ctx, `SELECT status, COUNT(*), COALESCE(SUM(accounts), 0) FROM card_push_calls WHERE job_id = ? GROUP BY status`, id)
+	if err != nil {
+		return false, err
+	}
+	code := ""
+	for rows.Next() {
+		var status string
+		var n, accounts int
+		if err := rows.Scan(&status, &n, &accounts); err != nil {
+			rows.Close()
+			return false, err
+		}
+		switch status {
+		case CallPending:
+			p.Pending = n
+		case CallOK:
+			p.OK, p.AccountsOK = n, accounts
+		case CallFailed:
+			p.Failed, p.AccountsFailed = n, accounts
+		case CallUnknown:
+			p.Unknown, p.AccountsUnknown = n, accounts
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || p.Pending > 0 {
+		return false, err
+	}
+	status, result, outcome := PushDone, PushDone, OutcomeOK
+	switch {
+	case p.Failed > 0:
+		status, result, outcome = PushFailed, OutcomePartial, OutcomeFailed
+		if p.OK == 0 && p.Unknown == 0 {
+			result = OutcomeAllFailed
+		}
+		_ = tx.QueryRowContext(ctx, `SELECT upstream_code FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq LIMIT 1`, id, CallFailed).Scan(&code)
+	case p.Unknown > 0:
+		status, result, outcome = PushFailed, OutcomeUnknown, OutcomeUnknown
+	}
+	now := s.now().UnixMilli()
+	res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)`,
+		status, result, now, now, id, PushQueued, PushRunning)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil // finished already
+	}
+	return true, s.appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "cards.push.finish", Target: fmt.Sprintf("job %d", id),
+		Outcome: outcome, UpstreamCode: code,
+		Detail: fmt.Sprintf("status=%s calls ok=%d failed=%d unknown=%d accounts ok=%d failed=%d unknown=%d",
+			status, p.OK, p.Failed, p.Unknown, p.AccountsOK, p.AccountsFailed, p.AccountsUnknown)})
+}
+
+// StartPushJob moves a queued job to running (its first call is under way).
+// A job in any other state is left as it is.
 func (s *Store) StartPushJob(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ?, finished_at = 0
-		WHERE id = ? AND status IN (?, ?)`, PushRunning, s.now().UnixMilli(), id, PushQueued, PushInterrupted)
+	_, err := s.db.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		PushRunning, s.now().UnixMilli(), id, PushQueued)
 	if err != nil {
 		return fmt.Errorf("store: start push job: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.PushJob(ctx, id); err != nil {
-			return err
-		}
-		return ErrConflict
-	}
 	return nil
 }
 
-// FinishPushJob sets a running job's final status (done, failed or
-// interrupted) and appends the audit entry, atomically.
-func (s *Store) FinishPushJob(ctx context.Context, id int64, status string, audit AuditEntry) error {
-	now := s.now().UnixMilli()
-	finished := now
-	if status == PushInterrupted {
-		finished = 0
-	}
-	return s.inTx(ctx, func(tx Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-			status, now, finished, id); err != nil {
-			return fmt.Errorf("store: finish push job: %w", err)
-		}
-		if audit.Target == "" {
-			audit.Target = fmt.Sprintf("job %d", id)
-		}
-		return s.appendAudit(ctx, tx, audit)
-	})
-}
-
-// RetryFailedPushCalls puts a finished job's failed calls back to pending
-// and the job back in the queue. It returns how many calls will be resent
-// (failed ones and any left pending); ErrConflict when the job is still active.
-func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry) (int, error) {
-	var n int64
+// RetryFailedPushCalls puts a finished job's failed and unknown calls (and
+// any left pending) back in the queue, with their jobs, in one transaction.
+// It returns how many calls are resent; ErrConflict when the job is still
+// active.
+func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry, enqueue EnqueueCalls) (int, error) {
+	var refs []CallRef
 	err := s.inTx(ctx, func(tx Tx) error {
-		var status string
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM card_push_jobs WHERE id = ?`, id).Scan(&status); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			return err
-		}
-		if status == PushQueued || status == PushRunning {
-			return ErrConflict
-		}
 		now := s.now().UnixMilli()
-		res, err := tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, updated_at = ? WHERE job_id = ? AND status = ?`,
-			CallPending, now, id, CallFailed)
+		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0 WHERE id = ? AND status NOT IN (?, ?)`,
+			PushQueued, now, id, PushQueued, PushRunning)
 		if err != nil {
 			return err
 		}
-		if _, err := res.RowsAffected(); err != nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := scanPushJob(tx.QueryRowContext(ctx, `SELECT `+pushJobCols+` FROM card_push_jobs WHERE id = ?`, id)); err != nil {
+				return err
+			}
+			return ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`,
+			CallPending, now, id, CallFailed, CallUnknown); err != nil {
 			return err
 		}
-		// A call whose outcome could not be stored is still pending in a
-		// finished job: it is resent too, so nothing stays stranded.
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM card_push_calls WHERE job_id = ? AND status = ?`, id, CallPending).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ? WHERE id = ?`, PushQueued, now, id); err != nil {
-			return err
-		}
-		if audit.Target == "" {
-			audit.Target = fmt.Sprintf("job %d", id)
-		}
-		audit.Detail = strings.TrimSpace(audit.Detail + fmt.Sprintf(" calls=%d", n))
-		return s.appendAudit(ctx, tx, audit)
-	})
-	if err != nil {
-		return 0, err
-	}
-	return int(n), nil
-}
-
-// InterruptPushJobs marks every queued or running job interrupted (at start-up:
-// no runner owns them any more). Their pending calls stay pending for
-// "resume"; nothing is dropped. It returns the ids it marked.
-func (s *Store) InterruptPushJobs(ctx context.Context) ([]int64, error) {
-	var ids []int64
-	err := s.inTx(ctx, func(tx Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM card_push_jobs WHERE status IN (?, ?) ORDER BY id`, PushQueued, PushRunning)
+		rows, err := tx.QueryContext(ctx, `SELECT seq, attempts FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq`, id, CallPending)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var r CallRef
+			if err := rows.Scan(&r.Seq, &r.Attempts); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			refs = append(refs, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		now := s.now().UnixMilli()
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ? WHERE id = ?`, PushInterrupted, now, id); err != nil {
-				return err
-			}
-			if err := s.appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "cards.push.interrupt", Target: fmt.Sprintf("job %d", id),
-				Detail: "console restarted while the push ran; pending calls kept for resume", Outcome: OutcomeFailed}); err != nil {
-				return err
-			}
+		if len(refs) == 0 {
+			_, err := s.finishIfDone(ctx, tx, id) // nothing to resend: back to its outcome
+			return err
 		}
-		return nil
+		if err := enqueue(ctx, tx.Tx, id, refs); err != nil {
+			return err
+		}
+		if audit.Target == "" {
+			audit.Target = fmt.Sprintf("job %d", id)
+		}
+		audit.Detail = strings.TrimSpace(audit.Detail + fmt.Sprintf(" calls=%d", len(refs)))
+		return s.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: interrupt push jobs: %w", err)
+		return 0, err
 	}
-	return ids, nil
+	return len(refs), nil
 }

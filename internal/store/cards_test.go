@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +16,20 @@ import (
 func openCardsStore(t *testing.T) *Store {
 	t.Helper()
 	return openTest(t)
+}
+
+// callQueue stands in for the job queue: it records the call jobs that
+// committed with their rows.
+type callQueue struct {
+	mu   sync.Mutex
+	refs []CallRef
+}
+
+func (q *callQueue) enqueue(ctx context.Context, tx *sql.Tx, jobID int64, calls []CallRef) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.refs = append(q.refs, calls...)
+	return nil
 }
 
 func sampleJob(key string) (PushJob, []PushCall) {
@@ -27,6 +44,7 @@ func TestCreatePushJobIsIdempotent(t *testing.T) {
 		s := openCardsStore(t)
 		ctx := context.Background()
 		j, calls := sampleJob("k1")
+		q := &callQueue{}
 		// Ten concurrent submits of one confirmation: one job, one audit entry.
 		var wg sync.WaitGroup
 		ids := make([]int64, 10)
@@ -35,7 +53,7 @@ func TestCreatePushJobIsIdempotent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got, c, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Actor: "admin", Action: "cards.push.create"})
+				got, c, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Actor: "admin", Action: "cards.push.create"}, q.enqueue)
 				require.NoError(t, err)
 				ids[i], created[i] = got.ID, c
 			}()
@@ -61,100 +79,122 @@ func TestCreatePushJobIsIdempotent(t *testing.T) {
 	})
 }
 
-func TestPushJobLifecycle(t *testing.T) {
+func TestPushCallsFinishTheJob(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		s := openCardsStore(t)
 		ctx := context.Background()
+		q := &callQueue{}
 		j, calls := sampleJob("k2")
-		j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"})
+		j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"}, q.enqueue)
 		require.NoError(t, err)
+		assert.Equal(t, []CallRef{{Seq: 0}, {Seq: 1}}, q.refs, "one queue job per call, in the same transaction")
 
+		require.NoError(t, s.StartPushJob(ctx, j.ID))
+		got, _ := s.PushJob(ctx, j.ID)
+		assert.Equal(t, PushRunning, got.Status)
+		done, err := s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: 0, Status: CallOK, Code: "0"})
+		require.NoError(t, err)
+		assert.False(t, done, "a call is still pending")
+		_, err = s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: 0, Status: CallFailed})
+		assert.ErrorIs(t, err, ErrConflict, "a recorded call is not recorded again")
+		_, err = s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: 7, Status: CallOK})
+		assert.ErrorIs(t, err, ErrConflict)
+		done, err = s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: 1, Status: CallUnknown, Code: "HTTP 504", Message: "timeout"})
+		require.NoError(t, err)
+		assert.True(t, done, "the last call finishes the job")
+		got, _ = s.PushJob(ctx, j.ID)
+		assert.Equal(t, PushFailed, got.Status)
+		assert.False(t, got.FinishedAt.IsZero())
 		p, err := s.PushProgress(ctx, j.ID)
 		require.NoError(t, err)
-		assert.Equal(t, PushProgress{Pending: 2, AccountsPending: 3}, p)
-
-		require.NoError(t, s.StartPushJob(ctx, j.ID))
-		assert.ErrorIs(t, s.StartPushJob(ctx, j.ID), ErrConflict, "a running job cannot be started twice")
-		require.NoError(t, s.RecordPushCall(ctx, j.ID, 0, true, "0", ""))
-		require.NoError(t, s.RecordPushCall(ctx, j.ID, 1, false, "40038", "data too long"))
-		assert.ErrorIs(t, s.RecordPushCall(ctx, j.ID, 7, true, "", ""), ErrNotFound)
-		require.NoError(t, s.FinishPushJob(ctx, j.ID, PushFailed, AuditEntry{Action: "cards.push.finish", Outcome: OutcomeFailed}))
-
-		failed, err := s.PushCalls(ctx, j.ID, CallFailed)
+		assert.Equal(t, PushProgress{OK: 1, Unknown: 1, AccountsOK: 2, AccountsUnknown: 1}, p)
+		entries, _, err := s.ListAudit(ctx, AuditFilter{Action: "cards.push.finish"}, 0, 10)
 		require.NoError(t, err)
-		require.Len(t, failed, 1)
-		assert.Equal(t, []string{"c"}, failed[0].AccountIDs)
-		assert.Equal(t, "40038", failed[0].UpstreamCode)
-		assert.Equal(t, 1, failed[0].Attempts)
+		require.Len(t, entries, 1)
+		assert.Equal(t, OutcomeUnknown, entries[0].Outcome, "an unknown call is not called a failure")
 
-		n, err := s.RetryFailedPushCalls(ctx, j.ID, AuditEntry{Action: "cards.push.retry"})
+		// Retry resends the unknown call only, as a new round.
+		q.refs = nil
+		n, err := s.RetryFailedPushCalls(ctx, j.ID, AuditEntry{Action: "cards.push.retry"}, q.enqueue)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
-		got, err := s.PushJob(ctx, j.ID)
-		require.NoError(t, err)
-		assert.Equal(t, PushQueued, got.Status)
-		_, err = s.RetryFailedPushCalls(ctx, j.ID, AuditEntry{Action: "cards.push.retry"})
-		assert.ErrorIs(t, err, ErrConflict, "no retry while queued")
-
-		// A restart while queued/running leaves it interrupted with its pending call.
-		ids, err := s.InterruptPushJobs(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, []int64{j.ID}, ids)
+		assert.Equal(t, []CallRef{{Seq: 1, Attempts: 1}}, q.refs)
 		got, _ = s.PushJob(ctx, j.ID)
-		assert.Equal(t, PushInterrupted, got.Status)
-		p, _ = s.PushProgress(ctx, j.ID)
-		assert.Equal(t, 1, p.Pending)
-		assert.Equal(t, 1, p.OK)
-		require.NoError(t, s.StartPushJob(ctx, j.ID), "an interrupted job resumes")
-
-		_, err = s.PushJob(ctx, 999)
-		assert.ErrorIs(t, err, ErrNotFound)
-		_, err = s.PushJobByKey(ctx, "nope")
-		assert.ErrorIs(t, err, ErrNotFound)
-	})
-}
-
-func TestRecordPushCallsInOneTransaction(t *testing.T) {
-	eachBackend(t, func(t *testing.T) {
-		s := openCardsStore(t)
-		ctx := context.Background()
-		j, calls := sampleJob("k3")
-		j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"})
-		require.NoError(t, err)
-
-		// An outcome for a call that does not exist does not lose the others.
-		err = s.RecordPushCalls(ctx, []CallOutcome{
-			{JobID: j.ID, Seq: 0, OK: true, Code: "0"},
-			{JobID: j.ID, Seq: 9, OK: true},
-			{JobID: j.ID, Seq: 1, Code: "40031", Message: "account_id_list[0] invalid"},
-		})
-		assert.ErrorIs(t, err, ErrNotFound)
-		got, err := s.PushCalls(ctx, j.ID, "")
-		require.NoError(t, err)
-		require.Len(t, got, 2)
-		assert.Equal(t, []string{CallOK, CallFailed}, []string{got[0].Status, got[1].Status})
-		assert.Equal(t, "40031", got[1].UpstreamCode)
-		assert.Equal(t, "account_id_list[0] invalid", got[1].Message)
-		assert.Equal(t, []int{1, 1}, []int{got[0].Attempts, got[1].Attempts})
-	})
-}
-
-func TestRetryAlsoResendsCallsLeftPending(t *testing.T) {
-	eachBackend(t, func(t *testing.T) {
-		s := openCardsStore(t)
-		ctx := context.Background()
-		j, calls := sampleJob("k4")
-		j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"})
-		require.NoError(t, err)
-		require.NoError(t, s.StartPushJob(ctx, j.ID))
-		require.NoError(t, s.RecordPushCall(ctx, j.ID, 0, true, "0", ""))
-		// Call 1's outcome was never stored (say the disk was full): the job ends failed with it pending.
-		require.NoError(t, s.FinishPushJob(ctx, j.ID, PushFailed, AuditEntry{Action: "cards.push.finish", Outcome: OutcomeFailed}))
-		n, err := s.RetryFailedPushCalls(ctx, j.ID, AuditEntry{Action: "cards.push.retry"})
-		require.NoError(t, err)
-		assert.Equal(t, 1, n)
-		got, err := s.PushJob(ctx, j.ID)
-		require.NoError(t, err)
 		assert.Equal(t, PushQueued, got.Status)
+		_, err = s.RetryFailedPushCalls(ctx, j.ID, AuditEntry{Action: "cards.push.retry"}, q.enqueue)
+		assert.ErrorIs(t, err, ErrConflict, "not while it runs")
+		done, err = s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: 1, Status: CallOK, Code: "0"})
+		require.NoError(t, err)
+		assert.True(t, done)
+		got, _ = s.PushJob(ctx, j.ID)
+		assert.Equal(t, PushDone, got.Status)
+		_, err = s.RetryFailedPushCalls(ctx, 999, AuditEntry{Action: "cards.push.retry"}, q.enqueue)
+		assert.ErrorIs(t, err, ErrNotFound)
+	})
+}
+
+// Two calls ending at once: exactly one of them finishes the job, on both
+// backends.
+func TestLastCallsEndingAtOnceFinishOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openCardsStore(t)
+		ctx := context.Background()
+		j := PushJob{IdempotencyKey: "k3", CreatedBy: "admin", CardType: "KEYDATA", Target: "accounts", EnterpriseID: "e", DataJSON: "{}", TotalAccounts: 8}
+		calls := make([]PushCall, 8)
+		for i := range calls {
+			calls[i] = PushCall{AccountIDs: []string{fmt.Sprint(i)}}
+		}
+		j, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Action: "cards.push.create"}, (&callQueue{}).enqueue)
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		finishes := 0
+		for i := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				done, err := s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: i, Status: CallOK, Code: "0"})
+				assert.NoError(t, err)
+				if done {
+					mu.Lock()
+					finishes++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, 1, finishes)
+		got, _ := s.PushJob(ctx, j.ID)
+		assert.Equal(t, PushDone, got.Status)
+	})
+}
+
+// The shared rate limit hands out one slot per interval, to every caller.
+func TestRateSlotsAreShared(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openCardsStore(t)
+		ctx := context.Background()
+		t0 := time.UnixMilli(time.Now().UnixMilli())
+		s.SetClock(func() time.Time { return t0 })
+		var wg sync.WaitGroup
+		slots := make([]time.Time, 20)
+		for i := range slots {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				at, err := s.TakeRateSlot(ctx, "chengxun", 50*time.Millisecond)
+				assert.NoError(t, err)
+				slots[i] = at
+			}()
+		}
+		wg.Wait()
+		slices.SortFunc(slots, func(a, b time.Time) int { return a.Compare(b) })
+		for i, at := range slots {
+			assert.Equal(t, t0.Add(time.Duration(i)*50*time.Millisecond), at, "slot %d", i)
+		}
+		s.SetClock(func() time.Time { return t0.Add(time.Hour) })
+		at, err := s.TakeRateSlot(ctx, "chengxun", 50*time.Millisecond)
+		require.NoError(t, err)
+		assert.Equal(t, t0.Add(time.Hour), at, "an idle limit starts again from now")
 	})
 }

@@ -11,6 +11,16 @@ import (
 // $1, $2 … on PostgreSQL, so no placeholder style leaks out of the backend.
 // No query text contains a literal question mark.
 
+// insertOrder is the column that orders rows of the sessions and form_stash
+// tables by insertion, for ties at the same millisecond: SQLite's rowid,
+// PostgreSQL's seq identity column.
+func (s *Store) insertOrder() string {
+	if s.backend == Postgres {
+		return "seq"
+	}
+	return "rowid"
+}
+
 // pool is the connection pool with the backend's placeholder style.
 type pool struct {
 	*sql.DB

@@ -95,12 +95,24 @@ func (s *Store) DeleteDraft(ctx context.Context, ownerID, id int64) error {
 	return nil
 }
 
-// Send statuses of a message_sends row.
+// Send statuses of a message_sends row. A send is queued with its job,
+// sending while a worker calls the platform, and then ok, failed (the
+// platform refused it, or it never reached the platform) or unknown (the
+// request went out but no usable answer came back: it may have been
+// delivered).
 const (
-	SendSending = "sending" // claimed, the upstream call is under way
+	SendQueued  = "queued"
+	SendSending = "sending"
 	SendOK      = "ok"
 	SendFailed  = "failed"
+	SendUnknown = "unknown"
 )
+
+// Enqueue adds the job that does the work to the transaction that records it
+// (internal/jobs): the row and its job commit together or not at all. round
+// tells the queuings of one row apart (a "try again" is a new round, even
+// while the job of the previous one is still being wound up).
+type Enqueue func(ctx context.Context, tx *sql.Tx, id int64, round int) error
 
 // MessageSend is one row of the send history: one busiId.
 type MessageSend struct {
@@ -112,14 +124,14 @@ type MessageSend struct {
 	Recipients      int    // ids addressed (accounts + org nodes)
 	Request         string // the exact JSON body posted
 	Form            string // the composer's values, url-encoded
-	Status          string // SendSending, SendOK, SendFailed
+	Status          string // SendQueued … SendUnknown
 	UpstreamCode    string
 	UpstreamMessage string
 	MsgID           string
 	Response        string // what the console received, as JSON
 	Attempts        int
 	StartedAt       time.Time
-	FinishedAt      time.Time // zero while sending
+	FinishedAt      time.Time // zero while queued or sending
 }
 
 const sendCols = `id, busi_id, msg_type, title, sender, recipients, request, form, status, upstream_code,
@@ -143,70 +155,98 @@ func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 	return m, nil
 }
 
-// BeginSend claims m.BusiID for one upstream call: it records the row with
-// status "sending" and the audit entry in one transaction. claimed is false
-// when the busiId is already sent or being sent: the caller must not call
-// the upstream and shows the returned (first) row instead.
-//
-// A row that failed, or that is still "sending" but started before
-// staleBefore (the console stopped mid-call), is claimed again: its values
-// are replaced by m's and attempts goes up. Retrying the same busiId is what
-// a user expects of "try again": the platform treats a repeated busiId as the
-// same message, so a first attempt that did get through is not delivered twice.
-func (s *Store) BeginSend(ctx context.Context, m MessageSend, staleBefore time.Time, audit AuditEntry) (MessageSend, bool, error) {
-	st, err := s.prepared(ctx, insertSend, sendByBusiID, retrySend)
+// QueueSend records a send of m.BusiID as queued, with its audit entry and
+// its job, in one transaction. created is false when the busiId is already
+// in the history: nothing is queued and the first row is returned, so a
+// double submit or a second tab never sends twice.
+func (s *Store) QueueSend(ctx context.Context, m MessageSend, audit AuditEntry, enqueue Enqueue) (MessageSend, bool, error) {
+	st, err := s.prepared(ctx, insertSend)
 	if err != nil {
 		return MessageSend{}, false, err
 	}
-	insert, byBusiID, retrySt := st[0], st[1], st[2]
 	now := time.UnixMilli(s.now().UnixMilli()) // as stored
-	var out MessageSend
-	claimed := false
+	out := MessageSend{BusiID: m.BusiID, MsgType: m.MsgType, Title: m.Title, Sender: m.Sender, Recipients: m.Recipients,
+		Request: m.Request, Form: m.Form, Status: SendQueued, StartedAt: now}
+	created := false
 	err = s.inTx(ctx, func(tx Tx) error {
-		var id int64
-		err := tx.StmtContext(ctx, insert).QueryRowContext(ctx,
-			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli()).Scan(&id)
-		switch {
-		case err == nil:
-			// The new row is m as inserted: no need to read it back.
-			out = MessageSend{ID: id, BusiID: m.BusiID, MsgType: m.MsgType, Title: m.Title, Sender: m.Sender, Recipients: m.Recipients,
-				Request: m.Request, Form: m.Form, Status: SendSending, Attempts: 1, StartedAt: now}
-			claimed = true
-			return s.appendAudit(ctx, tx, audit)
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("store: begin send: %w", err)
-		}
-		prev, err := scanSend(tx.StmtContext(ctx, byBusiID).QueryRowContext(ctx, m.BusiID))
-		if err != nil {
+		err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx,
+			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendQueued, now.UnixMilli()).Scan(&out.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			out, err = scanSend(tx.QueryRowContext(ctx, sendByBusiID, m.BusiID))
 			return err
 		}
-		out = prev
-		retry := prev.Status == SendFailed || prev.Status == SendSending && prev.StartedAt.Before(staleBefore)
-		if !retry {
-			return nil
-		}
-		again, err := scanSend(tx.StmtContext(ctx, retrySt).QueryRowContext(ctx,
-			m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendSending, now.UnixMilli(), prev.ID,
-			SendFailed, SendSending, staleBefore.UnixMilli()))
-		if errors.Is(err, ErrNotFound) {
-			return nil // another request claimed it first: show its row
-		}
 		if err != nil {
-			return fmt.Errorf("store: retry send: %w", err)
+			return fmt.Errorf("store: queue send: %w", err)
 		}
-		out = again
-		claimed = true
+		created = true
+		if err := enqueue(ctx, tx.Tx, out.ID, 0); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
 		return MessageSend{}, false, err
 	}
-	return out, claimed, nil
+	return out, created, nil
+}
+
+// RequeueSend queues a failed or unknown send again with m's content (the
+// same busiId, possibly edited in the composer; a new job). ErrConflict: the
+// send is not failed or unknown (any more).
+func (s *Store) RequeueSend(ctx context.Context, id int64, m MessageSend, audit AuditEntry, enqueue Enqueue) (MessageSend, error) {
+	var out MessageSend
+	err := s.inTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = scanSend(tx.QueryRowContext(ctx, `UPDATE message_sends SET status = ?, msg_type = ?, title = ?, sender = ?,
+			recipients = ?, request = ?, form = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
+			started_at = ?, finished_at = 0 WHERE id = ? AND status IN (?, ?) RETURNING `+sendCols,
+			SendQueued, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, s.now().UnixMilli(), id, SendFailed, SendUnknown))
+		if errors.Is(err, ErrNotFound) {
+			if _, err := scanSend(tx.QueryRowContext(ctx, sendByID, id)); err != nil {
+				return err
+			}
+			return ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("store: requeue send: %w", err)
+		}
+		if err := enqueue(ctx, tx.Tx, id, out.Attempts); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, audit)
+	})
+	return out, err
+}
+
+// ClaimSend marks a queued send as sending for one attempt of its job and
+// returns it. A send left "sending" by a worker that died is claimed again
+// (its job was rescued). claimed is false when the send is already finished.
+func (s *Store) ClaimSend(ctx context.Context, id int64) (MessageSend, bool, error) {
+	st, err := s.prepared(ctx, claimSend)
+	if err != nil {
+		return MessageSend{}, false, err
+	}
+	m, err := scanSend(st[0].QueryRowContext(ctx, SendSending, s.now().UnixMilli(), id, SendQueued, SendSending))
+	if errors.Is(err, ErrNotFound) {
+		m, err = s.MessageSendByID(ctx, id)
+		return m, false, err
+	}
+	return m, err == nil, err
+}
+
+// ReleaseSend puts a send whose attempt never reached the platform back in
+// the queue state, for its job's next attempt.
+func (s *Store) ReleaseSend(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE message_sends SET status = ? WHERE id = ? AND status = ?`, SendQueued, id, SendSending)
+	if err != nil {
+		return fmt.Errorf("store: release send: %w", err)
+	}
+	return nil
 }
 
 // SendOutcome is what the upstream call of a claimed send gave.
 type SendOutcome struct {
-	Status          string // SendOK or SendFailed
+	Status          string // SendOK, SendFailed or SendUnknown
 	UpstreamCode    string
 	UpstreamMessage string
 	MsgID           string
@@ -215,7 +255,7 @@ type SendOutcome struct {
 
 // FinishSend records the outcome of a claimed send and its audit entry.
 func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome, audit AuditEntry) (MessageSend, error) {
-	if o.Status != SendOK && o.Status != SendFailed {
+	if o.Status != SendOK && o.Status != SendFailed && o.Status != SendUnknown {
 		return MessageSend{}, fmt.Errorf("store: finish send: status %q", o.Status)
 	}
 	st, err := s.prepared(ctx, finishSend)
@@ -235,22 +275,17 @@ func (s *Store) FinishSend(ctx context.Context, id int64, o SendOutcome, audit A
 	return out, err
 }
 
-// The send path's statements. A send runs two short transactions around
-// the platform call, on the user's time, and SQLite's parser is a good share
-// of each: they go through the statement cache.
+// The send path's statements, through the statement cache: SQLite's parser
+// is a good share of each short transaction.
 const (
 	sendByID     = `SELECT ` + sendCols + ` FROM message_sends WHERE id = ?`
 	sendByBusiID = `SELECT ` + sendCols + ` FROM message_sends WHERE busi_id = ?`
 	// A taken busiId inserts nothing (no row returned) rather than failing:
 	// on PostgreSQL a failed statement would abort the whole transaction.
 	insertSend = `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
-		status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (busi_id) DO NOTHING RETURNING id`
-	// The claim's condition is in the UPDATE itself, so two requests racing
-	// for a failed or stale row cannot both win, on either backend.
-	retrySend = `UPDATE message_sends SET msg_type = ?, title = ?, sender = ?, recipients = ?,
-		request = ?, form = ?, status = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
-		attempts = attempts + 1, started_at = ?, finished_at = 0
-		WHERE id = ? AND (status = ? OR status = ? AND started_at < ?) RETURNING ` + sendCols
+		status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (busi_id) DO NOTHING RETURNING id`
+	claimSend = `UPDATE message_sends SET status = ?, attempts = attempts + 1, started_at = ?
+		WHERE id = ? AND status IN (?, ?) RETURNING ` + sendCols
 	finishSend = `UPDATE message_sends SET status = ?, upstream_code = ?, upstream_message = ?,
 		msg_id = ?, response = ?, finished_at = ? WHERE id = ? AND status = ? RETURNING ` + sendCols
 )

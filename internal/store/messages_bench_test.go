@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -24,10 +25,14 @@ func BenchmarkSendBookkeeping(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		busi := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
-		row, claimed, err := s.BeginSend(ctx, MessageSend{BusiID: busi, MsgType: "oa", Title: "标题", Sender: "amy", Recipients: 3,
-			Request: req, Form: "type=oa"}, time.Now().Add(-time.Minute), AuditEntry{Actor: "amy", Action: "messages.send", Target: busi, Outcome: SendSending})
-		if err != nil || !claimed {
-			b.Fatal(err, claimed)
+		row, created, err := s.QueueSend(ctx, MessageSend{BusiID: busi, MsgType: "oa", Title: "标题", Sender: "amy", Recipients: 3,
+			Request: req, Form: "type=oa"}, AuditEntry{Actor: "amy", Action: "messages.send", Target: busi, Outcome: SendQueued},
+			func(context.Context, *sql.Tx, int64, int) error { return nil })
+		if err != nil || !created {
+			b.Fatal(err, created)
+		}
+		if _, _, err := s.ClaimSend(ctx, row.ID); err != nil {
+			b.Fatal(err)
 		}
 		if _, err := s.FinishSend(ctx, row.ID, SendOutcome{Status: SendOK, UpstreamCode: "000000", MsgID: "1", Response: `{"code":"000000"}`},
 			AuditEntry{Actor: "amy", Action: "messages.send", Target: busi, UpstreamCode: "000000"}); err != nil {

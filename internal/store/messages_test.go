@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -63,20 +64,46 @@ func sendRow(busi string) MessageSend {
 	return MessageSend{BusiID: busi, MsgType: "oa", Title: "t", Sender: "amy", Recipients: 2, Request: `{"msgtype":"oa"}`, Form: "type=oa"}
 }
 
-func TestBeginSendClaimsABusiIDOnce(t *testing.T) {
+// countingEnqueue stands in for the job queue: it counts the jobs that
+// committed with their rows (a rolled-back transaction's job is not counted).
+type countingEnqueue struct {
+	mu   sync.Mutex
+	jobs int
+	fail error
+}
+
+func (e *countingEnqueue) enqueue(ctx context.Context, tx *sql.Tx, id int64, round int) error {
+	if e.fail != nil {
+		return e.fail
+	}
+	e.mu.Lock()
+	e.jobs++
+	e.mu.Unlock()
+	return nil
+}
+
+func TestQueueSendRecordsABusiIDOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx := context.Background()
 		s, _, _ := openMessages(t)
-		first, claimed, err := s.BeginSend(ctx, sendRow("b-1"), time.Time{}, AuditEntry{Actor: "amy", Action: "messages.send", Outcome: SendSending})
+		q := &countingEnqueue{}
+		first, created, err := s.QueueSend(ctx, sendRow("b-1"), AuditEntry{Actor: "amy", Action: "messages.send", Outcome: SendQueued}, q.enqueue)
 		require.NoError(t, err)
-		require.True(t, claimed)
-		assert.Equal(t, SendSending, first.Status)
+		require.True(t, created)
+		assert.Equal(t, SendQueued, first.Status)
+		assert.Equal(t, 1, q.jobs)
 
-		again, claimed, err := s.BeginSend(ctx, sendRow("b-1"), time.Time{}, AuditEntry{Actor: "amy", Action: "messages.send"})
+		again, created, err := s.QueueSend(ctx, sendRow("b-1"), AuditEntry{Actor: "amy", Action: "messages.send"}, q.enqueue)
 		require.NoError(t, err)
-		assert.False(t, claimed, "a busiId being sent is not sent again")
+		assert.False(t, created, "a busiId in the history is not queued again")
 		assert.Equal(t, first.ID, again.ID)
-		assert.Equal(t, again, first, "the claimed row is returned as stored (it is not read back)")
+		assert.Equal(t, 1, q.jobs, "and no second job")
+
+		claimed, ok, err := s.ClaimSend(ctx, first.ID)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, SendSending, claimed.Status)
+		assert.Equal(t, 1, claimed.Attempts)
 
 		done, err := s.FinishSend(ctx, first.ID, SendOutcome{Status: SendOK, UpstreamCode: "000000", MsgID: "880000001"},
 			AuditEntry{Actor: "amy", Action: "messages.send", UpstreamCode: "000000"})
@@ -86,59 +113,61 @@ func TestBeginSendClaimsABusiIDOnce(t *testing.T) {
 
 		_, err = s.FinishSend(ctx, first.ID, SendOutcome{Status: SendFailed}, AuditEntry{Action: "messages.send"})
 		assert.ErrorIs(t, err, ErrNotFound, "a finished send is not finished twice")
-
-		again, claimed, err = s.BeginSend(ctx, sendRow("b-1"), time.Now().Add(time.Hour), AuditEntry{Action: "messages.send"})
+		_, ok, err = s.ClaimSend(ctx, first.ID)
 		require.NoError(t, err)
-		assert.False(t, claimed, "a sent busiId is never claimed again")
-		assert.Equal(t, "880000001", again.MsgID)
+		assert.False(t, ok, "a finished send is not claimed again (a job run twice sends once)")
+		_, err = s.RequeueSend(ctx, first.ID, sendRow("x"), AuditEntry{Action: "messages.send.retry"}, q.enqueue)
+		assert.ErrorIs(t, err, ErrConflict, "a delivered send is never queued again")
 
 		entries, _, err := s.ListAudit(ctx, AuditFilter{Action: "messages.send"}, 0, 10)
 		require.NoError(t, err)
-		assert.Len(t, entries, 2, "begin and finish are audited; refused claims change nothing")
+		assert.Len(t, entries, 2, "queue and finish are audited; refused ones change nothing")
 	})
 }
 
-func TestBeginSendRetriesAFailedBusiID(t *testing.T) {
+func TestQueueSendRollsBackWithoutItsJob(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx := context.Background()
 		s, _, _ := openMessages(t)
-		first, _, err := s.BeginSend(ctx, sendRow("b-2"), time.Time{}, AuditEntry{Action: "messages.send"})
-		require.NoError(t, err)
-		_, err = s.FinishSend(ctx, first.ID, SendOutcome{Status: SendFailed, UpstreamCode: "100001", UpstreamMessage: "失败"}, AuditEntry{Action: "messages.send"})
-		require.NoError(t, err)
-
-		edited := sendRow("b-2")
-		edited.Title = "edited"
-		retry, claimed, err := s.BeginSend(ctx, edited, time.Time{}, AuditEntry{Action: "messages.send"})
-		require.NoError(t, err)
-		require.True(t, claimed)
-		assert.Equal(t, first.ID, retry.ID, "same row, same busiId")
-		assert.Equal(t, 2, retry.Attempts)
-		assert.Equal(t, "edited", retry.Title)
-		assert.Equal(t, SendSending, retry.Status)
-		assert.Empty(t, retry.UpstreamCode, "the old failure is cleared")
+		_, _, err := s.QueueSend(ctx, sendRow("b-0"), AuditEntry{Action: "messages.send"}, (&countingEnqueue{fail: errors.New("queue down")}).enqueue)
+		require.Error(t, err)
+		_, err = s.MessageSendByBusiID(ctx, "b-0")
+		assert.ErrorIs(t, err, ErrNotFound, "no row without its job")
 	})
 }
 
-func TestBeginSendTakesOverAStaleSending(t *testing.T) {
+func TestRequeueAFailedOrUnknownSend(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx := context.Background()
 		s, _, _ := openMessages(t)
-		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.Local)
-		s.SetClock(func() time.Time { return t0 })
-		_, _, err := s.BeginSend(ctx, sendRow("b-3"), time.Time{}, AuditEntry{Action: "messages.send"})
-		require.NoError(t, err)
-		s.SetClock(func() time.Time { return t0.Add(time.Hour) })
-		_, claimed, err := s.BeginSend(ctx, sendRow("b-3"), t0.Add(30*time.Minute), AuditEntry{Action: "messages.send"})
-		require.NoError(t, err)
-		assert.True(t, claimed, "a send left 'sending' by a stopped console can be tried again")
+		q := &countingEnqueue{}
+		for _, status := range []string{SendFailed, SendUnknown} {
+			first, _, err := s.QueueSend(ctx, sendRow("b-"+status), AuditEntry{Action: "messages.send"}, q.enqueue)
+			require.NoError(t, err)
+			_, _, err = s.ClaimSend(ctx, first.ID)
+			require.NoError(t, err)
+			_, err = s.FinishSend(ctx, first.ID, SendOutcome{Status: status, UpstreamCode: "100001", UpstreamMessage: "失败"}, AuditEntry{Action: "messages.send"})
+			require.NoError(t, err)
+
+			again, err := s.RequeueSend(ctx, first.ID, sendRow("x"), AuditEntry{Action: "messages.send.retry"}, q.enqueue)
+			require.NoError(t, err)
+			assert.Equal(t, first.ID, again.ID, "same row, same busiId")
+			assert.Equal(t, SendQueued, again.Status)
+			assert.Empty(t, again.UpstreamCode, "the old outcome is cleared")
+			claimed, ok, err := s.ClaimSend(ctx, first.ID)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, 2, claimed.Attempts)
+		}
+		assert.Equal(t, 4, q.jobs)
 	})
 }
 
-func TestBeginSendConcurrentOneWinner(t *testing.T) {
+func TestQueueSendConcurrentOneWinner(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx := context.Background()
 		s, _, _ := openMessages(t)
+		q := &countingEnqueue{}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		wins := 0
@@ -146,11 +175,11 @@ func TestBeginSendConcurrentOneWinner(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, claimed, err := s.BeginSend(ctx, sendRow("b-4"), time.Time{}, AuditEntry{Action: "messages.send"})
+				_, created, err := s.QueueSend(ctx, sendRow("b-4"), AuditEntry{Action: "messages.send"}, q.enqueue)
 				if !assert.NoError(t, err) {
 					return
 				}
-				if claimed {
+				if created {
 					mu.Lock()
 					wins++
 					mu.Unlock()
@@ -159,6 +188,7 @@ func TestBeginSendConcurrentOneWinner(t *testing.T) {
 		}
 		wg.Wait()
 		assert.Equal(t, 1, wins)
+		assert.Equal(t, 1, q.jobs)
 	})
 }
 
@@ -171,7 +201,7 @@ func TestListMessageSendsFilters(t *testing.T) {
 			s.SetClock(func() time.Time { return day.AddDate(0, 0, i) })
 			m := sendRow("f-" + spec.typ + spec.sender)
 			m.MsgType, m.Sender = spec.typ, spec.sender
-			_, _, err := s.BeginSend(ctx, m, time.Time{}, AuditEntry{Action: "messages.send"})
+			_, _, err := s.QueueSend(ctx, m, AuditEntry{Action: "messages.send"}, (&countingEnqueue{}).enqueue)
 			require.NoError(t, err)
 		}
 		count := func(f SendFilter) int {

@@ -95,7 +95,7 @@ func TestLatestPushJobOfATemplateAndTarget(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNotFound)
 		mk := func(key, tpl, target, data string) PushJob {
 			j, _, err := s.CreatePushJob(ctx, PushJob{IdempotencyKey: key, CreatedBy: "admin", TemplateID: tpl, CardType: "KEYDATA",
-				Target: target, DataJSON: data, TotalAccounts: 1}, []PushCall{{AccountIDs: []string{"a"}}}, AuditEntry{Action: "cards.push.create"})
+				Target: target, DataJSON: data, TotalAccounts: 1}, []PushCall{{AccountIDs: []string{"a"}}}, AuditEntry{Action: "cards.push.create"}, (&callQueue{}).enqueue)
 			require.NoError(t, err)
 			return j
 		}

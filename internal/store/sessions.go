@@ -46,7 +46,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent s
 			return fmt.Errorf("store: create session: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash NOT IN (
-				SELECT id_hash FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC, id_hash LIMIT ?)`,
+				SELECT id_hash FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC, `+s.insertOrder()+` DESC LIMIT ?)`,
 			userID, userID, MaxSessionsPerUser); err != nil {
 			return fmt.Errorf("store: cap sessions: %w", err)
 		}

@@ -51,7 +51,7 @@ func (s *Store) StashForm(ctx context.Context, f StashedForm) error {
 			return fmt.Errorf("store: stash form: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM form_stash WHERE user_id = ? AND id NOT IN (
-				SELECT id FROM form_stash WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ?)`,
+				SELECT id FROM form_stash WHERE user_id = ? ORDER BY created_at DESC, `+s.insertOrder()+` DESC LIMIT ?)`,
 			f.UserID, f.UserID, StashPerUser); err != nil {
 			return fmt.Errorf("store: stash form: %w", err)
 		}

@@ -159,9 +159,16 @@ func (c *Client) Send(ctx context.Context, to Recipients, msg Message) (SendResu
 	if err != nil {
 		return SendResult{}, err
 	}
+	return c.SendBody(ctx, msg.MsgType(), body)
+}
+
+// SendBody posts a body RequestBody made earlier, byte for byte: a queued
+// send delivers exactly what its review page showed.
+func (c *Client) SendBody(ctx context.Context, msgType string, body []byte) (SendResult, error) {
 	var out SendResult
+	var err error
 	err = c.up.Do(ctx, upstream.Call{
-		Op: "send-" + msg.MsgType(), Method: http.MethodPost, Path: PathSend, Body: json.RawMessage(body),
+		Op: "send-" + msgType, Method: http.MethodPost, Path: PathSend, Body: json.RawMessage(body),
 		Decode: func(status int, data []byte) error {
 			var a sendAnswer
 			if err := upstream.DecodeJSON(status, data, &a); err != nil {

@@ -8,11 +8,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,15 +43,21 @@ type TemplateAPI interface {
 
 // Handler serves the card pages.
 type Handler struct {
-	api    TemplateAPI
-	store  *store.Store
-	runner *cardpush.Runner
-	fake   *sbchengxun.Fake // the sandbox platform; nil in live mode
+	api   TemplateAPI
+	store *store.Store
+	jobs  Enqueuer
+	fake  *sbchengxun.Fake // the sandbox platform; nil in live mode
+}
+
+// Enqueuer adds the jobs of a push's calls to the store's transaction
+// (*jobs.Queue).
+type Enqueuer interface {
+	EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error
 }
 
 // New returns the handler. fake may be nil (live mode).
-func New(api TemplateAPI, st *store.Store, runner *cardpush.Runner, fake *sbchengxun.Fake) *Handler {
-	return &Handler{api: api, store: st, runner: runner, fake: fake}
+func New(api TemplateAPI, st *store.Store, queue Enqueuer, fake *sbchengxun.Fake) *Handler {
+	return &Handler{api: api, store: st, jobs: queue, fake: fake}
 }
 
 // excerptItems is how many elements of a long array (account ids, per-account
@@ -701,8 +710,17 @@ func (h *Handler) Push(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	job, created, err := h.runner.Create(c.Request().Context(), ck.plan, key, store.AuditEntry{Actor: web.Actor(c), IP: c.RealIP()})
-	if err != nil && job.ID == 0 {
+	j, calls, err := ck.plan.Job(key, web.Actor(c))
+	if err != nil {
+		return err
+	}
+	p := ck.plan
+	audit := store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.create", IP: c.RealIP(),
+		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d",
+			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls))}
+	// The job, its calls and their queue jobs commit together.
+	job, created, err := h.store.CreatePushJob(c.Request().Context(), j, calls, audit, h.jobs.EnqueueCalls)
+	if err != nil {
 		return err
 	}
 	if !created {
@@ -753,15 +771,18 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 	if err != nil {
 		return pages.JobProps{}, err
 	}
-	p := pages.JobProps{Job: j, Running: h.runner.Running(id)}
+	p := pages.JobProps{Job: j, Running: j.Active()}
 	if p.Progress, err = h.store.PushProgress(ctx, id); err != nil {
 		return p, err
 	}
-	if p.Progress.Failed > 0 {
-		if p.Failed, err = h.store.PushCalls(ctx, id, store.CallFailed); err != nil {
+	for _, status := range []string{store.CallFailed, store.CallUnknown} {
+		calls, err := h.store.PushCalls(ctx, id, status)
+		if err != nil {
 			return p, err
 		}
+		p.Failed = append(p.Failed, calls...)
 	}
+	slices.SortFunc(p.Failed, func(a, b store.PushCall) int { return a.Seq - b.Seq })
 	return p, nil
 }
 
@@ -788,7 +809,8 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := h.runner.Retry(c.Request().Context(), id, store.AuditEntry{Actor: web.Actor(c), IP: c.RealIP()})
+	n, err := h.store.RetryFailedPushCalls(c.Request().Context(), id,
+		store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.retry", IP: c.RealIP()}, h.jobs.EnqueueCalls)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound)
@@ -798,39 +820,6 @@ func (h *Handler) RetryJob(c echo.Context) error {
 		return err
 	default:
 		web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
-	}
-	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
-}
-
-// ResumeJob continues an interrupted job's pending calls (POST /cards/jobs/:id/resume).
-func (h *Handler) ResumeJob(c echo.Context) error {
-	id, err := h.jobID(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	j, err := h.store.PushJob(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound)
-	}
-	if err != nil {
-		return err
-	}
-	if j.Status != store.PushInterrupted {
-		web.AddFlash(c, web.FlashError, "cards.job.busy")
-		return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
-	}
-	err = h.runner.Start(id)
-	if aerr := h.store.Audit(ctx, store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.resume", Target: "job " + strconv.FormatInt(id, 10), IP: c.RealIP()}); aerr != nil {
-		return aerr
-	}
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		web.AddFlash(c, web.FlashError, "cards.job.busy")
-	case err != nil:
-		return err
-	default:
-		web.AddFlash(c, web.FlashSuccess, "cards.job.resumed")
 	}
 	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/sandbox"
 	fake "github.com/orgconsole/console/internal/sandbox/chengxun"
 	"github.com/orgconsole/console/internal/store"
@@ -612,44 +613,6 @@ func TestDoubleSubmitPushesOnce(t *testing.T) {
 	assert.NotEqual(t, form.Get("key"), formOf(conf2, "push-form").Get("key"))
 }
 
-func TestInterruptedJobResumes(t *testing.T) {
-	env := newEnv(t)
-	ctx := context.Background()
-	// A job a previous process left behind: one call done, two pending.
-	j, _, err := env.App.Store.CreatePushJob(ctx, store.PushJob{IdempotencyKey: "old", CreatedBy: "admin", CardType: "KEYDATA", Target: "accounts",
-		ShowOnAll: true, DataJSON: `{"type":"KEYDATA","keydata":[{"key":"人数","data":"7"}]}`, TotalAccounts: 3},
-		[]store.PushCall{{AccountIDs: []string{"r1"}}, {AccountIDs: []string{"r2"}}, {AccountIDs: []string{"r3"}}}, store.AuditEntry{Action: "cards.push.create"})
-	require.NoError(t, err)
-	require.NoError(t, env.App.Store.StartPushJob(ctx, j.ID))
-	require.NoError(t, env.App.Store.RecordPushCall(ctx, j.ID, 0, true, "0", ""))
-	_, err = env.App.CardPush.Recover(ctx)
-	require.NoError(t, err)
-
-	b := env.As(t, auth.RoleAdmin)
-	page := fmt.Sprintf("/cards/jobs/%d", j.ID)
-	p := b.Get(page)
-	assert.True(t, p.Has("[data-testid=interrupted-note]"))
-	assert.Equal(t, "2", p.Text("[data-testid=calls-pending]"))
-	require.True(t, p.Has("[data-testid=resume]"))
-	assert.Equal(t, "已中断 — 可继续", b.Get("/cards/jobs").Text("[data-testid=job-"+fmt.Sprint(j.ID)+"] [data-testid=job-status]"))
-
-	require.Equal(t, http.StatusSeeOther, b.PostForm(page+"/resume", nil).Status)
-	assert.Equal(t, store.PushDone, waitJob(t, env, j.ID).Status)
-	reqs := env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData)
-	require.Len(t, reqs, 2, "only the pending calls are sent")
-	f := env.App.Sandbox.Platform(fake.Name).(*fake.Fake)
-	_, ok := f.AccountCard("r1")
-	assert.False(t, ok, "the call done before the restart is not repeated")
-	c, ok := f.AccountCard("r3")
-	require.True(t, ok)
-	assert.Equal(t, "7", c.KeyData[0].Data)
-
-	// The htmx poll of a running job gets the fragment with its trigger.
-	hp := b.HTMX(http.MethodGet, page, nil)
-	assert.NotContains(t, hp.Body, "<html")
-	assert.True(t, hp.Has("#job-progress"))
-}
-
 func TestSandboxInspectorShowsWhatAnAccountSees(t *testing.T) {
 	env := newEnv(t)
 	b := env.As(t, auth.RoleAdmin)
@@ -663,9 +626,9 @@ func TestSandboxInspectorShowsWhatAnAccountSees(t *testing.T) {
 }
 
 // The console stops while a push runs and a new one starts on the same data
-// directory: the job is marked interrupted with its remaining calls, and
-// "resume" sends exactly those — nothing dropped, nothing sent twice.
-func TestConsoleRestartMidJobResumes(t *testing.T) {
+// directory: the new process finishes the remaining calls by itself (they are
+// queue jobs) — nothing dropped, nothing done sent twice.
+func TestConsoleRestartMidJobFinishesTheJob(t *testing.T) {
 	dir := t.TempDir()
 	env := apptest.New(t, map[string]string{"CONSOLE_DATA_DIR": dir, "CONSOLE_PUSH_WORKERS": "1"})
 	b := env.As(t, auth.RoleAdmin)
@@ -687,14 +650,11 @@ func TestConsoleRestartMidJobResumes(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	env.App.Close() // the console stops mid-job
-
-	env2 := apptest.New(t, map[string]string{"CONSOLE_DATA_DIR": dir})
-	b2 := env2.As(t, auth.RoleAdmin)
-	// What the console knows was done. (A call cut short by the stop may
-	// have reached the platform; it stays pending and is sent again, which
-	// is harmless: set-data overwrites.)
-	done, err := env2.App.Store.PushCalls(ctx, id, store.CallOK)
+	st, err := store.Open(ctx, dir+"/console.db")
 	require.NoError(t, err)
+	done, err := st.PushCalls(ctx, id, store.CallOK)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
 	sentBefore := map[string]bool{}
 	for _, c := range done {
 		for _, a := range c.AccountIDs {
@@ -702,19 +662,10 @@ func TestConsoleRestartMidJobResumes(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, sentBefore)
-	page := fmt.Sprintf("/cards/jobs/%d", id)
-	p := b2.Get(page)
-	require.Equal(t, http.StatusOK, p.Status)
-	assert.True(t, p.Has("[data-testid=interrupted-note]"), "clearly marked")
-	pending := p.Text("[data-testid=calls-pending]")
-	assert.NotEqual(t, "0", pending)
-	assert.Equal(t, fmt.Sprintf("%d / 1000", len(sentBefore)), p.Text("[data-testid=accounts-covered]"))
-	assert.True(t, p.Has("[data-testid=resume]"))
-	list := b2.Get("/cards/jobs")
-	assert.Equal(t, "已中断 — 可继续", list.Text(fmt.Sprintf("[data-testid=job-%d] [data-testid=job-status]", id)))
+	require.Less(t, len(sentBefore), 1000, "stopped mid-job")
 
-	require.Equal(t, http.StatusSeeOther, b2.PostForm(page+"/resume", nil).Status)
-	assert.Equal(t, store.PushDone, waitJob(t, env2, id).Status)
+	env2 := apptest.New(t, map[string]string{"CONSOLE_DATA_DIR": dir})
+	assert.Equal(t, store.PushDone, waitJob(t, env2, id).Status, "the next start finishes it, no button needed")
 	var resent []string
 	for _, r := range env2.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData) {
 		var body struct {
@@ -727,27 +678,51 @@ func TestConsoleRestartMidJobResumes(t *testing.T) {
 	for _, a := range resent {
 		assert.False(t, sentBefore[a], "account %s was already done before the restart", a)
 	}
-	assert.Equal(t, "1000 / 1000", b2.Get(page).Text("[data-testid=accounts-covered]"))
+	assert.Equal(t, "1000 / 1000", env2.As(t, auth.RoleAdmin).Get(fmt.Sprintf("/cards/jobs/%d", id)).Text("[data-testid=accounts-covered]"))
 }
 
-// A call that fails without an envelope shows the HTTP status as its code
-// and the failure explained in the page's language, never a Go error string.
-func TestFailedCallWithoutEnvelopeIsExplained(t *testing.T) {
+// A call answered with a 5xx may have been applied: it is tried again (set
+// data overwrites), and a call that never gets a clear answer is unknown —
+// never "failed" — with the HTTP status as its code and the kind explained
+// in the page's language, never a Go error string.
+func TestCallWithoutAClearAnswerIsUnknown(t *testing.T) {
 	env := newEnv(t)
 	b := env.As(t, auth.RoleAdmin)
 	b.Get("/cards/editor?template=" + tplKeyData)
 	env.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Kind: sandbox.FaultHTTP500, Times: 1, Path: chengxun.PathBatchSetSameData})
 	_, j := confirmAndPush(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "20")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "a1"))
+	assert.Equal(t, store.PushDone, j.Status, "one 5xx, then a success: done")
+	assert.Len(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData), 2)
+
+	env.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Kind: sandbox.FaultHTTP500, Path: chengxun.PathBatchSetSameData})
+	_, j = confirmAndPush(t, env, b, with(card(tplKeyData, "KEYDATA", tile("人数", "21")), "target", "accounts", "show_on_all_enterprise", "true", "account_ids", "a1"))
 	assert.Equal(t, store.PushFailed, j.Status)
+	assert.Len(t, env.App.Sandbox.Recorder.Requests(fake.Name, chengxun.PathBatchSetSameData), 2+jobs.MaxAttempts, "every attempt River allows")
 	page := fmt.Sprintf("/cards/jobs/%d", j.ID)
 	p := b.Get(page)
+	assert.Equal(t, "部分结果未知", p.Text("[data-testid=job-status]"))
+	assert.Equal(t, "部分结果未知", b.Get("/cards/jobs").Text(fmt.Sprintf("[data-testid=job-%d] [data-testid=job-status]", j.ID)), "the list says the same")
+	assert.Contains(t, b.Get("/").Text("[data-testid=dashboard-pushes]"), "部分结果未知", "and so does the dashboard")
+	assert.Equal(t, "1", p.Text("[data-testid=calls-unknown]"))
+	assert.Equal(t, "0", p.Text("[data-testid=calls-failed]"), "not counted as failed")
+	assert.True(t, p.Has("[data-testid=unknown-note]"))
+	assert.Equal(t, "结果未知", p.Text("[data-testid=failure-status]"))
 	assert.Equal(t, "HTTP 500", p.Text("[data-testid=failure-code]"))
 	assert.Equal(t, "平台返回了 HTTP 错误。", p.Text("[data-testid=failure-message]"))
 	assert.Contains(t, p.Text("h3"), "橙讯")
+	entries, _, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: "cards.push.finish"}, 0, 1)
+	require.NoError(t, err)
+	assert.Equal(t, store.OutcomeUnknown, entries[0].Outcome)
 	b.PostForm("/lang", url.Values{"lang": {"en"}})
 	p = b.Get(page)
 	assert.Equal(t, "The platform answered with an HTTP error.", p.Text("[data-testid=failure-message]"))
-	assert.Equal(t, "Some calls failed", p.Text("[data-testid=job-status]"))
+	assert.Equal(t, "Some outcomes unknown", p.Text("[data-testid=job-status]"))
+
+	// Resending it once the platform is back: done.
+	env.App.Sandbox.Faults.Clear()
+	b.PostForm("/lang", url.Values{"lang": {"zh-CN"}})
+	require.Equal(t, http.StatusSeeOther, b.PostForm(page+"/retry", nil).Status)
+	assert.Equal(t, store.PushDone, waitJob(t, env, j.ID).Status)
 }
 
 // Every card page, in both languages: no raw message key and no fmt

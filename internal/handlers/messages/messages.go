@@ -15,7 +15,7 @@ package messages
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,20 +26,26 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/riverqueue/river"
 
 	"github.com/orgconsole/console/internal/clients/tze"
-	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 	tpl "github.com/orgconsole/console/web/templates/messages"
 	orgtpl "github.com/orgconsole/console/web/templates/org"
 )
 
-// Sender is what the handler needs of the tze.cn client.
+// Sender is what the handler needs of the tze.cn client: the review page's
+// cURL command. Sending itself is a job (internal/jobs).
 type Sender interface {
-	Send(ctx context.Context, to tze.Recipients, msg tze.Message) (tze.SendResult, error)
 	CurlCommand(body []byte) string
+}
+
+// Enqueuer adds a job to the store's transaction (*jobs.Queue).
+type Enqueuer interface {
+	Enqueue(ctx context.Context, tx *sql.Tx, args river.JobArgs) error
 }
 
 // Picker is the org-tree recipient picker (*handlers/org.Handler): it reads
@@ -53,31 +59,25 @@ type Picker interface {
 type Handler struct {
 	store  *store.Store
 	tze    Sender
+	jobs   Enqueuer
 	picker Picker // nil: plain org id inputs
 	orgID  string
 	now    func() time.Time
-	// staleAfter: a send still "sending" after this long was cut off (the
-	// console stopped mid-call) and may be tried again.
-	staleAfter time.Duration
 }
 
 // Options configures a Handler.
 type Options struct {
 	Picker       Picker
-	DefaultOrgID string        // the org the picker opens
-	StaleAfter   time.Duration // default 5 minutes
+	DefaultOrgID string // the org the picker opens
 	Now          func() time.Time
 }
 
 // New returns the handler.
-func New(st *store.Store, client Sender, o Options) *Handler {
+func New(st *store.Store, client Sender, queue Enqueuer, o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = 5 * time.Minute
-	}
-	return &Handler{store: st, tze: client, picker: o.Picker, orgID: o.DefaultOrgID, now: o.Now, staleAfter: o.StaleAfter}
+	return &Handler{store: st, tze: client, jobs: queue, picker: o.Picker, orgID: o.DefaultOrgID, now: o.Now}
 }
 
 // orgField is the posted name of the picked org node ids.
@@ -218,10 +218,22 @@ func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerPr
 	if err != nil {
 		return err
 	}
-	return web.Render(c, http.StatusOK, tpl.Confirm(tpl.ConfirmProps{
-		Form: p.Form, DraftID: p.DraftID, Body: string(body), Curl: h.tze.CurlCommand(body),
-		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names,
-	}))
+	cp := tpl.ConfirmProps{Form: p.Form, DraftID: p.DraftID, Body: string(body), Curl: h.tze.CurlCommand(body),
+		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names}
+	earlier, err := h.store.MessageSendByBusiID(c.Request().Context(), p.Form.BusiID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	case earlier.Status != store.SendFailed && earlier.Status != store.SendUnknown && earlier.Request != string(body):
+		// The busiId is another message's: say so at review, never drop this one.
+		p.Errs.Add("busiId", "messages.err.busi_id_used", earlier.ID)
+		p.BusiIDUsedBy = earlier.ID
+		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
+	default:
+		cp.Earlier = &earlier
+	}
+	return web.Render(c, http.StatusOK, tpl.Confirm(cp))
 }
 
 // Preview is the live preview fragment (htmx, as the user types).
@@ -269,38 +281,40 @@ func (h *Handler) Send(c echo.Context) error {
 		return err
 	}
 	actor, ip := web.Actor(c), c.RealIP()
-	row, claimed, err := h.store.BeginSend(ctx, store.MessageSend{
-		BusiID: f.BusiID, MsgType: f.Type, Title: f.Headline(), Sender: actor, Recipients: to.Count(),
-		Request: string(body), Form: tpl.FormValues(f).Encode(),
-	}, h.now().Add(-h.staleAfter), store.AuditEntry{
-		Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.SendSending, IP: ip,
-		Detail: fmt.Sprintf("type=%s recipients=%d", f.Type, to.Count()),
-	})
+	m := store.MessageSend{BusiID: f.BusiID, MsgType: f.Type, Title: f.Headline(), Sender: actor, Recipients: to.Count(),
+		Request: string(body), Form: tpl.FormValues(f).Encode()}
+	audit := store.AuditEntry{Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.SendQueued, IP: ip,
+		Detail: fmt.Sprintf("type=%s recipients=%d", f.Type, to.Count())}
+	row, created, err := h.store.QueueSend(ctx, m, audit, h.enqueue)
 	if err != nil {
 		return err
 	}
-	if !claimed {
-		// A double submit (or a second tab): show the first send's result.
-		web.AddFlash(c, web.FlashInfo, "messages.flash.already_sent", f.BusiID)
-		return web.SeeOther(c, historyURL(row.ID))
-	}
-	// The platform call and its record must finish even if the browser
-	// goes away: the client's own timeout bounds it.
-	bg := context.WithoutCancel(ctx)
-	res, sendErr := h.tze.Send(bg, to, msg)
-	out := outcome(res, sendErr)
-	audit := store.AuditEntry{Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.OutcomeOK,
-		UpstreamCode: out.UpstreamCode, IP: ip, Detail: fmt.Sprintf("type=%s recipients=%d attempt=%d", f.Type, to.Count(), row.Attempts)}
-	if sendErr != nil {
-		audit.Outcome = store.OutcomeFailed
-	}
-	if row, err = h.store.FinishSend(bg, row.ID, out, audit); err != nil {
-		return err
-	}
-	if sendErr != nil {
-		p.UpstreamErr = sendErr
-		p.UnknownOutcome = f.Type == forms.MsgTypeText && !definiteRefusal(sendErr)
-		return h.renderComposer(c, http.StatusBadGateway, p, vals)
+	if !created {
+		switch {
+		case row.Status == store.SendFailed || row.Status == store.SendUnknown:
+			// "Try again" from the send's page: the same busiId, as edited.
+			if row.Status == store.SendUnknown && row.MsgType == forms.MsgTypeText && vals.Get(confirmResend) != "1" {
+				p.UnknownOutcome, p.ConfirmResend = true, true
+				return h.renderComposer(c, http.StatusConflict, p, vals)
+			}
+			audit.Action = "messages.send.retry"
+			again, err := h.store.RequeueSend(ctx, row.ID, m, audit, h.enqueue)
+			if err != nil && !errors.Is(err, store.ErrConflict) { // conflict: a second click already requeued it
+				return err
+			}
+			if err == nil {
+				row = again
+			}
+		case row.Request != m.Request:
+			// The busiId belongs to another message: never drop this one silently.
+			p.Errs.Add("busiId", "messages.err.busi_id_used", row.ID)
+			p.BusiIDUsedBy = row.ID
+			return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
+		default:
+			// A double submit (or a second tab): show the first send.
+			web.AddFlash(c, web.FlashInfo, "messages.flash.already_sent", f.BusiID)
+			return web.SeeOther(c, historyURL(row.ID))
+		}
 	}
 	if draftID != 0 {
 		// The draft became this message; a missing draft is no matter.
@@ -308,43 +322,17 @@ func (h *Handler) Send(c echo.Context) error {
 			return err
 		}
 	}
-	web.AddFlash(c, web.FlashSuccess, "messages.flash.sent", f.BusiID)
+	web.AddFlash(c, web.FlashSuccess, "messages.flash.queued", f.BusiID)
 	return web.SeeOther(c, historyURL(row.ID))
 }
 
-// definiteRefusal: the platform answered with an error, so nothing was delivered.
-func definiteRefusal(err error) bool {
-	e, ok := upstream.AsAPIError(err)
-	return ok && (e.Kind == upstream.KindAPI || e.Kind == upstream.KindAuth)
-}
+// confirmResend is the checkbox that sends an unknown text message again
+// knowing it may be delivered twice.
+const confirmResend = "confirm_resend"
 
-// sendResponse is what the history keeps of the platform's answer.
-type sendResponse struct {
-	Code       string `json:"code,omitempty"`
-	Message    string `json:"message,omitempty"`
-	MsgID      string `json:"msgId,omitempty"`
-	Kind       string `json:"kind,omitempty"` // failures: api, auth, timeout, network, http, malformed
-	HTTPStatus int    `json:"httpStatus,omitempty"`
-}
-
-func outcome(res tze.SendResult, err error) store.SendOutcome {
-	var r sendResponse
-	out := store.SendOutcome{Status: store.SendOK}
-	if err == nil {
-		r = sendResponse{Code: tze.CodeOK, MsgID: res.MsgID}
-		out.UpstreamCode, out.MsgID = tze.CodeOK, res.MsgID
-	} else {
-		out.Status = store.SendFailed
-		if e, ok := upstream.AsAPIError(err); ok {
-			r = sendResponse{Code: e.Code, Message: e.Message, Kind: string(e.Kind), HTTPStatus: e.HTTPStatus}
-			out.UpstreamCode, out.UpstreamMessage = e.Code, e.Message
-		} else {
-			r = sendResponse{Kind: "error"}
-		}
-	}
-	b, _ := json.MarshalIndent(r, "", "  ")
-	out.Response = string(b)
-	return out
+// enqueue adds the send's job to the transaction that records it.
+func (h *Handler) enqueue(ctx context.Context, tx *sql.Tx, id int64, round int) error {
+	return h.jobs.Enqueue(ctx, tx, jobs.MessageSendArgs{SendID: id, Round: round})
 }
 
 func historyURL(id int64) string { return "/messages/history/" + strconv.FormatInt(id, 10) }
@@ -510,14 +498,19 @@ func (h *Handler) send(c echo.Context) (store.MessageSend, error) {
 	return s, err
 }
 
-// Detail shows one send (also the result page after sending). htmx polls it
-// while the send is under way and gets the outcome block only.
+// Detail shows one send (also the page a send redirects to). htmx polls it
+// while the send is queued or sending and gets the outcome block only.
 func (h *Handler) Detail(c echo.Context) error {
 	s, err := h.send(c)
 	if err != nil {
 		return err
 	}
 	if web.IsHTMX(c) {
+		if s.Status != store.SendQueued && s.Status != store.SendSending {
+			// Only a send under way polls: now that it is done, the whole
+			// page (facts, response, actions) is shown again.
+			c.Response().Header().Set("HX-Refresh", "true")
+		}
 		return web.Render(c, http.StatusOK, tpl.DetailStatus(s))
 	}
 	f, _ := storedForm(s.Form)
@@ -538,15 +531,17 @@ func (h *Handler) Duplicate(c echo.Context) error {
 	return h.saveDraft(c, f, 0, "messages.flash.duplicated")
 }
 
-// Retry reopens a failed send in the composer with the same busiId.
+// Retry reopens a failed or unknown send in the composer with the same
+// busiId; an unknown text message asks for "it may be delivered twice".
 func (h *Handler) Retry(c echo.Context) error {
 	s, err := h.send(c)
 	if err != nil {
 		return err
 	}
-	if s.Status != store.SendFailed {
+	if s.Status != store.SendFailed && s.Status != store.SendUnknown {
 		return c.Redirect(http.StatusSeeOther, historyURL(s.ID))
 	}
 	f, _ := storedForm(s.Form)
-	return h.renderComposer(c, http.StatusOK, tpl.ComposerProps{Form: f}, nil)
+	unknownText := s.Status == store.SendUnknown && s.MsgType == forms.MsgTypeText
+	return h.renderComposer(c, http.StatusOK, tpl.ComposerProps{Form: f, UnknownOutcome: unknownText, ConfirmResend: unknownText}, nil)
 }

@@ -461,6 +461,19 @@ func TestXSSRendersAsText(t *testing.T) {
 
 // --- sending ---
 
+// waitSent waits for the send of busiId to leave the queue (its job ran) and
+// returns its row.
+func waitSent(t *testing.T, env *apptest.Env, busiID string) store.MessageSend {
+	t.Helper()
+	var row store.MessageSend
+	require.Eventually(t, func() bool {
+		var err error
+		row, err = env.App.Store.MessageSendByBusiID(context.Background(), busiID)
+		return err == nil && row.Status != store.SendQueued && row.Status != store.SendSending
+	}, 20*time.Second, 10*time.Millisecond, "the send of %s finished", busiID)
+	return row
+}
+
 func TestSendShowsExactBodyAndCurlAndDeliversIt(t *testing.T) {
 	env := apptest.New(t, nil)
 	b := signIn(t, env, auth.RoleContent)
@@ -487,6 +500,7 @@ func TestSendShowsExactBodyAndCurlAndDeliversIt(t *testing.T) {
 
 	res := b.PostForm("/messages/send", send)
 	require.Equal(t, http.StatusSeeOther, res.Status, res.Text(".upstream-error"))
+	assert.Equal(t, store.SendOK, waitSent(t, env, v.Get("busiId")).Status)
 	got := fakeOf(t, env).Messages()
 	require.Len(t, got, 1)
 	assert.Equal(t, body, got[0].Body, "the platform received exactly the body the page showed")
@@ -501,12 +515,12 @@ func TestSendShowsExactBodyAndCurlAndDeliversIt(t *testing.T) {
 
 	entries, _, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: "messages.send"}, 0, 10)
 	require.NoError(t, err)
-	require.Len(t, entries, 2, "claimed, then finished")
+	require.Len(t, entries, 2, "queued, then finished")
 	assert.Equal(t, store.OutcomeOK, entries[0].Outcome)
 	assert.Equal(t, "000000", entries[0].UpstreamCode)
 	assert.Equal(t, "content", entries[0].Actor)
 	assert.Equal(t, v.Get("busiId"), entries[0].Target)
-	assert.Equal(t, store.SendSending, entries[1].Outcome)
+	assert.Equal(t, store.SendQueued, entries[1].Outcome)
 }
 
 func TestEachTypeIsDelivered(t *testing.T) {
@@ -515,6 +529,7 @@ func TestEachTypeIsDelivered(t *testing.T) {
 	for _, v := range []url.Values{textVals(), linkVals(), oaVals()} {
 		res := b.PostForm("/messages/send", v)
 		require.Equal(t, http.StatusSeeOther, res.Status, "%s: %s", v.Get("type"), res.Text(".upstream-error"))
+		waitSent(t, env, v.Get("busiId"))
 	}
 	got := fakeOf(t, env).Messages()
 	require.Len(t, got, 3)
@@ -522,48 +537,117 @@ func TestEachTypeIsDelivered(t *testing.T) {
 	assert.Equal(t, []string{"u1001", "u1002"}, got[0].ToUserIDs)
 }
 
-func TestUpstreamFailureKeepsTheWholeForm(t *testing.T) {
+func TestUpstreamRefusalIsShownAndTryAgainKeepsTheWholeForm(t *testing.T) {
 	env := apptest.New(t, nil)
 	b := signIn(t, env, auth.RoleContent)
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "系统繁忙", Path: tze.PathSend})
 	v := oaVals()
-	p := b.PostForm("/messages/send", v)
-	require.Equal(t, http.StatusBadGateway, p.Status)
-	assert.Equal(t, "100001", p.Text(`[data-testid="upstream-code"]`))
-	assert.Equal(t, "系统繁忙", p.Text(`[data-testid="upstream-message"]`))
-	for k := range v {
-		assert.Equal(t, v.Get(k), fieldValue(p, k), "field %s kept", k)
-	}
-	assert.False(t, p.Has(`[data-testid="unknown-outcome"]`), "a refusal is a clear outcome")
-	assert.Empty(t, fakeOf(t, env).Messages())
-
-	row, err := env.App.Store.MessageSendByBusiID(context.Background(), v.Get("busiId"))
-	require.NoError(t, err)
-	assert.Equal(t, store.SendFailed, row.Status)
+	res := b.PostForm("/messages/send", v)
+	require.Equal(t, http.StatusSeeOther, res.Status, "send redirects at once to the send's page")
+	row := waitSent(t, env, v.Get("busiId"))
+	assert.Equal(t, store.SendFailed, row.Status, "the platform refused it: failed, not unknown")
 	assert.Equal(t, "100001", row.UpstreamCode)
+	assert.Empty(t, fakeOf(t, env).Messages())
+	assert.Equal(t, 1, countSent(env), "a refusal is not retried")
+
+	d := b.Follow(res)
+	assert.Equal(t, "发送失败", d.Text(`[data-testid="detail-status"]`))
+	assert.Equal(t, "100001", d.Text(`[data-testid="detail-code"]`))
+	assert.Equal(t, "系统繁忙", d.Text(`[data-testid="detail-message"]`))
+	assert.Contains(t, d.Text(`[data-testid="detail-response"]`), `"code": "100001"`)
+	assert.False(t, d.Has(`[data-testid="unknown-hint"]`), "a refusal is a clear outcome")
 	entries, _, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: "messages.send"}, 0, 1)
 	require.NoError(t, err)
 	assert.Equal(t, store.OutcomeFailed, entries[0].Outcome)
 	assert.Equal(t, "100001", entries[0].UpstreamCode)
 
-	// Trying again sends the same busiId and succeeds once the platform is back.
+	// "Try again" opens the composer with everything as it was sent …
+	href, ok := d.Doc.Find(`[data-testid="retry"]`).Attr("href")
+	require.True(t, ok)
+	re := b.Get(href)
+	require.Equal(t, http.StatusOK, re.Status)
+	for k := range v {
+		assert.Equal(t, v.Get(k), fieldValue(re, k), "field %s kept", k)
+	}
+	// … and sends the same busiId once the platform is back.
 	env.App.Sandbox.Faults.Clear()
 	again := b.PostForm("/messages/send", v)
 	require.Equal(t, http.StatusSeeOther, again.Status)
+	assert.Equal(t, res.Location, again.Location, "the same send")
+	assert.Equal(t, store.SendOK, waitSent(t, env, v.Get("busiId")).Status)
 	require.Len(t, fakeOf(t, env).Messages(), 1)
-	d := b.Follow(again)
+	d = b.Follow(again)
 	assert.Equal(t, "2", d.Doc.Find(`[data-testid="detail-facts"] dd`).Last().Text(), "second attempt of the same busiId")
 	assert.Equal(t, "000000", d.Text(`[data-testid="detail-code"]`))
 }
 
-func TestUpstreamTimeoutOfTextWarnsBeforeRetry(t *testing.T) {
+// countSent counts the send requests the tze.cn sandbox received.
+func countSent(env *apptest.Env) int {
+	return len(env.App.Sandbox.Recorder.Requests("tze", tze.PathSend))
+}
+
+// A 5xx after the request went out: an oa message (busiId) is retried and
+// delivered once; a text message (no busiId) is unknown at once, and sending
+// it again needs "it may be delivered twice" ticked.
+func TestUnknownOutcomes(t *testing.T) {
 	env := apptest.New(t, map[string]string{"CONSOLE_UPSTREAM_TIMEOUT": "300ms"})
 	b := signIn(t, env, auth.RoleContent)
+	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultHTTP500, Path: tze.PathSend, Times: 1})
+	oa := oaVals()
+	require.Equal(t, http.StatusSeeOther, b.PostForm("/messages/send", oa).Status)
+	row := waitSent(t, env, oa.Get("busiId"))
+	assert.Equal(t, store.SendOK, row.Status, "retried after a backoff: the platform dedupes the busiId")
+	assert.Equal(t, 2, row.Attempts)
+
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultHTTP500, Path: tze.PathSend})
-	p := b.PostForm("/messages/send", textVals())
-	require.Equal(t, http.StatusBadGateway, p.Status)
-	assert.True(t, p.Has(`[data-testid="upstream-error"]`))
-	assert.True(t, p.Has(`[data-testid="unknown-outcome"]`), "a 5xx may have delivered a text message")
+	text := textVals()
+	res := b.PostForm("/messages/send", text)
+	require.Equal(t, http.StatusSeeOther, res.Status)
+	row = waitSent(t, env, text.Get("busiId"))
+	assert.Equal(t, store.SendUnknown, row.Status, "a 5xx may have delivered it: unknown, never failed")
+	before := countSent(env)
+	d := b.Follow(res)
+	assert.Equal(t, "结果未知", d.Text(`[data-testid="detail-status"]`))
+	assert.True(t, d.Has(`[data-testid="unknown-hint"]`))
+	entries, _, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: "messages.send"}, 0, 1)
+	require.NoError(t, err)
+	assert.Equal(t, store.OutcomeUnknown, entries[0].Outcome)
+
+	env.App.Sandbox.Faults.Clear()
+	href, _ := d.Doc.Find(`[data-testid="retry"]`).Attr("href")
+	re := b.Get(href)
+	assert.True(t, re.Has(`[data-testid="unknown-outcome"]`), "the composer warns before a resend")
+	conf := review(b, text)
+	require.Equal(t, http.StatusOK, conf.Status)
+	assert.True(t, conf.Has(`[data-testid="confirm-resend"] input[required]`))
+	refused := b.PostForm("/messages/send", text)
+	assert.Equal(t, http.StatusConflict, refused.Status, "not without the box ticked")
+	assert.True(t, refused.Has(`[data-testid="unknown-outcome"]`))
+	assert.Equal(t, before, countSent(env), "nothing was sent")
+	ok := b.PostForm("/messages/send", with(text, "confirm_resend", "1"))
+	require.Equal(t, http.StatusSeeOther, ok.Status)
+	assert.Equal(t, store.SendOK, waitSent(t, env, text.Get("busiId")).Status)
+	assert.Equal(t, before+1, countSent(env))
+}
+
+// A busiId already sent with other content is a field error at review, with a
+// link to that send: the new message is never dropped silently.
+func TestBusiIDOfAnotherMessageIsAFieldError(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := signIn(t, env, auth.RoleContent)
+	v := oaVals()
+	require.Equal(t, http.StatusSeeOther, b.PostForm("/messages/send", v).Status)
+	first := waitSent(t, env, v.Get("busiId"))
+	other := with(v, "headText", "另一条通知")
+	p := review(b, other)
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.NotEmpty(t, fieldErr(p, "busiId"))
+	href, _ := p.Doc.Find(`[data-testid="busi-id-used"] a`).Attr("href")
+	assert.Equal(t, fmt.Sprintf("/messages/history/%d", first.ID), href)
+	assert.Equal(t, "另一条通知", p.Val(`input[name="headText"]`), "what was typed is kept")
+	sent := b.PostForm("/messages/send", other)
+	assert.Equal(t, http.StatusUnprocessableEntity, sent.Status, "posting it anyway is refused the same way")
+	assert.Len(t, fakeOf(t, env).Messages(), 1)
 }
 
 func TestDoubleSubmitDeliversOnce(t *testing.T) {
@@ -572,6 +656,7 @@ func TestDoubleSubmitDeliversOnce(t *testing.T) {
 	for _, v := range []url.Values{oaVals(), textVals()} {
 		first := b.PostForm("/messages/send", v)
 		require.Equal(t, http.StatusSeeOther, first.Status)
+		waitSent(t, env, v.Get("busiId"))
 		second := b.PostForm("/messages/send", v)
 		require.Equal(t, http.StatusSeeOther, second.Status)
 		assert.Equal(t, first.Location, second.Location, "the second submit shows the first result")
@@ -606,6 +691,7 @@ func TestConcurrentSubmitsDeliverOnce(t *testing.T) {
 		for _, s := range statuses {
 			assert.Equal(t, http.StatusSeeOther, s)
 		}
+		waitSent(t, env, v.Get("busiId"))
 	}
 	assert.Len(t, fakeOf(t, env).Messages(), 2)
 	assert.Len(t, env.App.Sandbox.Recorder.Requests("tze", tze.PathSend), 2, "the platform was called once per busiId")
@@ -743,53 +829,35 @@ func TestRecipientsFromTheOrgPicker(t *testing.T) {
 
 	res := b.PostForm("/messages/send", picked)
 	require.Equal(t, http.StatusSeeOther, res.Status)
+	waitSent(t, env, v.Get("busiId"))
 	got := fakeOf(t, env).Messages()
 	require.Len(t, got, 1)
 	assert.Equal(t, []string{id}, got[0].ToOrgIDs)
 }
 
-func TestFailedSendCanBeReopenedWithTheSameBusiID(t *testing.T) {
-	env := apptest.New(t, nil)
-	b := signIn(t, env, auth.RoleContent)
-	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "系统繁忙", Path: tze.PathSend})
-	v := linkVals()
-	require.Equal(t, http.StatusBadGateway, b.PostForm("/messages/send", v).Status)
-	row, err := env.App.Store.MessageSendByBusiID(context.Background(), v.Get("busiId"))
-	require.NoError(t, err)
-
-	d := b.Get(fmt.Sprintf("/messages/history/%d", row.ID))
-	assert.Equal(t, "发送失败", d.Text(`[data-testid="detail-status"]`))
-	assert.Equal(t, "100001", d.Text(`[data-testid="detail-code"]`))
-	assert.Equal(t, "系统繁忙", d.Text(`[data-testid="detail-message"]`))
-	assert.Contains(t, d.Text(`[data-testid="detail-response"]`), `"code": "100001"`)
-	href, ok := d.Doc.Find(`[data-testid="retry"]`).Attr("href")
-	require.True(t, ok)
-	re := b.Get(href)
-	require.Equal(t, http.StatusOK, re.Status)
-	assert.Equal(t, v.Get("busiId"), re.Val(`input[name="busiId"]`))
-	assert.Equal(t, v.Get("title"), fieldValue(re, "title"))
-}
-
 func TestASendUnderWayIsShownNotRepeated(t *testing.T) {
 	env := apptest.New(t, nil)
 	b := signIn(t, env, auth.RoleContent)
+	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Latency: 800 * time.Millisecond, Path: tze.PathSend})
 	v := oaVals()
-	// Another request has claimed the busiId and is waiting for the platform.
-	row, claimed, err := env.App.Store.BeginSend(context.Background(), store.MessageSend{BusiID: v.Get("busiId"), MsgType: "oa",
-		Title: "家长会通知", Sender: "admin", Recipients: 3, Request: "{}", Form: "type=oa"}, time.Time{}, store.AuditEntry{Action: "messages.send"})
-	require.NoError(t, err)
-	require.True(t, claimed)
-
 	p := b.PostForm("/messages/send", v)
-	require.Equal(t, http.StatusSeeOther, p.Status)
+	require.Equal(t, http.StatusSeeOther, p.Status, "send redirects at once, before the platform answers")
 	d := b.Follow(p)
-	assert.Equal(t, "发送中", d.Text(`[data-testid="detail-status"]`))
+	assert.Contains(t, []string{"排队中", "发送中"}, d.Text(`[data-testid="detail-status"]`))
 	trigger, _ := d.Doc.Find(`#send-status`).Attr("hx-trigger")
-	assert.Equal(t, "every 1s", trigger, "the page asks again until the outcome is known")
-	frag := b.HTMX(http.MethodGet, fmt.Sprintf("/messages/history/%d", row.ID), nil)
+	assert.Equal(t, "every 500ms", trigger, "the page asks again until the outcome is known")
+	assert.True(t, d.Has(`#send-status a[href]`), "with JS off, a refresh link")
+	again := b.PostForm("/messages/send", v)
+	assert.Equal(t, p.Location, again.Location, "a second submit shows the send under way")
+	frag := b.HTMX(http.MethodGet, p.Location, nil)
 	assert.NotContains(t, frag.Body, "<html")
 	assert.True(t, frag.Has(`#send-status`))
-	assert.Empty(t, fakeOf(t, env).Messages())
+	assert.Equal(t, store.SendOK, waitSent(t, env, v.Get("busiId")).Status)
+	assert.Len(t, fakeOf(t, env).Messages(), 1)
+	done := b.HTMX(http.MethodGet, p.Location, nil)
+	_, polling := done.Doc.Find(`#send-status`).Attr("hx-trigger")
+	assert.False(t, polling, "a finished send stops polling")
+	assert.Equal(t, "true", done.Header.Get("HX-Refresh"), "and the page reloads whole with the outcome")
 }
 
 // --- English ---
@@ -847,11 +915,15 @@ func TestEveryPageInEnglish(t *testing.T) {
 	englishOK(t, "confirmation", review(b, v))
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope, Code: "100001", Message: "busy", Path: tze.PathSend})
 	failed := b.PostForm("/messages/send", v)
-	require.Equal(t, http.StatusBadGateway, failed.Status)
-	englishOK(t, "upstream failure", failed)
+	require.Equal(t, http.StatusSeeOther, failed.Status)
+	englishOK(t, "send under way", b.Follow(failed))
+	waitSent(t, env, v.Get("busiId"))
+	englishOK(t, "upstream failure", b.Get(failed.Location))
+	englishOK(t, "try again", b.Get(failed.Location+"/retry"))
 	env.App.Sandbox.Faults.Clear()
 	sent := b.PostForm("/messages/send", v)
 	require.Equal(t, http.StatusSeeOther, sent.Status)
+	waitSent(t, env, v.Get("busiId"))
 	detail := b.Follow(sent)
 	englishOK(t, "detail", detail)
 	assert.Equal(t, "Accounts: 3 · org nodes: 0", detail.Text(`[data-testid="detail-recipients"]`))

@@ -154,26 +154,17 @@ func typeBadgeClass(t string) string {
 	return "badge warn"
 }
 
+// statusBadgeClass colours a job's State.
 func statusBadgeClass(s string) string {
 	switch s {
 	case store.PushDone:
 		return "badge ok"
-	case store.PushFailed:
+	case store.PushFailed, store.OutcomeAllFailed:
 		return "badge err"
-	case store.PushInterrupted:
+	case store.PushInterrupted, store.OutcomeUnknown:
 		return "badge warn"
 	}
 	return "badge"
-}
-
-// resendPending is the number of pending calls "retry" also resends: those a
-// finished (failed) job has left, e.g. when an outcome could not be stored.
-// An interrupted job's pending calls are resumed instead.
-func resendPending(p JobProps) int {
-	if p.Job.Status == store.PushFailed {
-		return p.Progress.Pending
-	}
-	return 0
 }
 
 // percent is the share of finished calls, for the progress bar.
@@ -181,7 +172,7 @@ func percent(p store.PushProgress) string {
 	if p.Calls() == 0 {
 		return "0"
 	}
-	return strconv.Itoa((p.OK + p.Failed) * 100 / p.Calls())
+	return strconv.Itoa((p.OK + p.Failed + p.Unknown) * 100 / p.Calls())
 }
 
 // whenText shows a LIST row's time as the preview does ("" when empty or
@@ -207,15 +198,6 @@ func epochText(ctx context.Context, ms int64) string {
 }
 
 func fieldName(i int, name string) string { return forms.Field("items", i, name) }
-
-// failureText is a failed call's message; a failure without a platform
-// message holds the error kind (timeout, network …), shown translated.
-func failureText(ctx context.Context, msg string) string {
-	if key := "upstream.kind." + msg; i18n.Has(i18n.LangOf(ctx), key) {
-		return i18n.T(ctx, key)
-	}
-	return msg
-}
 
 // firstIDs shows the first account ids of a call.
 func firstIDs(ids []string) string {

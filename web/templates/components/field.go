@@ -3,12 +3,14 @@
 package components
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
 
 	"github.com/orgconsole/console/internal/forms"
+	"github.com/orgconsole/console/internal/i18n"
 )
 
 // FieldProps describes one labelled form field.
@@ -108,3 +110,13 @@ func (p UploadFieldProps) describedBy() string {
 
 // AcceptSheets is what an upload of rows takes: CSV and .xlsx.
 const AcceptSheets = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// UpstreamText is what a failed platform call kept as its message: the
+// platform's own words, or — when it sent none — the kind of failure
+// (timeout, network …), shown translated.
+func UpstreamText(ctx context.Context, msg string) string {
+	if key := "upstream.kind." + msg; i18n.Has(i18n.LangOf(ctx), key) {
+		return i18n.T(ctx, key)
+	}
+	return msg
+}

@@ -23,6 +23,10 @@ type ComposerProps struct {
 	// 5xx) and text messages carry no busiId upstream, so "send" again could
 	// deliver twice: the page says so.
 	UnknownOutcome bool
+	// ConfirmResend: sending again needs the "may be delivered twice" box.
+	ConfirmResend bool
+	// BusiIDUsedBy: the send that already has this busiId (another message).
+	BusiIDUsedBy int64
 }
 
 // ConfirmProps is the page between "review" and "send".
@@ -35,6 +39,14 @@ type ConfirmProps struct {
 	Orgs    int    // org nodes addressed
 	// OrgNames are the picked nodes' paths, when the picker knows them.
 	OrgNames []string
+	// Earlier is this busiId's send when one exists (a "try again"); an
+	// unknown text message then needs ConfirmResend ticked.
+	Earlier *store.MessageSend
+}
+
+// NeedsResendConfirm: sending again may deliver a text message twice.
+func (p ConfirmProps) NeedsResendConfirm() bool {
+	return p.Earlier != nil && p.Earlier.Status == store.SendUnknown && p.Earlier.MsgType == forms.MsgTypeText
 }
 
 // DraftsProps is the list of the viewer's drafts.

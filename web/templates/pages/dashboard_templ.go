@@ -1009,7 +1009,7 @@ func recentPushes(jobs []store.PushJob) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var58 = []any{"badge", templ.KV("ok", j.Status == store.PushDone), templ.KV("err", j.Status == store.PushFailed), templ.KV("warn", j.Status == store.PushInterrupted)}
+				var templ_7745c5c3_Var58 = []any{"badge", templ.KV("ok", j.State() == store.PushDone), templ.KV("err", j.State() == store.PushFailed || j.State() == store.OutcomeAllFailed), templ.KV("warn", j.State() == store.PushInterrupted || j.State() == store.OutcomeUnknown)}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var58...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -1032,9 +1032,9 @@ func recentPushes(jobs []store.PushJob) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var60 string
-				templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "cards.status."+j.Status))
+				templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "cards.status."+j.State()))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/pages/dashboard.templ`, Line: 168, Col: 219}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/pages/dashboard.templ`, Line: 168, Col: 299}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var60))
 				if templ_7745c5c3_Err != nil {

@@ -1,0 +1,273 @@
+// Package jobs is the console's one home for deferred work: every platform
+// write (a card push call, a message send) is a River job, enqueued in the
+// same transaction as the row the user sees, worked with River's retries and
+// backoff on a queue per platform. One file per job kind:
+//
+//	card_call.go     one 橙讯 card-data call of a push (≤ 200 accounts)
+//	message_send.go  one tze.cn message send
+//
+// and outcome.go says what a platform call's error means: applied, refused,
+// never sent, or unknown.
+//
+// River is the engine, not the record: the job pages and the send history
+// read the console's own rows (store), which the workers update.
+//
+// Backends: on the embedded SQLite file River runs on riversqlite, with a
+// pool of one connection as its docs advise. On PostgreSQL the working client
+// runs on riverpgxv5 (LISTEN/NOTIFY wakes a replica as soon as work is
+// enqueued anywhere; leader election and the rescue of jobs a dead replica
+// held), and inserts go through River's database/sql driver on the store's
+// own pool, so they join the store's *sql.Tx.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/orgconsole/console/internal/cards"
+	"github.com/orgconsole/console/internal/store"
+)
+
+// Queues: one per platform, so a slow platform never holds up another's work.
+const (
+	QueueChengxun = "chengxun"
+	QueueTze      = "tze"
+)
+
+// Config tunes the queues.
+type Config struct {
+	DSN         string        // the store's: a SQLite file path or a postgres:// URL
+	PushWorkers int           // concurrent 橙讯 calls on this replica (CONSOLE_PUSH_WORKERS)
+	PushRate    float64       // 橙讯 calls per second, all replicas together (CONSOLE_PUSH_RATE; 0 = unlimited)
+	SendWorkers int           // concurrent tze.cn sends on this replica
+	CallTimeout time.Duration // the most one job's platform call may take (the upstream budget)
+	ReplicaID   string        // names this process on the status page
+	Log         *slog.Logger
+	// PollInterval is how often a worker without notifications looks for
+	// new work (SQLite, or a missed notification on PostgreSQL).
+	PollInterval time.Duration
+	// RetryBackoff is the wait before a write's second attempt, doubled for
+	// each further one (CONSOLE_RETRY_BACKOFF).
+	RetryBackoff time.Duration
+}
+
+// Queue enqueues and works the console's jobs.
+type Queue struct {
+	insert  *river.Client[*sql.Tx] // inserts in the store's transactions
+	worker  runner                 // works the queues on this replica
+	pgPool  *pgxpool.Pool          // PostgreSQL only
+	sqlPool *sql.DB                // SQLite only: River's own single connection
+	id      string
+}
+
+// runner is what a working River client of either transaction type does.
+type runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+}
+
+// ReplicaID names this process: host name and pid.
+func ReplicaID() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", h, os.Getpid())
+}
+
+// Platforms are the clients the workers call.
+type Platforms struct {
+	Chengxun cards.Pusher
+	Tze      MessageSender
+}
+
+// workers registers every job kind's worker: the one list of deferred work.
+func workers(st *store.Store, p Platforms, cfg Config) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &CardCallWorker{Store: st, Cards: p.Chengxun, Rate: cfg.PushRate})
+	river.AddWorker(w, &MessageSendWorker{Store: st, Tze: p.Tze})
+	return w
+}
+
+// New builds the queue over the store's database. Nothing is worked until
+// Start.
+func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue, error) {
+	if cfg.PushWorkers < 1 {
+		cfg.PushWorkers = 4
+	}
+	if cfg.SendWorkers < 1 {
+		cfg.SendWorkers = 4
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 10 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = time.Second
+	}
+	if cfg.ReplicaID == "" {
+		cfg.ReplicaID = ReplicaID()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	rc := &river.Config{
+		ID:      sanitizeID(cfg.ReplicaID),
+		Logger:  cfg.Log.With("component", "jobs"),
+		Workers: workers(st, p, cfg),
+		Queues: map[string]river.QueueConfig{
+			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
+			QueueTze:      {MaxWorkers: cfg.SendWorkers},
+		},
+		// A job is one platform call: it may take the whole upstream budget
+		// plus the bookkeeping around it. A job still held after that by a
+		// replica that died is handed to another one.
+		JobTimeout:           cfg.CallTimeout + 15*time.Second,
+		RescueStuckJobsAfter: cfg.CallTimeout + 30*time.Second,
+		FetchCooldown:        20 * time.Millisecond,
+		FetchPollInterval:    cfg.PollInterval,
+		MaxAttempts:          MaxAttempts,
+		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff},
+		ErrorHandler:         &errorHandler{log: cfg.Log},
+	}
+	q := &Queue{id: rc.ID}
+	if st.Backend() == store.Postgres {
+		pool, err := pgxpool.New(ctx, cfg.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		w, err := river.NewClient(riverpgxv5.New(pool), rc)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		ins, err := river.NewClient(riverdatabasesql.New(st.DB()), &river.Config{Logger: rc.Logger, MaxAttempts: MaxAttempts})
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		q.worker, q.insert, q.pgPool = w, ins, pool
+		return q, nil
+	}
+	db, err := sql.Open("sqlite", store.SQLiteDSN(cfg.DSN))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	c, err := river.NewClient(riversqlite.New(db), rc)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	q.worker, q.insert, q.sqlPool = c, c, db
+	return q, nil
+}
+
+// ID is this replica's name in River (the status page shows it on running jobs).
+func (q *Queue) ID() string { return q.id }
+
+// Enqueue inserts a job in the caller's transaction: it becomes visible to
+// the workers only when that transaction commits, and never without it.
+func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	_, err := q.insert.InsertTx(ctx, tx, args, nil)
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// EnqueueMany inserts several jobs in the caller's transaction.
+func (q *Queue) EnqueueMany(ctx context.Context, tx *sql.Tx, args []river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := q.insert.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("jobs: enqueue %d %s: %w", len(args), args[0].Kind(), err)
+	}
+	return nil
+}
+
+// EnqueueCalls inserts the jobs of a push's calls in the caller's
+// transaction (store.EnqueueCalls).
+func (q *Queue) EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error {
+	args := make([]river.JobArgs, len(calls))
+	for i, c := range calls {
+		args[i] = CardCallArgs{JobID: jobID, Seq: c.Seq, Attempt: c.Attempts}
+	}
+	return q.EnqueueMany(ctx, tx, args)
+}
+
+// Start works the queues until Stop.
+func (q *Queue) Start(ctx context.Context) error { return q.worker.Start(ctx) }
+
+// Stop lets the jobs in flight finish (up to ctx's deadline, then cancels
+// them; a cancelled job is retried later, here or on another replica) and
+// closes River's connections.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.worker.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = q.worker.StopAndCancel(context.WithoutCancel(ctx))
+	}
+	if q.pgPool != nil {
+		q.pgPool.Close()
+	}
+	if q.sqlPool != nil {
+		_ = q.sqlPool.Close()
+	}
+	return err
+}
+
+// MaxAttempts bounds River's retries of one job. Work a retry cannot help
+// (the platform refused it, or resending could deliver twice) is not retried
+// at all: the workers cancel it.
+const MaxAttempts = 5
+
+// retryPolicy backs off base, 2×, 4×, 8× (1 s, 2 s, 4 s, 8 s by default): a
+// platform hiccup passes, and a push is not held up for River's default
+// hours-long schedule.
+type retryPolicy struct{ base time.Duration }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	n := max(len(job.Errors), 1)
+	return time.Now().Add(p.base << min(n-1, 6))
+}
+
+// errorHandler logs what River could not hand to a worker.
+type errorHandler struct{ log *slog.Logger }
+
+func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	h.log.Warn("job attempt failed", "kind", job.Kind, "job", job.ID, "attempt", job.Attempt, "err", err)
+	return nil
+}
+
+func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
+	h.log.Error("job panicked", "kind", job.Kind, "job", job.ID, "panic", panicVal)
+	return nil
+}
+
+// sanitizeID keeps River's client id to the characters it allows.
+func sanitizeID(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
