@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -174,9 +175,17 @@ func TestJourneyOrgPicker(t *testing.T) {
 	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-level"] > li').dataset.testid.replace('picker-node-','')`, &kid))
 	require.NotEmpty(t, kid)
 	// Keyboard users stay in the browser: the swapped level takes the focus.
-	var focused string
-	b.Run(chromedp.Evaluate(`document.activeElement.dataset.testid || ''`, &focused))
-	assert.Equal(t, "picker-browse-add-"+kid, focused)
+	// It moves once htmx has settled the swap, after the new level is
+	// visible, so wait for it rather than look right away.
+	want := "picker-browse-add-" + kid
+	var moved bool
+	err := chromedp.Run(b.Ctx, chromedp.Poll(`(document.activeElement && document.activeElement.dataset.testid) === `+jsString(want),
+		&moved, chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil {
+		var focused string
+		b.Run(chromedp.Evaluate(`document.activeElement.dataset.testid || document.activeElement.tagName`, &focused))
+		assert.Equal(t, want, focused, "the swapped level takes the focus")
+	}
 	b.Run(
 		chromedp.Click(`[data-testid="picker-browse-add-`+kid+`"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery),
