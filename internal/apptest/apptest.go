@@ -37,7 +37,7 @@ func New(t testing.TB, env map[string]string) *Env {
 	vars := map[string]string{
 		"CONSOLE_DATA_DIR":            t.TempDir(),
 		"CONSOLE_SANDBOX_ADDR":        "127.0.0.1:0",
-		"CONSOLE_UPSTREAM_TIMEOUT":    "3s",
+		"CONSOLE_UPSTREAM_TIMEOUT":    "10s", // generous: a loaded test machine is slow; tests of the budget set their own
 		"CONSOLE_LOG_LEVEL":           "error",
 		"CONSOLE_PUSH_RATE":           "0",
 		"CONSOLE_RETRY_BACKOFF":       "20ms",

@@ -60,14 +60,14 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	sent := content.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"明天上午 9 点开会"}, "busiId": {"b1"}, "accountIds": {"u1001"}})
 	require.Equal(t, http.StatusSeeOther, sent.Status)
 	sendFails := func(busiID string) *apptest.Page {
-		env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultHang, Path: tze.PathSend})
+		env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultHTTP500, Path: tze.PathSend})
 		defer env.App.Sandbox.Faults.Set("tze", sandbox.Fault{})
 		p := content.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"第二条"}, "busiId": {busiID}, "accountIds": {"u1001"}})
 		require.Equal(t, http.StatusSeeOther, p.Status)
 		require.Eventually(t, func() bool {
 			row, err := env.App.Store.MessageSendByBusiID(ctx, busiID)
 			return err == nil && row.Status == store.SendUnknown
-		}, 30*time.Second, 20*time.Millisecond, "a hung platform leaves a text message unknown")
+		}, 30*time.Second, 20*time.Millisecond, "a 5xx leaves a text message unknown")
 		return content.Get(p.Location)
 	}
 	sendFails("b2")
