@@ -140,7 +140,7 @@ func TestAlteredCursorSaysSoAndOffersTheFirstPage(t *testing.T) {
 // Faults the platform can produce: each gets a clear message, the filters
 // stay in the form and a retry link repeats the same query.
 func TestUpstreamFailuresKeepTheFilters(t *testing.T) {
-	env := apptest.New(t, map[string]string{"CONSOLE_UPSTREAM_TIMEOUT": "150ms"})
+	env := apptest.New(t, map[string]string{"CONSOLE_UPSTREAM_TIMEOUT": "1s"})
 	b := env.As(t, auth.RoleSupport)
 	query := "/channel-codes?group=527448137486400&name=%E6%8B%9B%E7%94%9F&size=50"
 	cases := []struct {
