@@ -49,6 +49,13 @@ func TestJourneyOrgTree(t *testing.T) {
 	assert.Equal(t, "true", attr(b, `#t-`+grade, "aria-expanded"))
 	b.Shot("org-expanded")
 
+	// Each expansion rewrote the address: a reload shows the same tree.
+	assert.Contains(t, b.Location(), url.Values{"open": {strings.Join([]string{fake.SeedSchoolID, campus, stage, grade}, ",")}}.Encode())
+	b.Run(chromedp.Reload(), chromedp.WaitVisible(`#k-`+grade+` > li`, chromedp.ByQuery))
+	for _, id := range []string{fake.SeedSchoolID, campus, stage, grade} {
+		assert.Equal(t, "true", attr(b, `#t-`+id, "aria-expanded"), "%s still open after the reload", id)
+	}
+
 	className := classNameOf(b, class)
 	require.NotEmpty(t, className)
 

@@ -192,7 +192,7 @@ func BenchmarkOrgExportWholeOrg100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := writeSubtree(w, snap.Index, bigOrg, func(n orgtree.Node) string { return n.Name }); err != nil {
+		if err := writeSubtree(w, snap.Index, bigOrg, func(n orgtree.Node) string { return n.Name }, func(code string) string { return typeCell(code, "zh-CN") }); err != nil {
 			b.Fatal(err)
 		}
 		if w.Finish(context.Background(), nil) != csvexport.Complete {
