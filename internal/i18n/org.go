@@ -70,6 +70,10 @@ var orgZH = Catalog{
 	"org.picker.browse_more":        "还有 %d 个未列出，请用上方的搜索查找。",
 	"org.root.name":                 "组织 %s",
 	"org.root.counts":               "%s 个直属下级 · 共 %s 个部门",
+	// issue 12: the picker pages through its hits and notes overlapping picks
+	"org.picker.range":   "第 %s–%s 个，共 %s 个结果",
+	"org.picker.page":    "第 %d / %d 页",
+	"org.picker.overlap": "“%s”在“%s”之下，已包含在内：发给“%[2]s”的消息会送达它下面的所有人。",
 }
 
 var orgEN = Catalog{
@@ -140,4 +144,8 @@ var orgEN = Catalog{
 	"org.picker.browse_more":        "%d more not listed; use the search above to find them.",
 	"org.root.name":                 "Organisation %s",
 	"org.root.counts":               "%s direct children · %s departments in all",
+	// issue 12: the picker pages through its hits and notes overlapping picks
+	"org.picker.range":   "Results %s–%s of %s",
+	"org.picker.page":    "Page %d of %d",
+	"org.picker.overlap": "“%s” is below “%s” and already included: a message to “%[2]s” reaches everyone below it.",
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/forms"
@@ -218,10 +219,16 @@ func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerPr
 	if err != nil {
 		return err
 	}
-	return web.Render(c, http.StatusOK, tpl.Confirm(tpl.ConfirmProps{
-		Form: p.Form, DraftID: p.DraftID, Body: string(body), Curl: h.tze.CurlCommand(body),
+	conf := tpl.ConfirmProps{
+		Form: p.Form, DraftID: p.DraftID, Body: string(body),
 		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names,
-	}))
+	}
+	// The cURL command is for admins debugging the platform; content staff
+	// send from the console and are not shown how to go around it.
+	if web.Current(c).Viewer.Role == auth.RoleAdmin {
+		conf.Curl = h.tze.CurlCommand(body)
+	}
+	return web.Render(c, http.StatusOK, tpl.Confirm(conf))
 }
 
 // Preview is the live preview fragment (htmx, as the user types).

@@ -96,7 +96,7 @@ func BenchmarkOrgSearch100k(b *testing.B) {
 		for range 20 {
 			for _, q := range queries {
 				t0 := time.Now()
-				x.Search(q, SearchLimit)
+				x.Search(q, 0, SearchLimit)
 				d = append(d, time.Since(t0))
 			}
 		}

@@ -117,7 +117,7 @@ func (h *Handler) Search(c echo.Context) error {
 	}
 	p.RefreshedAt = snap.RefreshedAt
 	if p.Query != "" {
-		hits, total := snap.Index.Search(p.Query, SearchLimit)
+		hits, total := snap.Index.Search(p.Query, 0, SearchLimit)
 		p.Total = total
 		for _, hit := range hits {
 			p.Hits = append(p.Hits, orgtempl.Hit{Node: hit.Node, ByID: hit.ByID, Path: h.crumbs(ctx, orgID, hit.Path), Href: nodeURL(orgID, hit.Node.ID)})

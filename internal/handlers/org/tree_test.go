@@ -320,7 +320,7 @@ func TestSearchPathsCapAndRefresh(t *testing.T) {
 	require.Equal(t, 200, p.Status)
 	assert.Equal(t, SearchLimit, p.Doc.Find(`[data-testid="search-results"] > li`).Length())
 	snap, _ := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
-	_, total := snap.Index.Search("班", 0)
+	_, total := snap.Index.Search("班", 0, 0)
 	assert.Greater(t, total, SearchLimit)
 	assert.Equal(t, "显示 200 个，共 "+strconv.Itoa(total)+" 个结果", p.Text(`[data-testid="search-total"]`))
 	first := p.Doc.Find(`[data-testid="search-results"] > li`).First()
