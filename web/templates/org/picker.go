@@ -29,8 +29,8 @@ type PickerProps struct {
 	// Overlaps are picked nodes below another picked node: allowed (the
 	// platform dedupes), but the page says the node is already included.
 	Overlaps []Overlap
-	Label   string       // legend; "" = the generic "Departments"
-	Err     error        // loading the organisation failed: shown via components.UpstreamError
+	Label    string // legend; "" = the generic "Departments"
+	Err      error  // loading the organisation failed: shown via components.UpstreamError
 	// Browse is the level being browsed (search or expand: both add); nil =
 	// browsing closed, the default, so an untouched picker fetches nothing.
 	Browse *PickerLevel
@@ -122,7 +122,7 @@ func (c ChipProps) removeURL() string {
 
 // chipsID and overlapsID are the picker's element ids the chip fragments
 // address (the same derivation as PickerProps.domID).
-func (c ChipProps) chipsID() string    { return PickerProps{Field: c.Field}.domID("chips") }
+func (c ChipProps) chipsID() string      { return PickerProps{Field: c.Field}.domID("chips") }
 func (p PickerProps) overlapsID() string { return p.domID("overlaps") }
 
 func (p PickerProps) browseURL(at string) string {
