@@ -26,8 +26,8 @@ type PickerProps struct {
 	Results []PickedNode // the page of search hits (at most PickerLimit)
 	Total   int          // every hit, also those not shown
 	Page    int          // the page of hits shown, 1-based (0 before any search)
-	// Overlaps are picked nodes below another picked node: allowed (the
-	// platform dedupes), but the page says the node is already included.
+	// Overlaps are picked nodes below another picked node: still allowed
+	// (both ids are sent), but the page says the lower one is already included.
 	Overlaps []Overlap
 	Label    string // legend; "" = the generic "Departments"
 	Err      error  // loading the organisation failed: shown via components.UpstreamError
