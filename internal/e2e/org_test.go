@@ -85,6 +85,13 @@ func TestJourneyOrgTree(t *testing.T) {
 	b.Shot("org-deep-link")
 }
 
+// htmxIdle waits until htmx has no request, swap or settle under way, so
+// the elements it just swapped in are wired up.
+func htmxIdle(b *Browser) {
+	b.t.Helper()
+	waitJS(b, `!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`)
+}
+
 func attr(b *Browser, sel, name string) string {
 	var v string
 	var ok bool
@@ -215,6 +222,7 @@ func TestJourneyOrgPicker(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="picker-next"]`, chromedp.ByQuery),
 	)
 	waitJS(b, `document.querySelector('[data-testid="picker-page"]').textContent.startsWith('第 1 /')`)
+	htmxIdle(b) // a click before htmx has taken over the new button would submit the composer
 	firstHit := attr(b, `[data-testid="picker-results"] > li button`, "value")
 	b.Run(chromedp.Click(`[data-testid="picker-next"]`, chromedp.ByQuery))
 	waitJS(b, `document.querySelector('[data-testid="picker-page"]').textContent.startsWith('第 2 /')`)
@@ -227,6 +235,9 @@ func TestJourneyOrgPicker(t *testing.T) {
 		clearQ,
 		chromedp.SendKeys(`[data-testid="picker-q"]`, fake.SeedSchoolID, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="picker-add-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+	)
+	htmxIdle(b)
+	b.Run(
 		chromedp.Click(`[data-testid="picker-add-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="picker-overlap-`+kid+`"]`, chromedp.ByQuery),
 	)
