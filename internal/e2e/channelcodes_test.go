@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -95,6 +96,10 @@ func TestJourneyChannelCodes(t *testing.T) {
 	assert.Equal(t, 20, b.Count(`[data-testid=cc-row]`))
 	b.Shot("channelcodes-list")
 
+	// The filters are folded away until asked for.
+	assert.Equal(t, 0, b.Count(`details[data-testid=cc-filter-box][open]`))
+	b.Run(chromedp.Click(`[data-testid=cc-filter-toggle]`, chromedp.ByQuery), chromedp.WaitVisible(`#f-staff`, chromedp.ByQuery))
+
 	// A wrong filter: the error beside the field, the value kept.
 	b.Run(chromedp.SendKeys(`#f-staff`, "12, abc", chromedp.ByQuery), chromedp.Click(`[data-testid=cc-apply]`, chromedp.ByQuery))
 	b.waitText(`[data-testid=err-staff]`, "abc")
@@ -116,6 +121,9 @@ func TestJourneyChannelCodes(t *testing.T) {
 	assert.Contains(t, loc, "group="+groupID, "filters live in the URL")
 	assert.Contains(t, loc, "sub=1")
 	page1 := b.firstText(`[data-testid=cc-row] [data-testid=cc-id]`)
+	// Applied: the form folds again, the filters are chips.
+	assert.Equal(t, 0, b.Count(`details[data-testid=cc-filter-box][open]`))
+	assert.Equal(t, 2, b.Count(`[data-testid=cc-chips] > li`), "group and sub-groups; the page size is no chip")
 	b.Shot("channelcodes-filtered")
 
 	// Forward twice.
@@ -151,6 +159,19 @@ func TestJourneyChannelCodes(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid=cc-row] .cc-qr-large img`, chromedp.ByQuery))
 	assert.Equal(t, "下载 PNG", b.Text(`[data-testid=cc-row] [data-testid=cc-qr-download]`))
 	b.Shot("channelcodes-qr-large")
+	// Esc closes it and gives the focus back to the thumbnail … (chromedp
+	// cannot wait for content of a closed <details> to be hidden: ask the element)
+	qrClosed := `!document.querySelector('[data-testid=cc-row] details.cc-qr').open`
+	b.Run(chromedp.KeyEvent(kb.Escape))
+	waitJS(b, qrClosed)
+	var focused bool
+	b.Run(chromedp.Evaluate(`document.activeElement === document.querySelector('[data-testid=cc-row] details.cc-qr summary')`, &focused))
+	assert.True(t, focused, "the focus is back on the thumbnail")
+	// … and so does its close button.
+	b.Run(chromedp.Click(`[data-testid=cc-row] details.cc-qr summary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=cc-row] [data-testid=cc-qr-close]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=cc-row] [data-testid=cc-qr-close]`, chromedp.ByQuery))
+	waitJS(b, qrClosed)
 
 	// Export what matches, fetched as the page's link would download it.
 	var href, csv string
@@ -250,6 +271,7 @@ func TestJourneyChannelCodesNoJS(t *testing.T) {
 	// locale (Chromium here: mm/dd/yyyy, hh:mm:ss AM; Tab leaves the year,
 	// which takes up to six digits).
 	b.Run(
+		chromedp.Click(`[data-testid=cc-filter-toggle]`, chromedp.ByQuery),
 		chromedp.SendKeys(`#f-from`, "05022025\t100000A", chromedp.ByQuery),
 		chromedp.SendKeys(`#f-to`, "05012025\t093000A", chromedp.ByQuery),
 		chromedp.Click(`[data-testid=cc-apply]`, chromedp.ByQuery),
@@ -266,6 +288,7 @@ func TestJourneyChannelCodesNoJS(t *testing.T) {
 	// Filter by the group with its sub-groups, 10 a page.
 	b.Open("/channel-codes")
 	b.Run(
+		chromedp.Click(`[data-testid=cc-filter-toggle]`, chromedp.ByQuery),
 		chromedp.SendKeys(`#f-group`, groupID, chromedp.ByQuery),
 		chromedp.Click(`#f-sub`, chromedp.ByQuery),
 		chromedp.SendKeys(`#f-size`, "10", chromedp.ByQuery),
@@ -289,6 +312,14 @@ func TestJourneyChannelCodesNoJS(t *testing.T) {
 	var groupVal string
 	b.Run(chromedp.Value(`#f-group`, &groupVal, chromedp.ByQuery))
 	assert.Equal(t, groupID, groupVal, "filters kept across pages")
+
+	// The chips' links work without JavaScript: dropping the group drops
+	// the sub-groups with it, the page size stays.
+	assert.Equal(t, 2, b.Count(`[data-testid=cc-chips] > li`))
+	here := b.Location()
+	b.Run(chromedp.Click(`[data-testid=cc-chip-remove-group]`, chromedp.ByQuery), chromedp.WaitNotPresent(`[data-testid=cc-chips]`, chromedp.ByQuery))
+	assert.Equal(t, "/channel-codes?size=10", b.Location())
+	b.Open(here)
 
 	// The QR large view opens without JavaScript; its PNG downloads.
 	b.Run(chromedp.Click(`[data-testid=cc-row] details.cc-qr summary`, chromedp.ByQuery),
@@ -352,4 +383,23 @@ func TestChannelCodesStates(t *testing.T) {
 	assert.False(t, pageWide, "the page does not scroll sideways")
 	assert.True(t, tableScrolls, "the table scrolls inside its wrapper")
 	b.Shot("channelcodes-en-narrow")
+
+	// A phone (390 px): the page still fits, the table scrolls in its box
+	// and the code's name stays in view while it does.
+	b.SetWidth(narrowWidth, true)
+	b.Open("/channel-codes?name=" + url.QueryEscape("招生"))
+	scroll, client := b.ScrollWidth("html")
+	assert.LessOrEqual(t, scroll, client, "the page does not scroll sideways at 390 px")
+	scroll, client = b.ScrollWidth(".cc-scroll")
+	assert.Greater(t, scroll, client, "the table scrolls inside its box")
+	var stuck bool
+	b.Run(chromedp.Evaluate(`(() => {
+		const box = document.querySelector('.cc-scroll');
+		box.scrollLeft = 300;
+		const name = document.querySelector('[data-testid=cc-row] th.cc-name').getBoundingClientRect();
+		return box.scrollLeft > 0 && Math.abs(name.left - box.getBoundingClientRect().left) < 2;
+	})()`, &stuck))
+	assert.True(t, stuck, "the name column sticks to the left")
+	b.Shot("channelcodes-en-390-scrolled")
+	b.SetWidth(wideWidth, false)
 }

@@ -50,6 +50,13 @@ func TestJourneyOrgTree(t *testing.T) {
 	assert.Equal(t, "true", attr(b, `#t-`+grade, "aria-expanded"))
 	b.Shot("org-expanded")
 
+	// Each expansion rewrote the address: a reload shows the same tree.
+	assert.Contains(t, b.Location(), url.Values{"open": {strings.Join([]string{fake.SeedSchoolID, campus, stage, grade}, ",")}}.Encode())
+	b.Run(chromedp.Reload(), chromedp.WaitVisible(`#k-`+grade+` > li`, chromedp.ByQuery))
+	for _, id := range []string{fake.SeedSchoolID, campus, stage, grade} {
+		assert.Equal(t, "true", attr(b, `#t-`+id, "aria-expanded"), "%s still open after the reload", id)
+	}
+
 	className := classNameOf(b, class)
 	require.NotEmpty(t, className)
 
@@ -77,6 +84,13 @@ func TestJourneyOrgTree(t *testing.T) {
 	assert.Equal(t, "node-"+class, attr(b, `li.org-node.focus`, "data-testid"))
 	assert.Contains(t, b.Location(), "focus="+class)
 	b.Shot("org-deep-link")
+}
+
+// htmxIdle waits until htmx has no request, swap or settle under way, so
+// the elements it just swapped in are wired up.
+func htmxIdle(b *Browser) {
+	b.t.Helper()
+	waitJS(b, `!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`)
 }
 
 func attr(b *Browser, sel, name string) string {
@@ -208,6 +222,44 @@ func TestJourneyOrgPicker(t *testing.T) {
 	)
 	assert.Equal(t, 2, b.Count(`[data-testid="picker-chips"] > li`))
 	b.Shot("org-picker-composer")
+
+	// Many hits: the pager swaps in the next page of results only.
+	clearQ := chromedp.Evaluate(`document.querySelector('[data-testid="picker-q"]').value = ''`, nil)
+	b.Run(
+		clearQ,
+		chromedp.SendKeys(`[data-testid="picker-q"]`, "一年级", chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-next"]`, chromedp.ByQuery),
+	)
+	waitJS(b, `document.querySelector('[data-testid="picker-page"]').textContent.startsWith('第 1 /')`)
+	htmxIdle(b) // a click before htmx has taken over the new button would submit the composer
+	firstHit := attr(b, `[data-testid="picker-results"] > li button`, "value")
+	b.Run(chromedp.Click(`[data-testid="picker-next"]`, chromedp.ByQuery))
+	waitJS(b, `document.querySelector('[data-testid="picker-page"]').textContent.startsWith('第 2 /')`)
+	assert.NotEqual(t, firstHit, attr(b, `[data-testid="picker-results"] > li button`, "value"))
+	assert.Equal(t, 2, b.Count(`[data-testid="picker-chips"] > li`), "the chips stay")
+	assert.Equal(t, "/messages/new", b.Location(), "the composer was not submitted")
+
+	// The school above both chips: all three stay, the two are noted as included.
+	b.Run(
+		clearQ,
+		chromedp.SendKeys(`[data-testid="picker-q"]`, fake.SeedSchoolID, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-add-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+	)
+	htmxIdle(b)
+	b.Run(
+		chromedp.Click(`[data-testid="picker-add-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-overlap-`+kid+`"]`, chromedp.ByQuery),
+	)
+	assert.Contains(t, b.Text(`[data-testid="picker-overlap-`+kid+`"]`), "“第一实验小学”之下，已包含在内")
+	assert.Equal(t, 1, b.Count(`[data-testid="picker-overlap-`+cls+`"]`))
+	assert.Equal(t, 3, b.Count(`[data-testid="picker-chips"] > li`))
+	b.Shot("org-picker-overlap")
+	// Removing the school ends the notes.
+	b.Run(
+		chromedp.Click(`[data-testid="picker-remove-`+fake.SeedSchoolID+`"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`[data-testid^="picker-overlap-"]`, chromedp.ByQuery),
+	)
+	assert.Equal(t, 2, b.Count(`[data-testid="picker-chips"] > li`))
 }
 
 // The picker with JavaScript off: every picker button submits the composer,
@@ -242,6 +294,18 @@ func TestJourneyOrgPickerNoJS(t *testing.T) {
 	)
 	b.Run(chromedp.Click(`[data-testid="picker-remove-`+kid+`"]`, chromedp.ByQuery), chromedp.WaitNotPresent(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery))
 	b.Shot("org-picker-composer-nojs")
+
+	// The pager submits the composer and comes back on the next page.
+	b.Run(
+		chromedp.SetValue(`[data-testid="picker-q"]`, "一年级", chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-search"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-next"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="picker-next"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="picker-prev"]:not([disabled])`, chromedp.ByQuery),
+	)
+	assert.True(t, strings.HasPrefix(b.Text(`[data-testid="picker-page"]`), "第 2 /"))
+	b.Run(chromedp.Value(`#f-content`, &content, chromedp.ByQuery))
+	assert.Equal(t, "明天停课一天", content, "what was typed is kept")
 }
 
 // The org pages in English and in their error states, for people to look at:

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -103,14 +104,24 @@ func (s *Server) probeUpstream(c echo.Context) error {
 
 // --- users ---
 
+// maxUserQuery bounds the user search box (usernames are 32, display names 64).
+const maxUserQuery = 64
+
 func (s *Server) renderUsers(c echo.Context, status int, f forms.UserForm, errs forms.Errors) error {
 	ctx := c.Request().Context()
 	users, err := s.Store.ListUsers(ctx)
 	if err != nil {
 		return err
 	}
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if r := []rune(q); len(r) > maxUserQuery {
+		q = string(r[:maxUserQuery])
+	}
 	rows := make([]pages.UserRow, 0, len(users))
 	for _, u := range users {
+		if !userMatches(u, q) {
+			continue
+		}
 		n, err := s.Store.CountSessions(ctx, u.ID)
 		if err != nil {
 			return err
@@ -120,7 +131,46 @@ func (s *Server) renderUsers(c echo.Context, status int, f forms.UserForm, errs 
 	if f.Role == "" {
 		f.Role = string(auth.RoleContent)
 	}
-	return web.Render(c, status, pages.Users(pages.UsersProps{Rows: rows, Form: f, Errs: errs}))
+	return web.Render(c, status, pages.Users(pages.UsersProps{Rows: rows, Total: len(users), Query: q, Form: f, Errs: errs}))
+}
+
+// userMatches: q ("" = everyone) is part of the username or the display
+// name, ignoring case. The console has tens of accounts, not millions: the
+// list is read whole and filtered here.
+func userMatches(u store.User, q string) bool {
+	if q == "" {
+		return true
+	}
+	q = strings.ToLower(q)
+	return strings.Contains(strings.ToLower(u.Username), q) || strings.Contains(strings.ToLower(u.DisplayName), q)
+}
+
+// confirmDisable is GET /admin/users/:id/disable: what disabling does, with
+// the POST button (JS off, like every confirmation in the console).
+func (s *Server) confirmDisable(c echo.Context) error {
+	u, err := s.targetUser(c, true)
+	if err != nil {
+		return err
+	}
+	n, err := s.Store.CountSessions(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.ConfirmUser(pages.ConfirmUserProps{User: u, Sessions: n, Action: pages.ConfirmDisable}))
+}
+
+// confirmEndSessions is GET /admin/users/:id/end-sessions.
+func (s *Server) confirmEndSessions(c echo.Context) error {
+	u, err := s.targetUser(c, false)
+	if err != nil {
+		return err
+	}
+	n, err := s.Store.CountSessions(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.ConfirmUser(pages.ConfirmUserProps{User: u, Sessions: n, Action: pages.ConfirmEndSessions,
+		Self: u.ID == web.Current(c).Viewer.ID}))
 }
 
 func (s *Server) usersPage(c echo.Context) error {

@@ -61,6 +61,13 @@ var channelCodesZH = Catalog{
 	"channelcodes.err.end_before_start": "结束时间不能早于开始时间。",
 	"channelcodes.err.size":             "每页条数须在 %d 到 %d 之间。",
 	"channelcodes.err.cursor":           "分页位置无效。",
+	// issue 12: folded filters, their chips, the QR view's close button
+	"channelcodes.filters":        "筛选条件",
+	"channelcodes.filters_active": "（%d 项生效）",
+	"channelcodes.chips":          "生效的筛选条件",
+	"channelcodes.chip_sep":       "：",
+	"channelcodes.chip_remove":    "去掉筛选条件“%s”",
+	"channelcodes.qr.close":       "关闭二维码大图",
 }
 
 var channelCodesEN = Catalog{
@@ -122,6 +129,13 @@ var channelCodesEN = Catalog{
 	"channelcodes.err.end_before_start": "The end cannot be before the start.",
 	"channelcodes.err.size":             "Page size must be between %d and %d.",
 	"channelcodes.err.cursor":           "Invalid page position.",
+	// issue 12: folded filters, their chips, the QR view's close button
+	"channelcodes.filters":        "Filters",
+	"channelcodes.filters_active": "(%d active)",
+	"channelcodes.chips":          "Filters that apply",
+	"channelcodes.chip_sep":       ": ",
+	"channelcodes.chip_remove":    "Remove the filter “%s”",
+	"channelcodes.qr.close":       "Close the large QR code",
 }
 
 // channelCodesCountedEN holds the English messages whose words agree with a count.

@@ -160,8 +160,9 @@ func TestCountsInEnglishAreCounted(t *testing.T) {
 
 var verb = regexp.MustCompile(`%(?:\[(\d+)\])?([ds])`)
 
-// auditAction finds the actions the code writes to the audit log.
-var auditAction = regexp.MustCompile(`(?:Action:\s*|Action = |\baudit\((?:c, )?|action, flash :?= )"([a-z][a-z_]*(?:\.[a-z_]+)*)"`)
+// auditAction finds the actions the code writes to the audit log (a field
+// or variable named Action, not one whose name ends in it: ConfirmAction).
+var auditAction = regexp.MustCompile(`(?:\bAction:\s*|\bAction = |\baudit\((?:c, )?|action, flash :?= )"([a-z][a-z_]*(?:\.[a-z_]+)*)"`)
 
 func TestEveryAuditActionHasAName(t *testing.T) {
 	var missing []string

@@ -61,7 +61,6 @@ var orgZH = Catalog{
 	"org.picker.remove":             "移除 %s",
 	"org.picker.unknown":            "该组织中没有此 ID",
 	"org.picker.none_picked":        "还没有选择。",
-	"org.picker.total_capped":       "显示 %d 个，共 %d 个结果。输入更具体的名称可缩小范围。",
 	"org.picker.add_named":          "添加 %s",
 	"org.picker.browse":             "按层级浏览",
 	"org.picker.browse_close":       "收起浏览",
@@ -70,6 +69,10 @@ var orgZH = Catalog{
 	"org.picker.browse_more":        "还有 %d 个未列出，请用上方的搜索查找。",
 	"org.root.name":                 "组织 %s",
 	"org.root.counts":               "%d 个直属下级 · 共 %d 个部门",
+	// issue 12: the picker pages through its hits and notes overlapping picks
+	"org.picker.range":   "第 %d–%d 个，共 %d 个结果",
+	"org.picker.page":    "第 %d / %d 页",
+	"org.picker.overlap": "“%s”在“%s”之下，已包含在内：发给“%[2]s”的消息会送达它下面的所有人。",
 }
 
 var orgEN = Catalog{
@@ -133,15 +136,18 @@ var orgEN = Catalog{
 	"org.picker.open":               "%d below ›",
 	"org.picker.browse_more":        "%d more not listed; use the search above to find them.",
 	"org.root.name":                 "Organisation %s",
+	// issue 12: the picker pages through its hits and notes overlapping picks
+	"org.picker.range":   "Results %d–%d of %d",
+	"org.picker.page":    "Page %d of %d",
+	"org.picker.overlap": "“%s” is below “%s” and already included: a message to “%[2]s” reaches everyone below it.",
 }
 
 // orgCountedEN holds the English messages whose words agree with a count.
 var orgCountedEN = CountedCatalog{
-	"org.search.capped":       {"Only the first %d ${results} are listed; type a more specific name.", []Word{{1, "result", "results"}}},
-	"org.search.total":        {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
-	"org.node.page":           {"Page %[1]d of %[2]d · %[3]d direct ${children}", []Word{{3, "child", "children"}}},
-	"org.picker.total":        {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
-	"org.picker.total_capped": {"Showing %[1]d of %[2]d ${results}. Type a more specific name to narrow them down.", []Word{{2, "result", "results"}}},
-	"org.picker.open_named":   {"Show the %[2]d ${departments} below %[1]s", []Word{{2, "department", "departments"}}},
-	"org.root.counts":         {"%[1]d direct ${children} · %[2]d ${departments} in all", []Word{{1, "child", "children"}, {2, "department", "departments"}}},
+	"org.search.capped":     {"Only the first %d ${results} are listed; type a more specific name.", []Word{{1, "result", "results"}}},
+	"org.search.total":      {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
+	"org.node.page":         {"Page %[1]d of %[2]d · %[3]d direct ${children}", []Word{{3, "child", "children"}}},
+	"org.picker.total":      {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
+	"org.picker.open_named": {"Show the %[2]d ${departments} below %[1]s", []Word{{2, "department", "departments"}}},
+	"org.root.counts":       {"%[1]d direct ${children} · %[2]d ${departments} in all", []Word{{1, "child", "children"}, {2, "department", "departments"}}},
 }

@@ -47,7 +47,7 @@ func BenchmarkSearch(b *testing.B) {
 			var lat []time.Duration
 			for b.Loop() {
 				t0 := time.Now()
-				x.Search(q, 200)
+				x.Search(q, 0, 200)
 				lat = append(lat, time.Since(t0))
 			}
 			slices.Sort(lat)

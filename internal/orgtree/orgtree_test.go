@@ -219,7 +219,7 @@ func TestNamesKeptVerbatim(t *testing.T) {
 		assert.Equal(t, p, n.Name)
 		assert.Equal(t, `<b>7</b>`, n.Type)
 	}
-	hits, total := x.Search("<script>", 10)
+	hits, total := x.Search("<script>", 0, 10)
 	assert.Equal(t, 1, total)
 	assert.Equal(t, payloads[0], hits[0].Node.Name)
 }
@@ -239,31 +239,35 @@ func TestSearch(t *testing.T) {
 	}
 	x := Build(root, nodes)
 	tests := []struct {
-		name  string
-		q     string
-		limit int
-		want  []string
-		total int
+		name   string
+		q      string
+		offset int
+		limit  int
+		want   []string
+		total  int
 	}{
-		{"chinese substring, tree order", "1班", 10, []string{"c1", "c3", "c4", "o"}, 4}, // o: under the group, last
-		{"latin case-insensitive", "class 1a", 10, []string{"c2"}, 1},
-		{"upper-case query", "GRADE", 10, []string{"g2"}, 1},
-		{"mixed case over mixed names", "SCHOOL", 10, []string{"s2"}, 1},
-		{"limit keeps the total", "1班", 2, []string{"c1", "c3"}, 4},
-		{"limit zero counts only", "1班", 0, nil, 4},
-		{"exact id", "c3", 10, []string{"c3"}, 1},
-		{"id is not a substring match", "c", 10, []string{"c2", "s2"}, 2}, // names with a c; no id "c"
-		{"exact id first, then names in tree order", "11", 2, []string{"11", "c4"}, 2},
-		{"exact id survives a tight limit", "11", 1, []string{"11"}, 2},
-		{"trimmed", "  一年级 ", 10, []string{"g1"}, 1},
-		{"empty", "   ", 10, nil, 0},
-		{"no match", "高三", 10, nil, 0},
-		{"group name is not data", "unattached", 10, nil, 0},
-		{"root by id", root, 10, []string{root}, 1},
+		{"chinese substring, tree order", "1班", 0, 10, []string{"c1", "c3", "c4", "o"}, 4}, // o: under the group, last
+		{"latin case-insensitive", "class 1a", 0, 10, []string{"c2"}, 1},
+		{"upper-case query", "GRADE", 0, 10, []string{"g2"}, 1},
+		{"mixed case over mixed names", "SCHOOL", 0, 10, []string{"s2"}, 1},
+		{"limit keeps the total", "1班", 0, 2, []string{"c1", "c3"}, 4},
+		{"limit zero counts only", "1班", 0, 0, nil, 4},
+		{"exact id", "c3", 0, 10, []string{"c3"}, 1},
+		{"id is not a substring match", "c", 0, 10, []string{"c2", "s2"}, 2}, // names with a c; no id "c"
+		{"exact id first, then names in tree order", "11", 0, 2, []string{"11", "c4"}, 2},
+		{"exact id survives a tight limit", "11", 0, 1, []string{"11"}, 2},
+		{"trimmed", "  一年级 ", 0, 10, []string{"g1"}, 1},
+		{"empty", "   ", 0, 10, nil, 0},
+		{"no match", "高三", 0, 10, nil, 0},
+		{"group name is not data", "unattached", 0, 10, nil, 0},
+		{"root by id", root, 0, 10, []string{root}, 1},
+		{"second page", "1班", 2, 2, []string{"c4", "o"}, 4},
+		{"a page past the id hit", "11", 1, 10, []string{"c4"}, 2},
+		{"past the end: only the total", "1班", 9, 10, nil, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hits, total := x.Search(tt.q, tt.limit)
+			hits, total := x.Search(tt.q, tt.offset, tt.limit)
 			var got []string
 			for _, h := range hits {
 				got = append(got, h.Node.ID)

@@ -16,10 +16,12 @@ type Hit struct {
 // case-insensitively; Chinese as is) or whose id is exactly q. q is trimmed; an
 // empty q finds nothing. An exact-id hit comes first, so it is never cut off by
 // limit; name hits follow in tree order (preorder, display order), which keeps
-// pages of results stable. total counts every match, also those beyond limit;
-// limit <= 0 returns no hits, only the total. The unattached group itself never
-// matches (its name is not data); its members do.
-func (x *Index) Search(q string, limit int) (hits []Hit, total int) {
+// pages of results stable. Hits are the matches from offset on (0 = the first),
+// at most limit; total counts every match, also those outside the page;
+// limit <= 0 returns no hits, only the total. Only the page's paths are built,
+// so a later page costs the same scan as the first. The unattached group
+// itself never matches (its name is not data); its members do.
+func (x *Index) Search(q string, offset, limit int) (hits []Hit, total int) {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil, 0
@@ -35,9 +37,11 @@ func (x *Index) Search(q string, limit int) (hits []Hit, total int) {
 		}
 	}
 	byID, idHit := x.find(q)
+	// take reports whether the match counted last is on the page.
+	take := func() bool { return total > offset && len(hits) < limit }
 	if idHit && byID != x.group {
 		total++
-		if limit > 0 {
+		if take() {
 			hits = append(hits, Hit{Node: x.node(byID), Path: x.path(byID), ByID: true})
 		}
 	}
@@ -49,7 +53,7 @@ func (x *Index) Search(q string, limit int) (hits []Hit, total int) {
 			continue
 		}
 		total++
-		if len(hits) < limit {
+		if take() {
 			hits = append(hits, Hit{Node: x.node(p), Path: x.path(p)})
 		}
 	}

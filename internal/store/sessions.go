@@ -30,8 +30,8 @@ func hashID(id string) string {
 // the session unused for longest, so stolen or forgotten cookies cannot pile up.
 const MaxSessionsPerUser = 10
 
-// CreateSession starts a session for a user and records the sign-in; it
-// returns the id to put in the cookie. Past MaxSessionsPerUser, the user's
+// CreateSession starts a session for a user and records the sign-in (the
+// audit entry and the user's LastLoginAt); it returns the id to put in the cookie. Past MaxSessionsPerUser, the user's
 // least recently used sessions end.
 func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent string, audit AuditEntry) (string, error) {
 	b := make([]byte, 32)
@@ -49,6 +49,9 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ip, userAgent s
 				SELECT id_hash FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC, `+s.insertOrder()+` DESC LIMIT ?)`,
 			userID, userID, MaxSessionsPerUser); err != nil {
 			return fmt.Errorf("store: cap sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, userID); err != nil {
+			return fmt.Errorf("store: last sign-in: %w", err)
 		}
 		return s.appendAudit(ctx, tx, audit)
 	})

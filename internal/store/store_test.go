@@ -290,3 +290,28 @@ func TestSessionsPerUserAreCapped(t *testing.T) {
 		assert.NoError(t, err, "the kept session survives")
 	})
 }
+
+// A sign-in records when it happened on the account, for the admins' list.
+func TestSignInRecordsLastLogin(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openTest(t)
+		ctx := context.Background()
+		u, err := s.CreateUser(ctx, User{Username: "wang", Role: auth.RoleContent, PasswordHash: "h"}, AuditEntry{Action: "user.create"})
+		require.NoError(t, err)
+		got, err := s.UserByID(ctx, u.ID)
+		require.NoError(t, err)
+		assert.True(t, got.LastLoginAt.IsZero(), "never signed in")
+
+		at := time.UnixMilli(time.Now().UnixMilli())
+		s.SetClock(func() time.Time { return at })
+		_, err = s.CreateSession(ctx, u.ID, "127.0.0.1", "ua", AuditEntry{Actor: "wang", Action: "login", Target: "wang"})
+		require.NoError(t, err)
+		got, err = s.UserByID(ctx, u.ID)
+		require.NoError(t, err)
+		assert.True(t, at.Equal(got.LastLoginAt), "%v != %v", at, got.LastLoginAt)
+		list, err := s.ListUsers(ctx)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		assert.True(t, at.Equal(list[0].LastLoginAt), "the list carries it too")
+	})
+}

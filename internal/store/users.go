@@ -20,15 +20,16 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	LastLoginAt  time.Time // the last sign-in; zero = never
 }
 
-const userCols = `id, username, display_name, role, password_hash, disabled, created_at, updated_at`
+const userCols = `id, username, display_name, role, password_hash, disabled, created_at, updated_at, last_login_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	var created, updated int64
+	var created, updated, login int64
 	var role string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.PasswordHash, &u.Disabled, &created, &updated)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.PasswordHash, &u.Disabled, &created, &updated, &login)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -37,6 +38,9 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	}
 	u.Role = auth.Role(role)
 	u.CreatedAt, u.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
+	if login != 0 {
+		u.LastLoginAt = time.UnixMilli(login)
+	}
 	return u, nil
 }
 

@@ -48,9 +48,32 @@
     });
   }
 
+  // QR large views (<details class="cc-qr">): Esc or the close button closes
+  // the open one and gives the focus back to its thumbnail. The button is
+  // rendered hidden: without JS it could not work, and the thumbnail closes.
+  function closeQR(details) {
+    details.open = false;
+    var summary = details.querySelector("summary");
+    if (summary) summary.focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    document.querySelectorAll("details.cc-qr[open]").forEach(closeQR);
+  });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-qr-close]");
+    if (!btn) return;
+    var details = btn.closest("details");
+    if (details) closeQR(details);
+  });
+  function showQRClose(root) {
+    root.querySelectorAll("[data-qr-close]").forEach(function (b) { b.hidden = false; });
+  }
+
   function init(root) {
     initCounters(root);
     paintSwatches(root);
+    showQRClose(document); // an outerHTML swap's event target may be the element replaced
   }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (e) { init(e.target); });

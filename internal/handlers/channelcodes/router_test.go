@@ -558,3 +558,100 @@ func TestEnglishPage(t *testing.T) {
 	assert.Equal(t, "Including sub-groups needs exactly one group id (now 0).", p.Text("[data-testid=err-sub]"))
 	assert.True(t, bytes.Contains([]byte(p.Body), []byte("Include sub-groups")))
 }
+
+// chipRemovals maps each chip's filter to where its × link leads.
+func chipRemovals(p *apptest.Page) map[string]string {
+	out := map[string]string{}
+	p.Doc.Find(`[data-testid=cc-chips] > li`).Each(func(_ int, s *goquery.Selection) {
+		key := strings.TrimPrefix(s.AttrOr("data-testid", ""), "cc-chip-")
+		out[key] = s.Find(`a.chip-remove`).AttrOr("href", "")
+	})
+	return out
+}
+
+// The filters fold into a disclosure (open only while a field is wrong); the
+// ones that apply are chips above the table, each with a plain link (JS off)
+// that drops that filter and keeps the others and the page size.
+func TestFiltersFoldAndShowAsRemovableChips(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleSupport)
+
+	p := b.Get("/channel-codes")
+	require.Equal(t, http.StatusOK, p.Status)
+	box := p.Doc.Find(`details[data-testid=cc-filter-box]`)
+	require.Equal(t, 1, box.Length())
+	_, open := box.Attr("open")
+	assert.False(t, open, "folded")
+	assert.Equal(t, 1, box.Find(`form[data-testid=cc-filter] #f-name`).Length(), "the form is inside the disclosure")
+	assert.Equal(t, "筛选条件", strings.TrimSpace(box.Find("summary").Text()))
+	assert.False(t, p.Has(`[data-testid=cc-chips]`), "no filters, no chips")
+	assert.True(t, p.Has(`[data-testid=cc-toolbar] [data-testid=cc-export]`), "the export stays in view")
+
+	q := url.Values{"name": {"招生"}, "staff": {"12、13"}, "group": {"7"}, "sub": {"1"}, "from": {"2025-05-01T10:00"}, "size": {"5"}, "cursor": {strconv.FormatInt(fakeOf(t, env).Codes()[3].ID, 10)}}
+	p = b.Get("/channel-codes?" + q.Encode())
+	require.Equal(t, http.StatusOK, p.Status, p.Text(".field-error")+p.Text("[data-testid=upstream-error]"))
+	box = p.Doc.Find(`details[data-testid=cc-filter-box]`)
+	_, open = box.Attr("open")
+	assert.False(t, open)
+	assert.Equal(t, "筛选条件 （5 项生效）", strings.Join(strings.Fields(box.Find("summary").Text()), " "))
+	var labels []string
+	p.Doc.Find(`[data-testid=cc-chips] > li > span`).Each(func(_ int, s *goquery.Selection) { labels = append(labels, strings.TrimSpace(s.Text())) })
+	assert.Equal(t, []string{"活码名称：招生", "适用员工 ID：12,13", "活码分组 ID：7", "包含子分组", "创建时间起：2025-05-01 10:00"}, labels)
+	assert.Equal(t, "去掉筛选条件“活码名称”", p.Doc.Find(`[data-testid=cc-chip-remove-name]`).AttrOr("aria-label", ""))
+
+	rm := chipRemovals(p)
+	parse := func(link string) url.Values {
+		u, err := url.Parse(link)
+		require.NoError(t, err)
+		assert.Equal(t, "/channel-codes", u.Path)
+		return u.Query()
+	}
+	name := parse(rm["name"])
+	assert.Equal(t, url.Values{"staff": {"12,13"}, "group": {"7"}, "sub": {"1"}, "from": {"2025-05-01T10:00"}, "size": {"5"}}, name, "the others and the page size stay; the cursor goes (first page)")
+	assert.Equal(t, url.Values{"name": {"招生"}, "staff": {"12,13"}, "from": {"2025-05-01T10:00"}, "size": {"5"}}, parse(rm["group"]), "no group, no sub-groups")
+	assert.Equal(t, url.Values{"name": {"招生"}, "staff": {"12,13"}, "group": {"7"}, "from": {"2025-05-01T10:00"}, "size": {"5"}}, parse(rm["sub"]))
+	// With htmx the same link swaps the results and pushes the address.
+	assert.Equal(t, rm["name"], p.Doc.Find(`[data-testid=cc-chip-remove-name]`).AttrOr("hx-get", ""))
+	assert.Equal(t, "true", p.Doc.Find(`[data-testid=cc-chip-remove-name]`).AttrOr("hx-push-url", ""))
+
+	// Following a removal link (as a browser without JS does): that filter is gone.
+	env.App.Sandbox.Recorder.Reset()
+	p = b.Get(rm["name"])
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.NotContains(t, chipRemovals(p), "name")
+	assert.Contains(t, chipRemovals(p), "staff")
+	assert.Equal(t, "", p.Val("[name=name]"))
+	reqs := env.App.Sandbox.Recorder.Requests("scrm", listAPI)
+	require.NotEmpty(t, reqs)
+	assert.NotContains(t, reqs[len(reqs)-1].Body, "招生", "the platform was asked without the name")
+
+	// A wrong field opens the disclosure, so its error shows.
+	p = b.Get("/channel-codes?staff=abc")
+	_, open = p.Doc.Find(`details[data-testid=cc-filter-box]`).Attr("open")
+	assert.True(t, open)
+	assert.True(t, p.Has(`details[data-testid=cc-filter-box] [data-testid=err-staff]`))
+
+	// English.
+	b.Get("/channel-codes")
+	require.Equal(t, http.StatusSeeOther, b.PostForm("/lang", url.Values{"lang": {"en"}, "next": {"/channel-codes"}}).Status)
+	p = b.Get("/channel-codes?" + url.Values{"name": {"x"}, "to": {"2025-05-01T10:00"}}.Encode())
+	assert.Equal(t, "Filters (2 active)", strings.Join(strings.Fields(p.Text(`[data-testid=cc-filter-toggle]`)), " "))
+	labels = nil
+	p.Doc.Find(`[data-testid=cc-chips] > li > span`).Each(func(_ int, s *goquery.Selection) { labels = append(labels, strings.TrimSpace(s.Text())) })
+	assert.Equal(t, []string{"Code name: x", "Created to: 2025-05-01 10:00"}, labels)
+}
+
+// The QR large view has a close button for JS (shown by app.js; without JS
+// the thumbnail closes the <details>), and no inline script: app.js does it.
+func TestQRLargeViewHasACloseButton(t *testing.T) {
+	env := apptest.New(t, nil)
+	p := env.As(t, auth.RoleSupport).Get("/channel-codes")
+	btn := p.Doc.Find(`[data-testid=cc-row] details.cc-qr .cc-qr-large [data-testid=cc-qr-close]`).First()
+	require.Equal(t, 1, btn.Length())
+	assert.Equal(t, "button", btn.AttrOr("type", ""))
+	assert.Equal(t, "关闭二维码大图", btn.AttrOr("aria-label", ""))
+	_, hidden := btn.Attr("hidden")
+	assert.True(t, hidden, "hidden until app.js can make it work")
+	assert.Zero(t, p.Doc.Find("script:not([src])").Length(), "no inline script")
+	assert.Contains(t, p.Header.Get("Content-Security-Policy"), "script-src 'self'")
+}

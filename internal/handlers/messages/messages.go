@@ -28,6 +28,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/riverqueue/river"
 
+	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/jobs"
@@ -218,8 +219,13 @@ func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerPr
 	if err != nil {
 		return err
 	}
-	cp := tpl.ConfirmProps{Form: p.Form, DraftID: p.DraftID, Body: string(body), Curl: h.tze.CurlCommand(body),
+	cp := tpl.ConfirmProps{Form: p.Form, DraftID: p.DraftID, Body: string(body),
 		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names}
+	// The cURL command is for admins debugging the platform; content staff
+	// send from the console and are not shown how to go around it.
+	if web.Current(c).Viewer.Role == auth.RoleAdmin {
+		cp.Curl = h.tze.CurlCommand(body)
+	}
 	earlier, err := h.store.MessageSendByBusiID(c.Request().Context(), p.Form.BusiID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -474,19 +474,40 @@ func waitSent(t *testing.T, env *apptest.Env, busiID string) store.MessageSend {
 	return row
 }
 
-func TestSendShowsExactBodyAndCurlAndDeliversIt(t *testing.T) {
+// The review page shows admins the request as a cURL command, folded into a
+// disclosure; content staff, who send from the console, do not see it.
+func TestCurlOnTheReviewPageIsForAdminsOnly(t *testing.T) {
+	env := apptest.New(t, nil)
+	conf := review(signIn(t, env, auth.RoleAdmin), oaVals())
+	require.Equal(t, http.StatusOK, conf.Status)
+	body := conf.Text(`[data-testid="request-json"]`)
+	details := conf.Doc.Find(`details[data-testid="curl-details"]`)
+	require.Equal(t, 1, details.Length(), "behind a disclosure")
+	_, open := details.Attr("open")
+	assert.False(t, open, "closed until asked for")
+	assert.Equal(t, "cURL 命令（调试用）", strings.TrimSpace(details.Find("summary").Text()))
+	curl := strings.TrimSpace(details.Find(`[data-testid="curl"]`).Text())
+	assert.Contains(t, curl, tze.TokenPlaceholder)
+	assert.Contains(t, curl, `accessToken='"$TZE_ACCESS_TOKEN"`, "the token is left to the shell")
+	assert.Contains(t, curl, body[:40])
+	assert.Equal(t, "curl", details.Find(`[data-testid="copy-curl"]`).AttrOr("data-copy-from", ""))
+
+	conf = review(signIn(t, env, auth.RoleContent), oaVals())
+	require.Equal(t, http.StatusOK, conf.Status)
+	assert.Equal(t, body[:20], conf.Text(`[data-testid="request-json"]`)[:20], "the body is still shown")
+	assert.False(t, conf.Has(`[data-testid="curl-details"]`))
+	assert.False(t, conf.Has(`[data-testid="curl"]`))
+	assert.NotContains(t, conf.Body, "curl ", "no command anywhere in the page")
+	assert.NotContains(t, conf.Body, tze.TokenPlaceholder)
+}
+
+func TestSendShowsExactBodyAndDeliversIt(t *testing.T) {
 	env := apptest.New(t, nil)
 	b := signIn(t, env, auth.RoleContent)
 	v := oaVals()
 	conf := review(b, v)
 	require.Equal(t, http.StatusOK, conf.Status)
 	body := conf.Text(`[data-testid="request-json"]`)
-	curl := conf.Text(`[data-testid="curl"]`)
-	assert.Contains(t, curl, tze.TokenPlaceholder)
-	assert.Contains(t, curl, `accessToken='"$TZE_ACCESS_TOKEN"`, "the token is left to the shell")
-	assert.Contains(t, curl, body[:40])
-	copyFrom, _ := conf.Doc.Find(`[data-testid="copy-curl"]`).Attr("data-copy-from")
-	assert.Equal(t, "curl", copyFrom)
 	assert.Equal(t, "3 个账号，0 个组织节点", conf.Text(`[data-testid="confirm-recipients"]`))
 
 	// The confirmation's send form carries every value.
@@ -937,4 +958,49 @@ func TestEveryPageInEnglish(t *testing.T) {
 	englishOK(t, "reopened draft", b.Follow(saved))
 	englishOK(t, "drafts", b.Get("/messages/drafts"))
 	englishOK(t, "delete draft", b.Get(saved.Location+"/delete"))
+}
+
+// The composer's recipient picker pages through more than PickerLimit hits
+// and says when a picked node is already included in another one; both stay
+// picked and both are sent (the platform reaches each person once).
+func TestComposerPickerPagesAndWarnsOfIncludedNodes(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := signIn(t, env, auth.RoleContent)
+	v := with(textVals(), "accountIds", "")
+	p := b.PostForm("/messages/compose", with(v, "picker_q", "一年级", "picker_search", "1"))
+	require.Equal(t, http.StatusOK, p.Status)
+	hits := func(p *apptest.Page) []string {
+		var ids []string
+		p.Doc.Find(`[data-testid="picker-results"] button[name="picker_add"]`).Each(func(_ int, s *goquery.Selection) { ids = append(ids, s.AttrOr("value", "")) })
+		return ids
+	}
+	first := hits(p)
+	require.Len(t, first, 10)
+	assert.Regexp(t, `^第 1 / \d+ 页$`, p.Text(`[data-testid="picker-page"]`))
+	grade := first[0] // 一年级 itself, then its classes 一年级(1)班 …
+	p = b.PostForm("/messages/compose", with(v, "picker_q", "一年级", "picker_page", "1", "picker_goto", "2"))
+	require.Equal(t, http.StatusOK, p.Status)
+	second := hits(p)
+	require.Len(t, second, 10)
+	assert.NotContains(t, second, first[0], "another page of hits")
+	assert.Regexp(t, `^第 2 / \d+ 页$`, p.Text(`[data-testid="picker-page"]`))
+	assert.Equal(t, "明天上午 9 点开会", fieldValue(p, "content"), "paging keeps the message")
+
+	// The grade, then one of its classes: both picked, the class noted.
+	class := first[1]
+	p = b.PostForm("/messages/compose", with(v, "picker_q", "一年级", "orgIds", grade, "picker_add", class))
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Equal(t, 2, p.Doc.Find(`[data-testid="picker-chips"] > li`).Length())
+	note := p.Text(`[data-testid="picker-overlap-` + class + `"]`)
+	assert.Contains(t, note, "“一年级”之下，已包含在内")
+	assert.True(t, p.Doc.Find(`[data-testid="picker-overlap-`+class+`"]`).Closest(`[data-testid="picker-orgIds"]`).Length() == 1, "next to the picker")
+
+	picked := url.Values{}
+	for k, vs := range v {
+		picked[k] = vs
+	}
+	picked["orgIds"] = []string{grade, class}
+	conf := review(b, picked)
+	require.Equal(t, http.StatusOK, conf.Status, conf.Text(".field-error"))
+	assert.Contains(t, conf.Text(`[data-testid="request-json"]`), `"toOrgIds":["`+grade+`","`+class+`"]`, "both are still allowed")
 }

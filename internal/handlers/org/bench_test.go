@@ -96,7 +96,7 @@ func BenchmarkOrgSearch100k(b *testing.B) {
 		for range 20 {
 			for _, q := range queries {
 				t0 := time.Now()
-				x.Search(q, SearchLimit)
+				x.Search(q, 0, SearchLimit)
 				d = append(d, time.Since(t0))
 			}
 		}
@@ -192,7 +192,7 @@ func BenchmarkOrgExportWholeOrg100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := writeSubtree(w, snap.Index, bigOrg, func(n orgtree.Node) string { return n.Name }); err != nil {
+		if err := writeSubtree(w, snap.Index, bigOrg, func(n orgtree.Node) string { return n.Name }, func(code string) string { return typeCell(code, "zh-CN") }); err != nil {
 			b.Fatal(err)
 		}
 		if w.Finish(context.Background(), nil) != csvexport.Complete {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/csvexport"
 	"github.com/orgconsole/console/internal/i18n"
 	"github.com/orgconsole/console/internal/orgtree"
@@ -115,7 +116,7 @@ func (h *Handler) Search(c echo.Context) error {
 	}
 	p.RefreshedAt = snap.RefreshedAt
 	if p.Query != "" {
-		hits, total := snap.Index.Search(p.Query, SearchLimit)
+		hits, total := snap.Index.Search(p.Query, 0, SearchLimit)
 		p.Total = total
 		for _, hit := range hits {
 			p.Hits = append(p.Hits, orgtempl.Hit{Node: hit.Node, ByID: hit.ByID, Path: h.crumbs(ctx, orgID, hit.Path), Href: nodeURL(orgID, hit.Node.ID)})
@@ -171,17 +172,38 @@ func (h *Handler) Export(c echo.Context) error {
 	// The index is in memory, so in practice only a failed write (the browser
 	// left) stops the walk; Finish handles any other error as every export does.
 	name := func(n orgtree.Node) string { return h.named(ctx, n, orgID).Name }
-	w.Finish(ctx, writeSubtree(w, snap.Index, id, name))
+	lang, cells := string(i18n.LangOf(ctx)), map[string]string{} // a handful of codes: each cell is built once
+	typ := func(code string) string {
+		s, ok := cells[code]
+		if !ok {
+			s = typeCell(code, lang)
+			cells[code] = s
+		}
+		return s
+	}
+	w.Finish(ctx, writeSubtree(w, snap.Index, id, name, typ))
 	return nil
 }
 
 // csvPathSeparator joins the names of the export's path column.
 const csvPathSeparator = " / "
 
+// typeCell is an org_type as the export writes it: the label in the file's
+// language with the platform's code, "学校 (2)", so the file reads without a
+// legend and still matches the code other systems use; an undocumented code
+// is written as it came.
+func typeCell(code, lang string) string {
+	if !tze.KnownType(code) {
+		return code
+	}
+	return tze.TypeLabel(code, lang) + " (" + code + ")"
+}
+
 // writeSubtree writes id's subtree (id included, preorder) with the columns
 // id, name, type, parent id, path (names from the org root), order; name
-// gives a node's name as the pages show it (the root, the unattached group).
-func writeSubtree(w *csvexport.Writer, x *orgtree.Index, id string, name func(orgtree.Node) string) error {
+// gives a node's name as the pages show it (the root, the unattached group),
+// typ its type's cell.
+func writeSubtree(w *csvexport.Writer, x *orgtree.Index, id string, name func(orgtree.Node) string, typ func(string) string) error {
 	var names []string // the open path: id's ancestors, then the walk's own stack
 	path := x.Path(id)
 	for _, n := range path[:max(len(path)-1, 0)] {
@@ -190,7 +212,7 @@ func writeSubtree(w *csvexport.Writer, x *orgtree.Index, id string, name func(or
 	base := len(names)
 	return x.Walk(id, func(n orgtree.Node, depth int) error {
 		names = append(names[:base+depth], name(n))
-		return w.Row(csvexport.ID(n.ID), csvexport.Text(names[len(names)-1]), csvexport.Text(n.Type), csvexport.ID(n.ParentID),
+		return w.Row(csvexport.ID(n.ID), csvexport.Text(names[len(names)-1]), csvexport.Text(typ(n.Type)), csvexport.ID(n.ParentID),
 			csvexport.Text(strings.Join(names, csvPathSeparator)), csvexport.Int(int64(n.Order)))
 	})
 }

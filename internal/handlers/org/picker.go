@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -28,9 +29,11 @@ import (
 // dropped, order kept), applies picker_add / picker_remove, runs the search
 // when picker_q is set, lists the level browsed (picker_browse pressed, else
 // the hidden picker_at), and resolves names and paths through the cached
-// organisation index (orgID "" = the configured default org). pressed is true
-// when picker_add, picker_remove, picker_search or picker_browse was the
-// submit button.
+// organisation index (orgID "" = the configured default org). Search hits
+// come a page at a time (picker_goto pressed, else the hidden picker_page).
+// Picked nodes below another picked node are listed in props.Overlaps.
+// pressed is true when picker_add, picker_remove, picker_search,
+// picker_goto or picker_browse was the submit button.
 //
 // When the organisation cannot be loaded, err is the upstream error and props
 // still hold every picked id (as unknown chips) with props.Err set, so the
@@ -50,7 +53,7 @@ func (h *Handler) Picker(ctx context.Context, orgID, field string, vals url.Valu
 		pressed = true
 		ids = slices.DeleteFunc(ids, func(s string) bool { return s == rm })
 	}
-	if vals.Has(orgtempl.PickerSearch) {
+	if vals.Has(orgtempl.PickerSearch) || vals.Has(orgtempl.PickerGoto) {
 		pressed = true
 	}
 	at := strings.TrimSpace(vals.Get(orgtempl.PickerAt))
@@ -74,11 +77,19 @@ func (h *Handler) Picker(ctx context.Context, orgID, field string, vals url.Valu
 		p.Picked = append(p.Picked, resolve(x, id))
 	}
 	if x != nil && p.Query != "" {
-		hits, total := x.Search(p.Query, orgtempl.PickerLimit)
+		p.Page = pickerPage(vals)
+		hits, total := x.Search(p.Query, (p.Page-1)*orgtempl.PickerLimit, orgtempl.PickerLimit)
 		p.Total = total
+		if last := p.Pages(); p.Page > last { // the query changed under a later page
+			p.Page = last
+			hits, _ = x.Search(p.Query, (p.Page-1)*orgtempl.PickerLimit, orgtempl.PickerLimit)
+		}
 		for _, hit := range hits {
 			p.Results = append(p.Results, orgtempl.PickedNode{ID: hit.Node.ID, Name: hit.Node.Name, Path: pathText(hit.Path)})
 		}
+	}
+	if x != nil {
+		p.Overlaps = overlaps(x, p.Picked)
 	}
 	if x != nil && at != "" {
 		p.Browse = h.browse(ctx, x, at)
@@ -104,6 +115,52 @@ func (h *Handler) browse(ctx context.Context, x *orgtree.Index, at string) *orgt
 	return lv
 }
 
+// pickerPage is the page of hits asked for: a pager button pressed, else the
+// page shown before (the hidden picker_page), except that a new search starts
+// at page 1. Later pages than there are hits end at the last one (Picker).
+func pickerPage(vals url.Values) int {
+	v := vals.Get(orgtempl.PickerPage)
+	switch {
+	case vals.Has(orgtempl.PickerGoto):
+		v = vals.Get(orgtempl.PickerGoto)
+	case vals.Has(orgtempl.PickerSearch):
+		v = ""
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// overlaps lists the picked nodes that a picked ancestor already includes,
+// each with its nearest picked ancestor, in the chips' order.
+func overlaps(x *orgtree.Index, picked []orgtempl.PickedNode) []orgtempl.Overlap {
+	if len(picked) < 2 {
+		return nil
+	}
+	byID := make(map[string]orgtempl.PickedNode, len(picked))
+	for _, n := range picked {
+		if !n.Unknown {
+			byID[n.ID] = n
+		}
+	}
+	var out []orgtempl.Overlap
+	for _, n := range picked {
+		if n.Unknown {
+			continue
+		}
+		anc := x.Ancestors(n.ID)
+		for i := len(anc) - 1; i >= 0; i-- { // nearest first
+			if a, ok := byID[anc[i]]; ok {
+				out = append(out, orgtempl.Overlap{Node: n, Within: a})
+				break
+			}
+		}
+	}
+	return out
+}
+
 // maxPicked bounds the chips one picker keeps from a post: hosts bound their
 // own lists lower (messages: forms.MaxOrgRecipients) and say so; this only
 // keeps a crafted post from making the page resolve a million ids.
@@ -127,14 +184,18 @@ func resolve(x *orgtree.Index, id string) orgtempl.PickedNode {
 	return orgtempl.PickedNode{ID: id, Name: path[len(path)-1].Name, Path: pathText(path)}
 }
 
-// PickerSearch is GET /org/picker/search?field=&org=&q= (or picker_q=): the
-// results fragment for the picker's live search.
+// PickerSearch is GET /org/picker/search?field=&org=&q= (or picker_q=), with
+// picker_goto= for a page of hits: the results fragment for the picker's
+// live search and its pager.
 func (h *Handler) PickerSearch(c echo.Context) error {
 	q := c.QueryParam("q")
 	if q == "" {
 		q = c.QueryParam(orgtempl.PickerQuery)
 	}
 	vals := url.Values{orgtempl.PickerQuery: {q}}
+	if c.QueryParams().Has(orgtempl.PickerGoto) {
+		vals.Set(orgtempl.PickerGoto, c.QueryParam(orgtempl.PickerGoto))
+	}
 	p, _, _ := h.Picker(c.Request().Context(), c.QueryParam("org"), c.QueryParam("field"), vals)
 	return web.Render(c, http.StatusOK, orgtempl.PickerResults(p))
 }
@@ -164,13 +225,25 @@ func (h *Handler) PickerChip(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
-	if slices.Contains(pickedIDs(form[field]), id) {
+	shown := pickedIDs(form[field])
+	if slices.Contains(shown, id) {
 		return c.NoContent(http.StatusOK)
 	}
-	p, _, _ := h.Picker(c.Request().Context(), c.QueryParam("org"), field, url.Values{field: {id}})
-	return web.Render(c, http.StatusOK, orgtempl.PickerChip(orgtempl.ChipProps{Field: field, Node: p.Picked[0]}))
+	p, _, _ := h.Picker(c.Request().Context(), c.QueryParam("org"), field, url.Values{field: append(shown, id)})
+	chip := orgtempl.ChipProps{Field: field, OrgID: p.OrgID, Node: p.Picked[len(p.Picked)-1]}
+	return web.Render(c, http.StatusOK, orgtempl.PickerChipFragment(chip, p))
 }
 
-// PickerRemove is POST /org/picker/remove: htmx deletes the chip itself
-// (hx-swap="delete"); the route only has to answer.
-func (h *Handler) PickerRemove(c echo.Context) error { return c.NoContent(http.StatusOK) }
+// PickerRemove is POST /org/picker/remove?field=&org=&id= with the chips
+// shown (hx-include): htmx deletes the chip itself (hx-swap="delete"); the
+// answer is the overlap notes for the chips that stay (out of band).
+func (h *Handler) PickerRemove(c echo.Context) error {
+	field, id := c.QueryParam("field"), strings.TrimSpace(c.QueryParam("id"))
+	form, err := c.FormParams()
+	if field == "" || err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest)
+	}
+	left := slices.DeleteFunc(pickedIDs(form[field]), func(s string) bool { return s == id })
+	p, _, _ := h.Picker(c.Request().Context(), c.QueryParam("org"), field, url.Values{field: left})
+	return web.Render(c, http.StatusOK, orgtempl.PickerOverlaps(p, true))
+}

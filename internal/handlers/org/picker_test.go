@@ -2,6 +2,7 @@ package org
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -96,8 +97,11 @@ func TestPickerHTMXFragments(t *testing.T) {
 	assert.Equal(t, 200, p.Status)
 	assert.Empty(t, p.Body, "already picked: no second chip")
 
-	p = r.htmxPost("/org/picker/remove", url.Values{})
+	p = r.htmxPost("/org/picker/remove?field=org_ids&id="+fake.SeedSchoolID, url.Values{"org_ids": {fake.SeedSchoolID}})
 	assert.Equal(t, 200, p.Status)
+	assert.Equal(t, "true", p.Doc.Find(`#picker-org_ids-overlaps`).AttrOr("hx-swap-oob", ""), "the notes follow the removal")
+	p = r.htmxPost("/org/picker/remove", url.Values{})
+	assert.Equal(t, 400, p.Status, "which picker?")
 }
 
 // Browsing with JS off: open the top level, a school, add a node there (the
@@ -186,11 +190,129 @@ func TestPickerBrowseHTMX(t *testing.T) {
 	assert.True(t, p.Has(`#picker-org_ids-browse [data-testid="picker-browse-open"]`))
 }
 
-// The picker's search list is short (PickerLimit) and says how to narrow it.
-func TestPickerSearchListIsShort(t *testing.T) {
+// hitIDs are the ids of the search hits a picker shows.
+func hitIDs(p *page) []string {
+	var ids []string
+	p.Doc.Find(`[data-testid="picker-results"] > li button[name="picker_add"]`).Each(func(_ int, s *goquery.Selection) {
+		ids = append(ids, s.AttrOr("value", ""))
+	})
+	return ids
+}
+
+// The picker's search list is short (PickerLimit) and pages through the
+// rest: with JS off the pager's buttons submit the host form, which comes
+// back on the same page after an add, and a new search starts at page 1.
+func TestPickerPagesThroughHits(t *testing.T) {
 	r := newRig(t)
+	snap, err := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
+	require.NoError(t, err)
+	all, total := snap.Index.Search("(1)班", 0, 3*orgtempl.PickerLimit)
+	require.Greater(t, total, 2*orgtempl.PickerLimit)
+	want := func(page int) []string {
+		var ids []string
+		for _, h := range all[(page-1)*orgtempl.PickerLimit : page*orgtempl.PickerLimit] {
+			ids = append(ids, h.Node.ID)
+		}
+		return ids
+	}
+	pages := (total + orgtempl.PickerLimit - 1) / orgtempl.PickerLimit
+
 	p := r.post("/host", url.Values{"picker_q": {"(1)班"}, "picker_search": {"1"}})
-	assert.Equal(t, orgtempl.PickerLimit, p.Doc.Find(`[data-testid="picker-results"] > li`).Length())
-	assert.Contains(t, p.Text(`[data-testid="picker-total"]`), "输入更具体的名称")
+	assert.Equal(t, want(1), hitIDs(p))
 	assert.True(t, p.Has(`.picker-results .picker-list`), "hosts rely on the scroll box class")
+	assert.Equal(t, fmt.Sprintf("第 1–10 个，共 %d 个结果", total), p.Text(`[data-testid="picker-total"]`))
+	assert.Equal(t, fmt.Sprintf("第 1 / %d 页", pages), p.Text(`[data-testid="picker-page"]`))
+	assert.True(t, p.Has(`[data-testid="picker-prev"][disabled]`), "no page before the first")
+	next := p.Doc.Find(`[data-testid="picker-next"]`)
+	assert.Equal(t, "picker_goto", next.AttrOr("name", ""))
+	assert.Equal(t, "2", next.AttrOr("value", ""))
+	assert.Equal(t, "submit", next.AttrOr("type", ""))
+	assert.Equal(t, "1", p.Doc.Find(`input[type=hidden][name="picker_page"]`).AttrOr("value", ""))
+
+	// Next page: hits 11–20, the query kept.
+	p = r.post("/host", url.Values{"picker_q": {"(1)班"}, "picker_page": {"1"}, "picker_goto": {"2"}})
+	require.Equal(t, 200, p.Status)
+	assert.Equal(t, want(2), hitIDs(p))
+	assert.Equal(t, fmt.Sprintf("第 11–20 个，共 %d 个结果", total), p.Text(`[data-testid="picker-total"]`))
+	assert.Equal(t, "(1)班", p.Doc.Find(`input[type=search]`).AttrOr("value", ""))
+
+	// Adding a hit from page 2 comes back to page 2 with the chip.
+	p = r.post("/host", url.Values{"picker_q": {"(1)班"}, "picker_page": {"2"}, "picker_add": {want(2)[3]}})
+	assert.Equal(t, want(2), hitIDs(p))
+	assert.True(t, p.Has(`[data-testid="picker-chip-`+want(2)[3]+`"]`))
+
+	// A new search starts at page 1; a page past the end shows the last.
+	p = r.post("/host", url.Values{"picker_q": {"(1)班"}, "picker_page": {"2"}, "picker_search": {"1"}})
+	assert.Equal(t, want(1), hitIDs(p))
+	p = r.post("/host", url.Values{"picker_q": {"(1)班"}, "picker_goto": {"99999"}})
+	assert.Equal(t, fmt.Sprintf("第 %d / %d 页", pages, pages), p.Text(`[data-testid="picker-page"]`))
+	assert.True(t, p.Has(`[data-testid="picker-next"][disabled]`))
+	assert.NotEmpty(t, hitIDs(p))
+
+	// A few hits: no pager.
+	p = r.post("/host", url.Values{"picker_q": {"第一实验小学"}, "picker_search": {"1"}})
+	assert.False(t, p.Has(`[data-testid="picker-pager"]`))
+
+	// htmx: the pager's buttons fetch the results fragment for their page.
+	p = r.htmx("/org/picker/search?field=org_ids&q=" + url.QueryEscape("(1)班"))
+	next = p.Doc.Find(`[data-testid="picker-next"]`)
+	assert.Equal(t, "#picker-org_ids-results", next.AttrOr("hx-target", ""))
+	u, err := url.Parse(next.AttrOr("hx-get", ""))
+	require.NoError(t, err)
+	assert.Equal(t, "(1)班", u.Query().Get("picker_q"), "the page asks for the same search")
+	p = r.htmx(u.String() + "&picker_goto=3")
+	assert.False(t, p.Has("html > head > title"), "a fragment")
+	assert.Equal(t, want(3), hitIDs(p))
+}
+
+// Picking a node and one below it is allowed, and the picker says the lower
+// one is already included — without JS on every re-render, with htmx in the
+// chip and remove answers (out of band).
+func TestPickerWarnsWhenANodeIsAlreadyIncluded(t *testing.T) {
+	r := newRig(t)
+	snap, err := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
+	require.NoError(t, err)
+	x := snap.Index
+	campus := x.Children(fake.SeedSchoolID)[0]
+	for _, k := range x.Children(fake.SeedSchoolID) {
+		if x.ChildCount(k.ID) > 0 {
+			campus = k
+			break
+		}
+	}
+	deep := x.Children(campus.ID)[0] // two levels below the school
+	other := x.Children(fake.SeedBureauID)[1]
+
+	p := r.post("/host", url.Values{"org_ids": {fake.SeedSchoolID}, "picker_add": {other.ID}})
+	assert.Empty(t, p.Doc.Find(`[data-testid="picker-overlaps"]`).Children().Nodes, "siblings do not overlap")
+
+	// The descendant picked after the ancestor …
+	p = r.post("/host", url.Values{"org_ids": {fake.SeedSchoolID, other.ID}, "picker_add": {deep.ID}})
+	require.Equal(t, 3, p.Doc.Find(`[data-testid="picker-chips"] li`).Length(), "both stay picked")
+	note := p.Text(`[data-testid="picker-overlap-` + deep.ID + `"]`)
+	assert.Equal(t, "“"+deep.Name+"”在“第一实验小学”之下，已包含在内：发给“第一实验小学”的消息会送达它下面的所有人。", note)
+	assert.Equal(t, 1, p.Doc.Find(`[data-testid^="picker-overlap-"]`).Length())
+	// … or before it: the nearest picked ancestor is named.
+	p = r.post("/host", url.Values{"org_ids": {deep.ID, campus.ID}, "picker_add": {fake.SeedSchoolID}})
+	assert.Contains(t, p.Text(`[data-testid="picker-overlap-`+deep.ID+`"]`), "“"+campus.Name+"”之下")
+	assert.Contains(t, p.Text(`[data-testid="picker-overlap-`+campus.ID+`"]`), "“第一实验小学”之下")
+	// Removing the ancestor ends the note; submitting sends both ids.
+	p = r.post("/host", url.Values{"org_ids": {fake.SeedSchoolID, deep.ID}, "picker_remove": {fake.SeedSchoolID}})
+	assert.False(t, p.Has(`[data-testid^="picker-overlap-"]`))
+	p = r.post("/host", url.Values{"org_ids": {fake.SeedSchoolID, deep.ID}, "send": {""}})
+	assert.Equal(t, "submitted:"+fake.SeedSchoolID+","+deep.ID, p.Body)
+
+	// htmx: the chip answer carries the note out of band …
+	p = r.htmxPost("/org/picker/chip?field=org_ids&id="+deep.ID, url.Values{"org_ids": {fake.SeedSchoolID}})
+	assert.Equal(t, 1, p.Doc.Find(`[data-testid="picker-chip-`+deep.ID+`"]`).Length())
+	box := p.Doc.Find(`#picker-org_ids-overlaps`)
+	assert.Equal(t, "true", box.AttrOr("hx-swap-oob", ""))
+	assert.Equal(t, 1, box.Find(`[data-testid="picker-overlap-`+deep.ID+`"]`).Length())
+	// … and so does the remove answer (here: nothing left to say).
+	p = r.htmxPost("/org/picker/remove?field=org_ids&id="+fake.SeedSchoolID, url.Values{"org_ids": {fake.SeedSchoolID, deep.ID}})
+	box = p.Doc.Find(`#picker-org_ids-overlaps`)
+	assert.Equal(t, "true", box.AttrOr("hx-swap-oob", ""))
+	assert.Equal(t, 0, box.Children().Length())
+	p = r.htmxPost("/org/picker/remove?field=org_ids&id="+other.ID, url.Values{"org_ids": {fake.SeedSchoolID, deep.ID, other.ID}})
+	assert.Equal(t, 1, p.Doc.Find(`#picker-org_ids-overlaps [data-testid="picker-overlap-`+deep.ID+`"]`).Length())
 }

@@ -92,11 +92,30 @@ func without(ids []string, id string) []string {
 	return slices.DeleteFunc(slices.Clone(ids), func(s string) bool { return s == id })
 }
 
+// with adds id to the open nodes. A URL holds at most MaxOpen: opening one
+// more forgets the node opened longest ago, so the newest stays open.
 func with(ids []string, id string) []string {
 	if slices.Contains(ids, id) {
 		return slices.Clone(ids)
 	}
+	if len(ids) >= MaxOpen {
+		ids = ids[len(ids)-MaxOpen+1:]
+	}
 	return append(slices.Clone(ids), id)
+}
+
+// currentTree reads the open nodes from the page htmx sent the request from
+// (HX-Current-URL), when that page is this org's tree.
+func (h *Handler) currentTree(c echo.Context, orgID string) ([]string, bool) {
+	u, err := url.Parse(c.Request().Header.Get("HX-Current-URL"))
+	if err != nil || u.Path != "/org" {
+		return nil, false
+	}
+	q := u.Query()
+	if strings.TrimSpace(h.orgOr(q.Get("org"))) != orgID {
+		return nil, false
+	}
+	return parseOpen(q.Get("open")), true
 }
 
 // rowsCtx carries what building rows needs.
@@ -259,6 +278,18 @@ func (h *Handler) Children(c echo.Context) error {
 	if !web.IsHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, treeURL(orgID, open, "")+"#"+orgtempl.DomID("n", id))
 	}
+	// The toggle's open list is the page's as it was rendered; nodes opened
+	// with htmx since then are only in the address bar. Start from there, so
+	// opening two siblings one after the other keeps both, and put the new
+	// state back in the address bar: a reload shows the same tree.
+	if cur, ok := h.currentTree(c, orgID); ok {
+		if collapse {
+			open = without(cur, id)
+		} else {
+			open = with(cur, id)
+		}
+	}
+	c.Response().Header().Set("HX-Replace-Url", treeURL(orgID, open, ""))
 	rc := &rowsCtx{orgID: orgID, open: open}
 	if snap, ok := h.Cache.Peek(orgID); ok {
 		rc.lv = fromIndex(snap.Index)

@@ -320,7 +320,7 @@ func TestSearchPathsCapAndRefresh(t *testing.T) {
 	require.Equal(t, 200, p.Status)
 	assert.Equal(t, SearchLimit, p.Doc.Find(`[data-testid="search-results"] > li`).Length())
 	snap, _ := r.h.Cache.Get(context.Background(), fake.SeedBureauID)
-	_, total := snap.Index.Search("班", 0)
+	_, total := snap.Index.Search("班", 0, 0)
 	assert.Greater(t, total, SearchLimit)
 	assert.Equal(t, fmt.Sprintf("显示 200 个，共 %d,%03d 个结果", total/1000, total%1000), p.Text(`[data-testid="search-total"]`))
 	first := p.Doc.Find(`[data-testid="search-results"] > li`).First()
@@ -381,12 +381,12 @@ func TestExportDefusesWhatThePlatformSent(t *testing.T) {
 	assert.Equal(t, [][]string{
 		{"部门ID", "名称", "类型", "上级ID", "路径", "排序"},
 		{`="96000000"`, "组织 96000000", "", "", "组织 96000000", "0"},
-		{`="0012345678901234567"`, "第一中学", "2", `="96000000"`, "组织 96000000 / 第一中学", "1"},
-		{`="9"`, `'=HYPERLINK("http://evil","x")`, "4", `="0012345678901234567"`, `组织 96000000 / 第一中学 / =HYPERLINK("http://evil","x")`, "-1"},
+		{`="0012345678901234567"`, "第一中学", "学校 (2)", `="96000000"`, "组织 96000000 / 第一中学", "1"},
+		{`="9"`, `'=HYPERLINK("http://evil","x")`, "部门 (4)", `="0012345678901234567"`, `组织 96000000 / 第一中学 / =HYPERLINK("http://evil","x")`, "-1"},
 		{`="we""ird,id"`, "'+1班, \"quoted\"\nnewline", "'-7", `="0012345678901234567"`, "组织 96000000 / 第一中学 / +1班, \"quoted\"\nnewline", "2"},
-		{`="=1+1"`, "' @SUM(A1)", "7", `="we""ird,id"`, "组织 96000000 / 第一中学 / +1班, \"quoted\"\nnewline /  @SUM(A1)", "0"},
+		{`="=1+1"`, "' @SUM(A1)", "班级 (7)", `="we""ird,id"`, "组织 96000000 / 第一中学 / +1班, \"quoted\"\nnewline /  @SUM(A1)", "0"},
 		{`="~unattached"`, "未挂接的部门（上级不存在或循环引用）", "", `="96000000"`, "组织 96000000 / 未挂接的部门（上级不存在或循环引用）", "0"},
-		{`="o"`, "'\t=cmd|' /C calc'!A0", "4", `="gone"`, "组织 96000000 / 未挂接的部门（上级不存在或循环引用） / \t=cmd|' /C calc'!A0", "3"},
+		{`="o"`, "'\t=cmd|' /C calc'!A0", "部门 (4)", `="gone"`, "组织 96000000 / 未挂接的部门（上级不存在或循环引用） / \t=cmd|' /C calc'!A0", "3"},
 	}, csvtest.Read(t, p.Body))
 }
 

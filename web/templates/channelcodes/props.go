@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/forms"
@@ -89,6 +90,52 @@ func (p ListProps) groupURL(id int64) string {
 		q.Set(forms.CCSize, p.Filter.Size)
 	}
 	return listPath + "?" + q.Encode()
+}
+
+// Chip is one filter that applies, shown above the table with a link that
+// drops it.
+type Chip struct {
+	Key    string // the filter's query name (forms.CC*)
+	Label  string // i18n key of the field's label
+	Value  string // as it applies; "" for the sub-groups switch
+	Remove string // the first page with the other filters (and the page size)
+}
+
+// chipKeys are the filters a chip can show, in the form's order; the page
+// size is a setting, not a filter, and stays when a chip is removed.
+var chipKeys = []string{forms.CCName, forms.CCStaff, forms.CCDept, forms.CCGroup, forms.CCSub, forms.CCFrom, forms.CCTo}
+
+// Chips are the filters that apply. Removing the group also drops "include
+// sub-groups", which needs exactly one group.
+func (p ListProps) Chips() []Chip {
+	q := p.Filter.FilterQuery()
+	var out []Chip
+	for _, k := range chipKeys {
+		v := q.Get(k)
+		if v == "" {
+			continue
+		}
+		rest := url.Values{}
+		for kk, vv := range q {
+			rest[kk] = vv
+		}
+		rest.Del(k)
+		if k == forms.CCGroup {
+			rest.Del(forms.CCSub)
+		}
+		c := Chip{Key: k, Label: "channelcodes.f." + k, Value: v, Remove: listPath}
+		switch k {
+		case forms.CCSub:
+			c.Value = ""
+		case forms.CCFrom, forms.CCTo:
+			c.Value = strings.Replace(v, "T", " ", 1) // 2026-03-31T17:37 as people write it
+		}
+		if len(rest) > 0 {
+			c.Remove += "?" + rest.Encode()
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func (p ListProps) size() int { return p.Filter.PageSize() }

@@ -34,7 +34,7 @@ type ConfirmProps struct {
 	Form    forms.MessageForm
 	DraftID int64
 	Body    string // the exact JSON body to be posted
-	Curl    string // the same as a cURL command, token as a placeholder
+	Curl    string // the same as a cURL command, token as a placeholder; "" = not shown (admins only)
 	Users   int    // account ids addressed
 	Orgs    int    // org nodes addressed
 	// OrgNames are the picked nodes' paths, when the picker knows them.
