@@ -25,6 +25,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -75,6 +76,12 @@ func (b *Browser) Audit(name string) {
 	tags, _ := json.Marshal(wcagTags)
 	var vs []axeViolation
 	var loc string
+	if b.jsOff {
+		// axe is script too: it runs with scripts on for a moment (the
+		// page's own scripts, not run at load, stay unloaded).
+		b.Run(emulation.SetScriptExecutionDisabled(false))
+		defer b.Run(emulation.SetScriptExecutionDisabled(true))
+	}
 	b.Run(
 		chromedp.Evaluate("if (typeof axe === 'undefined') {\n"+src+"\n}\ntrue", nil),
 		chromedp.Evaluate(`location.pathname + location.search`, &loc),
@@ -83,8 +90,27 @@ func (b *Browser) Audit(name string) {
 		}),
 	)
 	b.audits++
+	// One failure per rule, with its first few elements: a rule broken in a
+	// shared component is one problem, not forty lines.
+	byRule := map[string][]axeViolation{}
+	var rules []string
 	for _, v := range vs {
-		b.t.Errorf("axe %s on %q (%s): %s [%s] at %s — %s", v.Rule, name, loc, v.Help, v.Impact, v.Target, v.Summary)
+		if byRule[v.Rule] == nil {
+			rules = append(rules, v.Rule)
+		}
+		byRule[v.Rule] = append(byRule[v.Rule], v)
+	}
+	for _, r := range rules {
+		nodes := byRule[r]
+		var at []string
+		for i, v := range nodes {
+			if i == 3 {
+				at = append(at, fmt.Sprintf("… and %d more", len(nodes)-3))
+				break
+			}
+			at = append(at, v.Target)
+		}
+		b.t.Errorf("axe %s on %q (%s): %s [%s], %d element(s): %s — %s", r, name, loc, nodes[0].Help, nodes[0].Impact, len(nodes), strings.Join(at, " | "), nodes[0].Summary)
 	}
 }
 
@@ -92,12 +118,12 @@ func (b *Browser) Audit(name string) {
 type htmlCapture struct {
 	dir     string
 	mu      sync.Mutex
-	done    *sync.Cond // signalled when a fetch ends
-	pending int        // bodies being fetched
-	closed  bool       // the test is over: later responses (polls) are not kept
-	html  map[network.RequestID]string // request id -> URL, for HTML responses
-	saved map[[32]byte]bool            // bodies already written
-	files map[string]string            // file name -> URL, for the failure message
+	done    *sync.Cond                   // signalled when a fetch ends
+	pending int                          // bodies being fetched
+	closed  bool                         // the test is over: later responses (polls) are not kept
+	html    map[network.RequestID]string // request id -> URL, for HTML responses
+	saved   map[[32]byte]bool            // bodies already written
+	files   map[string]string            // file name -> URL, for the failure message
 }
 
 // captureHTML writes each HTML response the console sends this browser to a
@@ -237,16 +263,20 @@ func (b *Browser) validateHTML() {
 		names = append(names, filepath.Join(c.dir, n))
 	}
 	sort.Strings(names)
-	cmd := exec.Command(bin, append([]string{"--config", config, "--formatter", "json"}, names...)...)
-	out, err := cmd.Output()
+	// The report goes to a file: node can cut a long report short on a pipe
+	// when the process exits.
+	report := filepath.Join(c.dir, "report.json")
+	cmd := exec.Command(bin, append([]string{"--config", config, "--formatter", "json=" + report}, names...)...)
+	_, err := cmd.Output()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		b.t.Errorf("html-validate: %v", err)
 		return
 	}
+	out, rerr := os.ReadFile(report)
 	var results []hvResult
-	if jerr := json.Unmarshal(out, &results); jerr != nil {
-		b.t.Errorf("html-validate gave no JSON (%v): %s %s", jerr, out, stderrOf(err))
+	if jerr := json.Unmarshal(out, &results); rerr != nil || jerr != nil {
+		b.t.Errorf("html-validate wrote no report (%v, %v): %s", rerr, jerr, stderrOf(err))
 		return
 	}
 	n := 0

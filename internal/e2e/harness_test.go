@@ -30,6 +30,7 @@ type Browser struct {
 
 	html   *htmlCapture // every HTML response, for html-validate at the end
 	audits int          // axe runs so far
+	jsOff  bool         // DisableJS was called
 }
 
 func chromiumPath() string {
@@ -102,6 +103,7 @@ func Start(t *testing.T, env map[string]string) *Browser {
 func (b *Browser) DisableJS() {
 	b.t.Helper()
 	b.Run(emulation.SetScriptExecutionDisabled(true))
+	b.jsOff = true
 }
 
 // Run runs chromedp actions and fails the test on error.

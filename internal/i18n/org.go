@@ -66,7 +66,7 @@ var orgZH = Catalog{
 	"org.picker.browse":             "按层级浏览",
 	"org.picker.browse_close":       "收起浏览",
 	"org.picker.open":               "下级 %d ›",
-	"org.picker.open_named":         "查看 %s 的 %d 个下级",
+	"org.picker.open_named":         "查看%[1]s的下级 %[2]d 个", // contains the visible "下级 N" (WCAG 2.5.3 label in name)
 	"org.picker.browse_more":        "还有 %d 个未列出，请用上方的搜索查找。",
 	"org.root.name":                 "组织 %s",
 	"org.root.counts":               "%s 个直属下级 · 共 %s 个部门",
@@ -136,7 +136,7 @@ var orgEN = Catalog{
 	"org.picker.browse":             "Browse by level",
 	"org.picker.browse_close":       "Close",
 	"org.picker.open":               "%d below ›",
-	"org.picker.open_named":         "Show the %[2]d departments below %[1]s",
+	"org.picker.open_named":         "Open %[1]s: %[2]d below", // contains the visible "N below" (WCAG 2.5.3 label in name)
 	"org.picker.browse_more":        "%d more not listed; use the search above to find them.",
 	"org.root.name":                 "Organisation %s",
 	"org.root.counts":               "%s direct children · %s departments in all",
