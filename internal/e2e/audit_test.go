@@ -90,6 +90,9 @@ func (b *Browser) Audit(name string) {
 		}),
 	)
 	b.audits++
+	if testing.Verbose() {
+		b.t.Logf("axe: %d violations on %q (%s)", len(vs), name, loc)
+	}
 	// One failure per rule, with its first few elements: a rule broken in a
 	// shared component is one problem, not forty lines.
 	byRule := map[string][]axeViolation{}
@@ -281,6 +284,9 @@ func (b *Browser) validateHTML() {
 	}
 	n := 0
 	for _, r := range results {
+		if testing.Verbose() {
+			b.t.Logf("html-validate: %d messages on %s", len(r.Messages), c.files[filepath.Base(r.FilePath)])
+		}
 		for _, m := range r.Messages {
 			if m.Severity < 2 {
 				continue
