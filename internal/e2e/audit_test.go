@@ -283,15 +283,14 @@ func (b *Browser) validateHTML() {
 		return
 	}
 	n := 0
+	perFile := map[string]int{} // the report lists only files with messages
 	for _, r := range results {
-		if testing.Verbose() {
-			b.t.Logf("html-validate: %d messages on %s", len(r.Messages), c.files[filepath.Base(r.FilePath)])
-		}
 		for _, m := range r.Messages {
 			if m.Severity < 2 {
 				continue
 			}
 			n++
+			perFile[filepath.Base(r.FilePath)]++
 			b.t.Errorf("html-validate %s on %s line %d:%d: %s (at %s)", m.RuleID, c.files[filepath.Base(r.FilePath)], m.Line, m.Column, m.Message, m.Selector)
 		}
 	}
@@ -299,6 +298,9 @@ func (b *Browser) validateHTML() {
 		b.t.Errorf("html-validate failed: %s", stderrOf(err))
 	}
 	if testing.Verbose() {
+		for _, name := range names {
+			b.t.Logf("html-validate: %d errors on %s", perFile[filepath.Base(name)], c.files[filepath.Base(name)])
+		}
 		b.t.Logf("a11y: %d axe audits, %d HTML responses validated, %d html-validate errors", b.audits, len(c.files), n)
 	}
 }
