@@ -27,6 +27,10 @@ type Browser struct {
 	t   testing.TB
 	Env *apptest.Env
 	Ctx context.Context
+
+	html   *htmlCapture // every HTML response, for html-validate at the end
+	audits int          // axe runs so far
+	jsOff  bool         // DisableJS was called
 }
 
 func chromiumPath() string {
@@ -88,7 +92,10 @@ func Start(t *testing.T, env map[string]string) *Browser {
 		}
 	})
 	require.NoError(t, chromedp.Run(ctx), "start Chromium")
-	return &Browser{t: t, Env: e, Ctx: ctx}
+	b := &Browser{t: t, Env: e, Ctx: ctx}
+	b.captureHTML()
+	t.Cleanup(b.validateHTML) // runs before the browser is closed above
+	return b
 }
 
 // DisableJS turns JavaScript off for this browser from the next navigation
@@ -96,6 +103,7 @@ func Start(t *testing.T, env map[string]string) *Browser {
 func (b *Browser) DisableJS() {
 	b.t.Helper()
 	b.Run(emulation.SetScriptExecutionDisabled(true))
+	b.jsOff = true
 }
 
 // Run runs chromedp actions and fails the test on error.
@@ -172,9 +180,11 @@ func (b *Browser) SetCookies(cs []*network.Cookie) {
 }
 
 // Shot saves a full-page screenshot as screenshots/<name>.png at the
-// repository root, for people to look at.
+// repository root, for people to look at, and audits the page with axe: a
+// state worth a screenshot is a state that must be accessible.
 func (b *Browser) Shot(name string) {
 	b.t.Helper()
+	b.Audit(name)
 	var png []byte
 	b.Run(chromedp.FullScreenshot(&png, 100)) // quality 100 = PNG
 	dir := screenshotDir()

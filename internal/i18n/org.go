@@ -65,7 +65,7 @@ var orgZH = Catalog{
 	"org.picker.browse":             "按层级浏览",
 	"org.picker.browse_close":       "收起浏览",
 	"org.picker.open":               "下级 %d ›",
-	"org.picker.open_named":         "查看 %s 的 %d 个下级",
+	"org.picker.open_named":         "查看%[1]s的下级 %[2]d 个", // contains the visible "下级 N" (WCAG 2.5.3 label in name)
 	"org.picker.browse_more":        "还有 %d 个未列出，请用上方的搜索查找。",
 	"org.root.name":                 "组织 %s",
 	"org.root.counts":               "%d 个直属下级 · 共 %d 个部门",
@@ -134,6 +134,7 @@ var orgEN = Catalog{
 	"org.picker.browse":             "Browse by level",
 	"org.picker.browse_close":       "Close",
 	"org.picker.open":               "%d below ›",
+	"org.picker.open_named":         "Open %[1]s: %[2]d below", // contains the visible "N below" (WCAG 2.5.3 label in name)
 	"org.picker.browse_more":        "%d more not listed; use the search above to find them.",
 	"org.root.name":                 "Organisation %s",
 	// issue 12: the picker pages through its hits and notes overlapping picks
@@ -144,10 +145,9 @@ var orgEN = Catalog{
 
 // orgCountedEN holds the English messages whose words agree with a count.
 var orgCountedEN = CountedCatalog{
-	"org.search.capped":     {"Only the first %d ${results} are listed; type a more specific name.", []Word{{1, "result", "results"}}},
-	"org.search.total":      {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
-	"org.node.page":         {"Page %[1]d of %[2]d · %[3]d direct ${children}", []Word{{3, "child", "children"}}},
-	"org.picker.total":      {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
-	"org.picker.open_named": {"Show the %[2]d ${departments} below %[1]s", []Word{{2, "department", "departments"}}},
-	"org.root.counts":       {"%[1]d direct ${children} · %[2]d ${departments} in all", []Word{{1, "child", "children"}, {2, "department", "departments"}}},
+	"org.search.capped": {"Only the first %d ${results} are listed; type a more specific name.", []Word{{1, "result", "results"}}},
+	"org.search.total":  {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
+	"org.node.page":     {"Page %[1]d of %[2]d · %[3]d direct ${children}", []Word{{3, "child", "children"}}},
+	"org.picker.total":  {"Showing %[1]d of %[2]d ${results}", []Word{{2, "result", "results"}}},
+	"org.root.counts":   {"%[1]d direct ${children} · %[2]d ${departments} in all", []Word{{1, "child", "children"}, {2, "department", "departments"}}},
 }

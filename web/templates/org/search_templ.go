@@ -215,7 +215,7 @@ func SearchPage(p SearchProps) templ.Component {
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
-							templ_7745c5c3_Err = crumbsNav(h.Path[:len(h.Path)-1], true).Render(ctx, templ_7745c5c3_Buffer)
+							templ_7745c5c3_Err = hitPath(h.Path[:len(h.Path)-1]).Render(ctx, templ_7745c5c3_Buffer)
 							if templ_7745c5c3_Err != nil {
 								return templ_7745c5c3_Err
 							}
