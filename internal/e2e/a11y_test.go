@@ -310,12 +310,18 @@ func (w *walker) poll(cond string) {
 	}
 }
 
-// Channel codes: list, a rejected filter, the QR view, an empty result.
+// Channel codes: list, the filters opened, a rejected filter, the chips of
+// the filters that apply and one removed, the QR view, an empty result.
 func walkChannelCodes(w *walker) {
 	w.open("/channel-codes")
+	w.click(`[data-testid=cc-filter-toggle]`, `#f-staff`)
+	w.audit("channel codes filters open")
 	w.type_(`#f-staff`, "12, abc")
 	w.click(`[data-testid=cc-apply]`, `[data-testid=err-staff]`)
 	w.audit("channel codes rejected filter")
+	w.open("/channel-codes?" + url.Values{"name": {"招生"}, "from": {"2025-01-01T00:00"}}.Encode())
+	w.click(`[data-testid=cc-chip-remove-from]`, `[data-testid=cc-chips]:not(:has([data-testid=cc-chip-from]))`)
+	w.audit("channel codes chip removed")
 	w.open("/channel-codes")
 	w.click(`[data-testid=cc-row] details summary`, `[data-testid=cc-row] details[open] img`)
 	w.audit("channel codes QR")

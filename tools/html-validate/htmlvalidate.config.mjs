@@ -12,5 +12,11 @@ export default {
 		// says which list a chip's remove button is in. ARIA allows naming a
 		// list; the recommended preset only discourages it.
 		"aria-label-misuse": ["error", { allowAnyNamable: true }],
+		// A list travels as repeated hidden inputs of one name, as HTML forms
+		// submit multi-valued fields: the picker's chips (one orgIds input per
+		// picked node), the confirmation's send form and the resume page carry
+		// every value that way. The rule can exempt radios and buttons but not
+		// hidden inputs, and Go reads the repeated name without PHP's "[]".
+		"form-dup-name": "off",
 	},
 };
