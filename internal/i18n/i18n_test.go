@@ -111,7 +111,10 @@ func TestEnglishWordsAgreeWithTheirCount(t *testing.T) {
 		{"cards.sandbox.counts", []any{1, 2}, "1 account and 2 organisations hold card data."},
 		{"cards.sandbox.counts", []any{3, 1}, "3 accounts and 1 organisation hold card data."},
 		{"pager.summary", []any{1, 1, 1}, "Page 1 of 1 · 1 entry"},
-		{"org.picker.open_named", []any{"一中", 1}, "Show the 1 department below 一中"},
+		{"org.root.counts", []any{1, 2}, "1 direct child · 2 departments in all"},
+		{"org.root.counts", []any{3, 1}, "3 direct children · 1 department in all"},
+		// The picker's open button names the visible "N below" (WCAG 2.5.3): no noun to agree.
+		{"org.picker.open_named", []any{"一中", 1}, "Open 一中: 1 below"},
 		{"org.node.page", []any{1, 2, 1}, "Page 1 of 2 · 1 direct child"},
 	} {
 		assert.Equal(t, c.want, Tr(EN, c.key, c.args...), "%s %v", c.key, c.args)
