@@ -82,6 +82,11 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	admin.PostForm("/status/probe", url.Values{"platform": {"tze"}})
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{})
 
+	// The organisation pages read the whole tree through the org cache; on a
+	// loaded machine a cold fetch can outlast the short upstream budget this
+	// test uses (so that a hung send fails fast), so the cache is filled first.
+	require.Eventually(t, func() bool { return admin.Get("/org").Status == http.StatusOK }, 30*time.Second, 100*time.Millisecond)
+
 	// The users' display names are data ("演示管理员"), shown inside sentences too.
 	users, err := env.App.Store.ListUsers(ctx)
 	require.NoError(t, err)
