@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/app"
+	"github.com/orgconsole/console/internal/store"
 )
 
 func run(t *testing.T, env map[string]string, stdin string, args ...string) (string, error) {
@@ -92,4 +95,29 @@ func TestMigrateCommand(t *testing.T) {
 	assert.Contains(t, out, "database migrated: schema version")
 	_, err = run(t, map[string]string{"CONSOLE_DATABASE_URL": "mysql://x"}, "", "migrate")
 	assert.ErrorContains(t, err, "CONSOLE_DATABASE_URL: must be a postgres:// URL")
+}
+
+// A database the console cannot use stops start-up with one line that says
+// why (main prints it after "console: "), without the password.
+func TestBadDatabaseStopsStartUpInOneLine(t *testing.T) {
+	_, err := run(t, map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_DATABASE_URL": "postgres://console:s3cret@127.0.0.1:1/console"}, "", "serve")
+	require.Error(t, err)
+	assert.Equal(t, "store: cannot connect to PostgreSQL at postgres://console:***@127.0.0.1:1/console: connect: connection refused", err.Error())
+	var ce *store.ConnectError
+	assert.ErrorAs(t, err, &ce)
+
+	// A database a newer console migrated: this binary refuses to touch it.
+	dir := t.TempDir()
+	env := map[string]string{"CONSOLE_DATA_DIR": dir}
+	_, err = run(t, env, "", "migrate")
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "console.db"))
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, 1)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = run(t, env, "", "serve")
+	require.ErrorIs(t, err, store.ErrSchemaTooNew)
+	assert.NotContains(t, err.Error(), "\n")
+	assert.Contains(t, err.Error(), "database at migration 99999, this binary knows up to")
 }

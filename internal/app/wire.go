@@ -52,6 +52,7 @@ type App struct {
 	SCRM     *scrm.Client
 	Tze      *tze.Client
 	Jobs     *jobs.Queue // every platform write (card push calls, message sends), as River jobs
+	Sessions *web.Sessions
 	log      *slog.Logger
 }
 
@@ -88,7 +89,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err := a.buildClients(); err != nil {
 		return nil, err
 	}
-	keys, err := web.LoadKeys(cfg.DataDir)
+	keys, err := web.EnsureKeys(ctx, st, cfg.DataDir, log)
 	if err != nil {
 		return nil, err
 	}
@@ -113,13 +114,14 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if a.Sandbox != nil {
 		cardFake, _ = a.Sandbox.Platform(sbchengxun.Name).(*sbchengxun.Fake)
 	}
+	a.Sessions = web.NewSessions(st, web.SessionOptions{
+		Keys: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
+	})
 	a.Echo, err = handlers.New(handlers.Deps{
-		Config: cfg,
-		Store:  st,
-		Hasher: hasher,
-		Sessions: web.NewSessions(st, web.SessionOptions{
-			KeyPairs: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
-		}),
+		Config:    cfg,
+		Store:     st,
+		Hasher:    hasher,
+		Sessions:  a.Sessions,
 		Assets:    assets,
 		Log:       log,
 		Sandbox:   a.Sandbox,

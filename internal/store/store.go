@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -80,9 +81,15 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
+		pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+		defer cancel()
+		if err := db.PingContext(pingCtx); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("store: cannot reach PostgreSQL at %s: %w", redactURL(dsn), errors.Unwrap(err))
+			reason := connectReason(err)
+			if pingCtx.Err() != nil {
+				reason = "no answer within " + connectTimeout.String()
+			}
+			return nil, &ConnectError{URL: redactURL(dsn), Reason: reason, Err: err}
 		}
 		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, now: time.Now}, nil
 	}
@@ -97,6 +104,41 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("store: cannot open %s: %w", path, err)
 	}
 	return &Store{db: pool{DB: db}, backend: SQLite, now: time.Now}, nil
+}
+
+// connectTimeout bounds the first connection: a host that drops packets
+// stops start-up in seconds, not minutes.
+const connectTimeout = 15 * time.Second
+
+// ConnectError is a PostgreSQL server that could not be reached or refused
+// the connection; its message is one line without the password.
+type ConnectError struct {
+	URL    string // password redacted
+	Reason string
+	Err    error
+}
+
+func (e *ConnectError) Error() string {
+	return "store: cannot connect to PostgreSQL at " + e.URL + ": " + e.Reason
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// connectReason says in one line why a connection failed: pgx joins the
+// errors of every address and TLS mode it tried, on several lines.
+func connectReason(err error) string {
+	var pe *pgconn.PgError
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Message // password authentication failed …, database "x" does not exist
+	case errors.As(err, &dns):
+		return "no such host " + dns.Name
+	case errors.As(err, &op):
+		return op.Err.Error()
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // SQLiteDSN is how every pool on the SQLite file opens it: WAL, so readers
