@@ -127,6 +127,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Sandbox:   a.Sandbox,
 		Upstreams: a.upstreams(cfg),
 		OrgCache:  orgHandler.Cache,
+		Jobs:      a.Jobs,
 		Features: handlers.Features{
 			Cards:        cardsh.New(a.Chengxun, st, a.Jobs, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),

@@ -37,8 +37,8 @@ func merge(parts ...Catalog) Catalog {
 
 // catalogs is built once from the per-feature files and never changed.
 var catalogs = map[Lang]Catalog{
-	ZH: merge(coreZH, cardsZH, messagesZH, channelCodesZH, orgZH, sessionsZH),
-	EN: merge(coreEN, cardsEN, messagesEN, channelCodesEN, orgEN, sessionsEN),
+	ZH: merge(coreZH, cardsZH, messagesZH, channelCodesZH, orgZH, sessionsZH, opsZH),
+	EN: merge(coreEN, cardsEN, messagesEN, channelCodesEN, orgEN, sessionsEN, opsEN),
 }
 
 // Keys returns every key of a language (tests).

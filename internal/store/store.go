@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,7 @@ const (
 type Store struct {
 	db      pool
 	backend Backend
+	where   string // the SQLite file, or the PostgreSQL user@host:port/database
 	now     func() time.Time
 	stmts   sync.Map // query text → *sql.Stmt: hot reads skip the parser
 
@@ -91,7 +93,7 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 			}
 			return nil, &ConnectError{URL: redactURL(dsn), Reason: reason, Err: err}
 		}
-		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, now: time.Now}, nil
+		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, where: pgLocation(dsn), now: time.Now}, nil
 	}
 	path := dsn
 	db, err := sql.Open("sqlite", SQLiteDSN(path))
@@ -103,7 +105,7 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot open %s: %w", path, err)
 	}
-	return &Store{db: pool{DB: db}, backend: SQLite, now: time.Now}, nil
+	return &Store{db: pool{DB: db}, backend: SQLite, where: path, now: time.Now}, nil
 }
 
 // connectTimeout bounds the first connection: a host that drops packets
@@ -166,6 +168,22 @@ func redactURL(dsn string) string {
 
 // Backend says which database the store runs on.
 func (s *Store) Backend() Backend { return s.backend }
+
+// Location is where the data is, for the status page: the SQLite file's
+// path, or PostgreSQL's user@host:port/database (never the password).
+func (s *Store) Location() string { return s.where }
+
+func pgLocation(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	loc := u.Host + u.Path
+	if name := u.User.Username(); name != "" {
+		loc = name + "@" + loc
+	}
+	return loc
+}
 
 // DB is the connection pool, for the job queue (River) that shares the
 // database and enqueues in the store's transactions.
