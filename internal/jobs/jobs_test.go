@@ -30,7 +30,9 @@ type garbledArgs struct{ kind, raw string }
 
 func (a garbledArgs) Kind() string                 { return a.kind }
 func (a garbledArgs) MarshalJSON() ([]byte, error) { return []byte(a.raw), nil }
-func (a garbledArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueChengxun} }
+func (a garbledArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueChengxun}
+}
 
 func TestJobWhoseArgumentsDoNotParseFailsOnceWithTheReason(t *testing.T) {
 	eachBackend(t, func(t *testing.T, env *apptest.Env) {
