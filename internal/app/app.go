@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 )
@@ -174,6 +175,11 @@ func runSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, stdout
 	fmt.Fprintf(stdout, "sandbox upstreams on %s\n", sb.URL())
 	for _, p := range sb.Platforms() {
 		fmt.Fprintf(stdout, "  %-9s %s\n", p, sb.BaseURL(p))
+	}
+	fmt.Fprintf(stdout, "  %-9s %s (faults, recorded requests: see internal/sandbox/control.go)\n", "control", sb.URL()+sandbox.ControlPrefix)
+	fmt.Fprintln(stdout, "a console in live mode uses them with:")
+	for _, kv := range sandboxEnv(sandboxUpstreams(cfg, sb)) {
+		fmt.Fprintf(stdout, "  %s\n", kv)
 	}
 	<-ctx.Done()
 	return nil

@@ -181,6 +181,26 @@ func sandboxUpstreams(cfg config.Config, sb *sandbox.Server) config.Config {
 	return cfg
 }
 
+// sandboxEnv is the environment that points a console in live mode at a
+// standalone sandbox (`console sandbox` prints it): the settings
+// sandboxUpstreams fills in.
+func sandboxEnv(cfg config.Config) []string {
+	return []string{
+		"CONSOLE_CHENGXUN_BASE_URL=" + cfg.Chengxun.BaseURL,
+		"CONSOLE_CHENGXUN_APP_KEY=" + cfg.Chengxun.AppKey,
+		"CONSOLE_CHENGXUN_APP_SECRET=" + cfg.Chengxun.AppSecret,
+		"CONSOLE_SCRM_BASE_URL=" + cfg.SCRM.BaseURL,
+		"CONSOLE_SCRM_APP_ID=" + cfg.SCRM.AppID,
+		"CONSOLE_SCRM_APP_KEY=" + cfg.SCRM.AppKey,
+		"CONSOLE_SCRM_SECRET=" + cfg.SCRM.Secret,
+		"CONSOLE_TZE_BASE_URL=" + cfg.Tze.BaseURL,
+		"CONSOLE_TZE_APP_ID=" + cfg.Tze.AppID,
+		"CONSOLE_TZE_APP_SECRET=" + cfg.Tze.AppSecret,
+		"CONSOLE_DEFAULT_ORG=" + cfg.DefaultOrgID,
+		"CONSOLE_DEFAULT_ORG_NAME=" + cfg.DefaultOrgName,
+	}
+}
+
 // tokenSource is a static token when configured, else fetched and cached.
 func tokenSource(static string, fetch upstream.FetchFunc) upstream.TokenSource {
 	if static != "" {
