@@ -157,7 +157,11 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		ins, err := river.NewClient(riverdatabasesql.New(st.DB()), &river.Config{Logger: rc.Logger, MaxAttempts: MaxAttempts})
+		// The inserting client notifies the workers (LISTEN/NOTIFY) of every
+		// insert: with River's default it stays silent for 100 ms after one,
+		// and a send queued in that time waited for the next poll (up to 1 s).
+		ins, err := river.NewClient(riverdatabasesql.New(st.DB()), &river.Config{Logger: rc.Logger, MaxAttempts: MaxAttempts,
+			FetchCooldown: time.Millisecond, FetchPollInterval: rc.FetchPollInterval})
 		if err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)

@@ -105,7 +105,7 @@ func TestTwoReplicasShareSessionsThrottleAndFinishTheKilledOnesPush(t *testing.T
 
 	// The push, started on A; A dies when two fifths of its calls went out.
 	ids := accountIDs(accounts)
-	jobID := pushCard(t, onA, ids)
+	jobID, _ := pushCard(t, onA, ids)
 	require.Eventually(t, func() bool {
 		return len(c.sb.requests(t, "chengxun", chengxun.PathBatchSetSameData)) >= calls*2/5
 	}, 60*time.Second, 20*time.Millisecond)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/stretchr/testify/require"
@@ -18,9 +19,9 @@ const keyDataTemplate = "ctpl1001"
 
 // pushCard pushes one KEYDATA card to accountIDs through the card wizard, as
 // an admin's browser does (editor → confirmation → push), and returns the
-// push job's id. Every step of the wizard is here and only here: when the
+// push job's id and when the push button was pressed. Every step of the wizard is here and only here: when the
 // wizard changes, this is the one function to follow it.
-func pushCard(t testing.TB, b *apptest.Browser, accountIDs []string) int64 {
+func pushCard(t testing.TB, b *apptest.Browser, accountIDs []string) (int64, time.Time) {
 	t.Helper()
 	p := b.Get("/cards/editor?template=" + keyDataTemplate)
 	require.Equal(t, http.StatusOK, p.Status)
@@ -36,12 +37,13 @@ func pushCard(t testing.TB, b *apptest.Browser, accountIDs []string) int64 {
 		val, _ := s.Attr("value")
 		form.Add(name, val)
 	})
+	clicked := time.Now()
 	push := b.PostForm("/cards/push", form)
 	require.Equal(t, http.StatusSeeOther, push.Status)
 	var id int64
 	_, err := fmt.Sscanf(push.Location, "/cards/jobs/%d", &id)
 	require.NoError(t, err, push.Location)
-	return id
+	return id, clicked
 }
 
 func accountIDs(n int) []string {
