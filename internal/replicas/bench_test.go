@@ -156,4 +156,3 @@ func BenchmarkClickToSent(b *testing.B) {
 		b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, "p99-ms")
 	})
 }
-
