@@ -102,7 +102,7 @@ func TestMigrateCommand(t *testing.T) {
 func TestBadDatabaseStopsStartUpInOneLine(t *testing.T) {
 	_, err := run(t, map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_DATABASE_URL": "postgres://console:s3cret@127.0.0.1:1/console"}, "", "serve")
 	require.Error(t, err)
-	assert.Equal(t, "store: cannot connect to PostgreSQL at postgres://console:***@127.0.0.1:1/console: connect: connection refused", err.Error())
+	assert.Equal(t, "store: cannot reach PostgreSQL at postgres://console:***@127.0.0.1:1/console: connect: connection refused", err.Error())
 	var ce *store.ConnectError
 	assert.ErrorAs(t, err, &ce)
 

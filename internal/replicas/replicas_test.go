@@ -53,6 +53,7 @@ const (
 func TestTwoReplicasShareSessionsThrottleAndFinishTheKilledOnesPush(t *testing.T) {
 	c := newCluster(t, pgtest.URL(t))
 	ctx := context.Background()
+	require.Contains(t, c.run("", "migrate"), "database migrated")
 	c.run(adminPassword+"\n", "user", "add", "ops", "-role", "admin", "-name", "值班管理员")
 	c.run(clerkPassword+"\n", "user", "add", "clerk", "-role", "support")
 	c.sb.latency(t, "chengxun", latency)

@@ -121,7 +121,7 @@ type ConnectError struct {
 }
 
 func (e *ConnectError) Error() string {
-	return "store: cannot connect to PostgreSQL at " + e.URL + ": " + e.Reason
+	return "store: cannot reach PostgreSQL at " + e.URL + ": " + e.Reason
 }
 
 func (e *ConnectError) Unwrap() error { return e.Err }
