@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/hex"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,4 +122,23 @@ func TestBadDatabaseStopsStartUpInOneLine(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrSchemaTooNew)
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Contains(t, err.Error(), "database at migration 99999, this binary knows up to")
+}
+
+// `console keys rotate` adds a key in the database; a key file an older
+// console left is imported first, so the cookies it signed keep working.
+func TestKeysRotateCommand(t *testing.T) {
+	dir := t.TempDir()
+	old := strings.Repeat("ab", 64) + " " + strings.Repeat("cd", 32) + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "session.keys"), []byte(old), 0o600))
+	env := map[string]string{"CONSOLE_DATA_DIR": dir}
+	out, err := run(t, env, "", "keys", "rotate")
+	require.NoError(t, err)
+	assert.Contains(t, out, "new session key added (SQLite "+filepath.Join(dir, "console.db")+")")
+	st, err := store.Open(context.Background(), filepath.Join(dir, "console.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	keys, err := st.SessionKeys(context.Background())
+	require.NoError(t, err)
+	require.Len(t, keys, 2, "the new key and the imported one")
+	assert.Equal(t, strings.Repeat("ab", 64), hex.EncodeToString(keys[1].HashKey))
 }
