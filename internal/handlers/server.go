@@ -26,6 +26,7 @@ import (
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
@@ -58,8 +59,14 @@ type Deps struct {
 	Sandbox   *sandbox.Server // nil in live mode
 	Upstreams []Upstream
 	OrgCache  *orgcache.Cache // shown on the status page
+	Jobs      JobQueue        // shown on the status page
 	Features  Features
 	Now       func() time.Time
+}
+
+// JobQueue is what the status page reads of the job queue (internal/jobs).
+type JobQueue interface {
+	Status(ctx context.Context) (jobs.Status, error)
 }
 
 // Server holds the dependencies of the foundation's handlers.
