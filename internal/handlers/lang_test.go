@@ -230,6 +230,8 @@ var zhAllowed = setOf(
 	"KEYDATA", "LIST", "IMAGE", "WEBVIEW", "msgtype", "text", "link", "oa", "title",
 	// Demo accounts and their password, as the sign-in hint says to type them; the system actor.
 	"admin", "content", "support", "sandbox", "spare", "system",
+	// Product names: the databases the store runs on, the job queue.
+	"SQLite", "PostgreSQL", "River",
 )
 
 func setOf(ws ...string) map[string]bool {
