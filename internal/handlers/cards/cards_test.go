@@ -649,6 +649,9 @@ func TestConsoleRestartMidJobFinishesTheJob(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	running := b.Get(push.Location)
+	href, _ := running.Doc.Find("[data-testid=job-refresh]").Attr("href")
+	assert.Equal(t, push.Location, href, "with JS off the running job's page says how to follow it")
 	env.App.Close() // the console stops mid-job
 	st, err := store.Open(ctx, dir+"/console.db")
 	require.NoError(t, err)
