@@ -31,11 +31,16 @@ type Route struct {
 	// Audit names the audit action recorded for every use of the route
 	// (downloads: every CSV export and template), with its query as detail.
 	Audit string
-	// Form: for an htmx fragment route (a live preview), the id of the
-	// page's form that holds what the user typed. After the session ended
-	// the fragment asks to sign in and re-sends that whole form, which is kept.
-	Form string
+	// Form is the page's form of what the user is editing, on the routes
+	// that show it and on its live fragments (previews): see web.EditForm.
+	Form *web.EditForm
 }
+
+// The pages' forms of what is being edited (web.EditForm).
+var (
+	composerForm = &web.EditForm{ID: "composer-form", Action: "/messages/compose"}
+	editorForm   = &web.EditForm{ID: "editor-form", Action: "/cards/editor"}
+)
 
 var (
 	everyone    = []auth.Role{auth.RoleAdmin, auth.RoleContent, auth.RoleSupport}
@@ -81,9 +86,9 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/cards/templates/:id", Roles: adminOnly, Handler: h.UpdateTemplate},
 			Route{Method: http.MethodGet, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplatePage},
 			Route{Method: http.MethodPost, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplate},
-			Route{Method: http.MethodGet, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPage},
-			Route{Method: http.MethodPost, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPost},
-			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview, Form: "editor-form"},
+			Route{Method: http.MethodGet, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPage, Form: editorForm},
+			Route{Method: http.MethodPost, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPost, Form: editorForm},
+			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview, Form: editorForm},
 			Route{Method: http.MethodPost, Path: "/cards/last", Roles: adminOnly, Handler: h.StartFromLast},
 			Route{Method: http.MethodPost, Path: "/cards/targets", Roles: adminOnly, Handler: h.SaveCard},
 			Route{Method: http.MethodGet, Path: "/cards/targets", Roles: adminOnly, Handler: h.TargetsPage},
@@ -101,9 +106,9 @@ func (s *Server) routes() []Route {
 		rs = append(rs,
 			Route{Method: http.MethodGet, Path: "/messages", Roles: contentTeam, Handler: m.Index,
 				Nav: &web.NavItem{Label: "nav.messages", Href: "/messages", TestID: "nav-messages"}},
-			Route{Method: http.MethodGet, Path: "/messages/new", Roles: contentTeam, Handler: m.New},
-			Route{Method: http.MethodPost, Path: "/messages/compose", Roles: contentTeam, Handler: m.Compose},
-			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview, Form: "composer-form"},
+			Route{Method: http.MethodGet, Path: "/messages/new", Roles: contentTeam, Handler: m.New, Form: composerForm},
+			Route{Method: http.MethodPost, Path: "/messages/compose", Roles: contentTeam, Handler: m.Compose, Form: composerForm},
+			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview, Form: composerForm},
 			Route{Method: http.MethodGet, Path: "/messages/swatch.svg", Roles: contentTeam, Handler: m.Swatch},
 			Route{Method: http.MethodPost, Path: "/messages/send", Roles: contentTeam, Handler: m.Send},
 			Route{Method: http.MethodGet, Path: "/messages/drafts", Roles: contentTeam, Handler: m.Drafts},
@@ -196,6 +201,9 @@ func (s *Server) register(e *echo.Echo, rs []Route) error {
 				s.uploadRoutes[r.Path] = true
 			}
 		}
+		if r.Form != nil {
+			s.editForms[r.Form.Action] = true
+		}
 		if r.Nav != nil {
 			s.nav = append(s.nav, navEntry{item: *r.Nav, roles: r.Roles})
 		}
@@ -271,6 +279,7 @@ func (s *Server) requireRoles(r Route) echo.MiddlewareFunc {
 			if !slices.Contains(r.Roles, info.Viewer.Role) {
 				return echo.NewHTTPError(http.StatusForbidden)
 			}
+			info.Form = r.Form
 			return next(c)
 		}
 	}

@@ -76,6 +76,7 @@ type Server struct {
 	echo         *echo.Echo
 	postRoutes   map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
 	uploadRoutes map[string]bool // paths of the POST routes that take files (Route.Upload)
+	editForms    map[string]bool // where the pages' edit forms post (the language switch re-sends only there)
 	bodyLimit    int64           // CONSOLE_BODY_LIMIT in bytes
 	proxies      []*net.IPNet    // CONSOLE_TRUSTED_PROXIES
 }
@@ -88,7 +89,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, postRoutes: map[string]bool{}, uploadRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
+	s := &Server{Deps: d, postRoutes: map[string]bool{}, editForms: map[string]bool{}, uploadRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
 	var err error
 	if s.bodyLimit, err = bytes.Parse(d.Config.BodyLimit); err != nil || s.bodyLimit <= 0 {
 		return nil, fmt.Errorf("CONSOLE_BODY_LIMIT: not a size like 12M: %q", d.Config.BodyLimit)
