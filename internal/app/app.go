@@ -10,11 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 )
@@ -73,14 +73,33 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "keys":
 		if len(args) == 1 && args[0] == "rotate" {
-			if err := web.RotateKeys(cfg.DataDir); err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout, "new session key added to", filepath.Join(cfg.DataDir, "session.keys"))
-			return nil
+			return rotateKeys(ctx, cfg, log, stdout)
 		}
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", strings.Join(append([]string{cmd}, args...), " "), usage)
+}
+
+// rotateKeys adds a session key in the database every replica reads (after
+// importing an older console's key file, so its cookies keep working).
+func rotateKeys(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if err := ensureDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.StoreDSN())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := web.EnsureKeys(ctx, st, cfg.DataDir, log); err != nil {
+		return err
+	}
+	from, err := web.RotateKeys(ctx, st)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "new session key added (%s); running consoles load it within %s and sign with it from %s; cookies signed with the previous keys still work\n",
+		backendName(cfg), web.KeyReload, from.Format(time.TimeOnly))
+	return nil
 }
 
 func backendName(cfg config.Config) string {
@@ -132,6 +151,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		fmt.Fprintf(stdout, "\n  Console: %s://%s   (sign in as admin / sandbox)\n  Sandbox upstreams: %s\n\n", scheme, cfg.Addr, a.Sandbox.URL())
 	}
 	go a.housekeeping(ctx)
+	go a.Sessions.ReloadKeys(ctx, web.KeyReload, log)
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -155,6 +175,11 @@ func runSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, stdout
 	fmt.Fprintf(stdout, "sandbox upstreams on %s\n", sb.URL())
 	for _, p := range sb.Platforms() {
 		fmt.Fprintf(stdout, "  %-9s %s\n", p, sb.BaseURL(p))
+	}
+	fmt.Fprintf(stdout, "  %-9s %s (faults, recorded requests: see internal/sandbox/control.go)\n", "control", sb.URL()+sandbox.ControlPrefix)
+	fmt.Fprintln(stdout, "a console in live mode uses them with:")
+	for _, kv := range sandboxEnv(sandboxUpstreams(cfg, sb)) {
+		fmt.Fprintf(stdout, "  %s\n", kv)
 	}
 	<-ctx.Done()
 	return nil

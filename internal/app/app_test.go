@@ -3,6 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/app"
+	"github.com/orgconsole/console/internal/store"
 )
 
 func run(t *testing.T, env map[string]string, stdin string, args ...string) (string, error) {
@@ -92,4 +97,48 @@ func TestMigrateCommand(t *testing.T) {
 	assert.Contains(t, out, "database migrated: schema version")
 	_, err = run(t, map[string]string{"CONSOLE_DATABASE_URL": "mysql://x"}, "", "migrate")
 	assert.ErrorContains(t, err, "CONSOLE_DATABASE_URL: must be a postgres:// URL")
+}
+
+// A database the console cannot use stops start-up with one line that says
+// why (main prints it after "console: "), without the password.
+func TestBadDatabaseStopsStartUpInOneLine(t *testing.T) {
+	_, err := run(t, map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_DATABASE_URL": "postgres://console:s3cret@127.0.0.1:1/console"}, "", "serve")
+	require.Error(t, err)
+	assert.Equal(t, "store: cannot reach PostgreSQL at postgres://console:***@127.0.0.1:1/console: connect: connection refused", err.Error())
+	var ce *store.ConnectError
+	assert.ErrorAs(t, err, &ce)
+
+	// A database a newer console migrated: this binary refuses to touch it.
+	dir := t.TempDir()
+	env := map[string]string{"CONSOLE_DATA_DIR": dir}
+	_, err = run(t, env, "", "migrate")
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "console.db"))
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, 1)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = run(t, env, "", "serve")
+	require.ErrorIs(t, err, store.ErrSchemaTooNew)
+	assert.NotContains(t, err.Error(), "\n")
+	assert.Contains(t, err.Error(), "database at migration 99999, this binary knows up to")
+}
+
+// `console keys rotate` adds a key in the database; a key file an older
+// console left is imported first, so the cookies it signed keep working.
+func TestKeysRotateCommand(t *testing.T) {
+	dir := t.TempDir()
+	old := strings.Repeat("ab", 64) + " " + strings.Repeat("cd", 32) + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "session.keys"), []byte(old), 0o600))
+	env := map[string]string{"CONSOLE_DATA_DIR": dir}
+	out, err := run(t, env, "", "keys", "rotate")
+	require.NoError(t, err)
+	assert.Contains(t, out, "new session key added (SQLite "+filepath.Join(dir, "console.db")+")")
+	st, err := store.Open(context.Background(), filepath.Join(dir, "console.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	keys, err := st.SessionKeys(context.Background())
+	require.NoError(t, err)
+	require.Len(t, keys, 2, "the new key and the imported one")
+	assert.Equal(t, strings.Repeat("ab", 64), hex.EncodeToString(keys[1].HashKey))
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/orgconsole/console/internal/apptest"
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/pgtest"
 )
 
 func freeAddr(b *testing.B) string {
@@ -61,9 +62,14 @@ func BenchmarkColdStart(b *testing.B) {
 }
 
 // BenchmarkDashboardLoad: the signed-in dashboard under 50 concurrent
-// connections on loopback: requests/s and p99.
+// connections on loopback: requests/s and p99, on each store backend.
 func BenchmarkDashboardLoad(b *testing.B) {
-	env := apptest.New(b, nil)
+	b.Run("sqlite", func(b *testing.B) { dashboardLoad(b, nil) })
+	b.Run("postgres", func(b *testing.B) { dashboardLoad(b, map[string]string{"CONSOLE_DATABASE_URL": pgtest.URL(b)}) })
+}
+
+func dashboardLoad(b *testing.B, vars map[string]string) {
+	env := apptest.New(b, vars)
 	br := env.As(b, auth.RoleAdmin)
 	const workers, perWorker = 50, 60
 	client := &http.Client{Jar: br.HTTP.Jar, Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}

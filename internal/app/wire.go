@@ -52,6 +52,7 @@ type App struct {
 	SCRM     *scrm.Client
 	Tze      *tze.Client
 	Jobs     *jobs.Queue // every platform write (card push calls, message sends), as River jobs
+	Sessions *web.Sessions
 	log      *slog.Logger
 }
 
@@ -88,7 +89,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if err := a.buildClients(); err != nil {
 		return nil, err
 	}
-	keys, err := web.LoadKeys(cfg.DataDir)
+	keys, err := web.EnsureKeys(ctx, st, cfg.DataDir, log)
 	if err != nil {
 		return nil, err
 	}
@@ -113,18 +114,20 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if a.Sandbox != nil {
 		cardFake, _ = a.Sandbox.Platform(sbchengxun.Name).(*sbchengxun.Fake)
 	}
+	a.Sessions = web.NewSessions(st, web.SessionOptions{
+		Keys: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
+	})
 	a.Echo, err = handlers.New(handlers.Deps{
-		Config: cfg,
-		Store:  st,
-		Hasher: hasher,
-		Sessions: web.NewSessions(st, web.SessionOptions{
-			KeyPairs: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
-		}),
+		Config:    cfg,
+		Store:     st,
+		Hasher:    hasher,
+		Sessions:  a.Sessions,
 		Assets:    assets,
 		Log:       log,
 		Sandbox:   a.Sandbox,
 		Upstreams: a.upstreams(cfg),
 		OrgCache:  orgHandler.Cache,
+		Jobs:      a.Jobs,
 		Features: handlers.Features{
 			Cards:        cardsh.New(a.Chengxun, st, a.Jobs, cardFake),
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
@@ -176,6 +179,26 @@ func sandboxUpstreams(cfg config.Config, sb *sandbox.Server) config.Config {
 		cfg.DefaultOrgID, cfg.DefaultOrgName = sbtze.SeedBureauID, sbtze.SeedBureauName
 	}
 	return cfg
+}
+
+// sandboxEnv is the environment that points a console in live mode at a
+// standalone sandbox (`console sandbox` prints it): the settings
+// sandboxUpstreams fills in.
+func sandboxEnv(cfg config.Config) []string {
+	return []string{
+		"CONSOLE_CHENGXUN_BASE_URL=" + cfg.Chengxun.BaseURL,
+		"CONSOLE_CHENGXUN_APP_KEY=" + cfg.Chengxun.AppKey,
+		"CONSOLE_CHENGXUN_APP_SECRET=" + cfg.Chengxun.AppSecret,
+		"CONSOLE_SCRM_BASE_URL=" + cfg.SCRM.BaseURL,
+		"CONSOLE_SCRM_APP_ID=" + cfg.SCRM.AppID,
+		"CONSOLE_SCRM_APP_KEY=" + cfg.SCRM.AppKey,
+		"CONSOLE_SCRM_SECRET=" + cfg.SCRM.Secret,
+		"CONSOLE_TZE_BASE_URL=" + cfg.Tze.BaseURL,
+		"CONSOLE_TZE_APP_ID=" + cfg.Tze.AppID,
+		"CONSOLE_TZE_APP_SECRET=" + cfg.Tze.AppSecret,
+		"CONSOLE_DEFAULT_ORG=" + cfg.DefaultOrgID,
+		"CONSOLE_DEFAULT_ORG_NAME=" + cfg.DefaultOrgName,
+	}
 }
 
 // tokenSource is a static token when configured, else fetched and cached.

@@ -88,6 +88,15 @@ func (e *Env) Anonymous(t testing.TB) *Browser {
 	}}
 }
 
+// At is a console running elsewhere (another process, another replica).
+func At(url string) *Env { return &Env{URL: url} }
+
+// On returns the same browser (its cookies) talking to another console, as
+// a load balancer would send it to another replica.
+func (b *Browser) On(e *Env) *Browser {
+	return &Browser{t: b.t, env: e, HTTP: b.HTTP, csrf: b.csrf}
+}
+
 // As returns a browser signed in as a demo account (admin, content, support).
 func (e *Env) As(t testing.TB, role auth.Role) *Browser {
 	b := e.Anonymous(t)

@@ -57,3 +57,26 @@ func TestJourneyPreviewAfterTheSessionEnded(t *testing.T) {
 	assert.Equal(t, "u1001", to)
 	assert.Equal(t, busi, busiAgain)
 }
+
+// Switching the language in the middle of a message keeps everything typed,
+// with JavaScript on and off.
+func TestJourneyLanguageSwitchKeepsTheComposer(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		b := Start(t, nil)
+		if !js {
+			b.DisableJS()
+		}
+		b.Login(auth.RoleContent)
+		b.Open("/messages/new")
+		b.Run(
+			chromedp.SendKeys(`#f-content`, "明天上午 9 点开会", chromedp.ByQuery),
+			chromedp.SendKeys(`#f-accountIds`, "u1001", chromedp.ByQuery),
+			chromedp.Click(`[data-testid=lang-en]`, chromedp.ByQuery),
+		)
+		b.waitText(`main h1`, "New message")
+		var content, to string
+		b.Run(chromedp.Value(`#f-content`, &content, chromedp.ByQuery), chromedp.Value(`#f-accountIds`, &to, chromedp.ByQuery))
+		assert.Equal(t, "明天上午 9 点开会", content, "js=%v", js)
+		assert.Equal(t, "u1001", to, "js=%v", js)
+	}
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -66,11 +67,29 @@ func (s *Server) dashboard(c echo.Context) error {
 const dashboardRows = 5
 
 func (s *Server) statusPage(c echo.Context) error {
-	return web.Render(c, http.StatusOK, pages.Status(s.statusProps(nil)))
+	p, err := s.statusProps(c.Request().Context(), nil)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, pages.Status(p))
 }
 
-func (s *Server) statusProps(probe *pages.ProbeResult) pages.StatusProps {
+func (s *Server) statusProps(ctx context.Context, probe *pages.ProbeResult) (pages.StatusProps, error) {
 	p := pages.StatusProps{Upstreams: s.upstreamStatus(), Probe: probe}
+	if s.Jobs != nil {
+		ops := &pages.OpsProps{Backend: s.Store.Backend(), Location: s.Store.Location()}
+		var err error
+		if ops.Migrations, err = s.Store.Migrations(ctx); err != nil {
+			return p, err
+		}
+		if ops.Jobs, err = s.Jobs.Status(ctx); err != nil {
+			return p, err
+		}
+		if ops.Outcomes, err = s.Store.Outcomes(ctx); err != nil {
+			return p, err
+		}
+		p.Ops = ops
+	}
 	if s.OrgCache != nil {
 		st := s.OrgCache.Stats()
 		p.OrgCache = &st
@@ -78,7 +97,7 @@ func (s *Server) statusProps(probe *pages.ProbeResult) pages.StatusProps {
 	for _, u := range s.Upstreams {
 		p.Names = append(p.Names, u.Name)
 	}
-	return p
+	return p, nil
 }
 
 // probeUpstream makes one read call to a platform and shows how it went. It
@@ -97,7 +116,11 @@ func (s *Server) probeUpstream(c echo.Context) error {
 		if err != nil {
 			status = http.StatusBadGateway
 		}
-		return web.Render(c, status, pages.Status(s.statusProps(res)))
+		p, err := s.statusProps(c.Request().Context(), res)
+		if err != nil {
+			return err
+		}
+		return web.Render(c, status, pages.Status(p))
 	}
 	return echo.NewHTTPError(http.StatusBadRequest)
 }

@@ -51,3 +51,29 @@ func TestAuditExportDefusesTheUpstreamCode(t *testing.T) {
 		}
 	}
 }
+
+// Every CSV download is audited: who took which file, with its filters.
+func TestEveryExportIsAudited(t *testing.T) {
+	env := apptest.New(t, nil)
+	support := env.As(t, auth.RoleSupport)
+	require.Equal(t, http.StatusOK, support.Get("/channel-codes/export.csv?name=%E6%A0%A1").Status)
+	require.Equal(t, http.StatusOK, support.Get("/org/export.csv").Status)
+	admin := env.As(t, auth.RoleAdmin)
+	require.Equal(t, http.StatusOK, admin.Get("/audit/export.csv?action=login").Status)
+	require.Equal(t, http.StatusOK, admin.Get("/cards/upload-templates/accounts.csv").Status)
+	for _, c := range []struct{ action, actor, detail string }{
+		{"channelcodes.export", "support", "name=%E6%A0%A1"},
+		{"org.export", "support", ""},
+		{"audit.export", "admin", "action=login"},
+		{"cards.upload_template", "admin", ""},
+	} {
+		entries, _, err := env.App.Store.ListAudit(t.Context(), store.AuditFilter{Action: c.action}, 0, 5)
+		require.NoError(t, err)
+		require.Len(t, entries, 1, c.action)
+		assert.Equal(t, c.actor, entries[0].Actor)
+		assert.Equal(t, c.detail, entries[0].Detail)
+		assert.Equal(t, store.OutcomeOK, entries[0].Outcome)
+	}
+	p := admin.Get("/audit")
+	assert.Contains(t, p.Text("main"), "导出渠道活码", "shown by name")
+}

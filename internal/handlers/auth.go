@@ -148,7 +148,14 @@ func (s *Server) switchLang(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: LangCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: s.Config.TLS(), SameSite: http.SameSiteLaxMode})
-	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+	next := safeNext(c.FormValue("next"))
+	if c.QueryParam("resend") == "1" && s.editForms[next] {
+		// The switch was pressed on a form being edited (web.EditForm): the
+		// browser posts that form again, as it is, to the page's own route —
+		// now in the new language — so nothing typed is lost.
+		return c.Redirect(http.StatusTemporaryRedirect, next)
+	}
+	return c.Redirect(http.StatusSeeOther, next)
 }
 
 // toLogin sends a signed-out request to the sign-in page. A form is kept
@@ -156,9 +163,9 @@ func (s *Server) switchLang(c echo.Context) error {
 // signed-out form is refused and nothing is stored.
 func (s *Server) toLogin(c echo.Context, route Route) error {
 	r := c.Request()
-	if web.IsHTMX(c) && route.Form != "" {
+	if web.IsHTMX(c) && route.Form != nil && r.Method == http.MethodPost {
 		// A live fragment: the page stays, and the user re-sends its whole form.
-		return web.Render(c, http.StatusOK, components.SessionEnded(route.Form))
+		return web.Render(c, http.StatusOK, components.SessionEnded(route.Form.ID))
 	}
 	q := url.Values{}
 	if r.Method == http.MethodGet {

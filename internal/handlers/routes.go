@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
 	"github.com/orgconsole/console/internal/handlers/org"
+	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 )
 
@@ -26,11 +28,19 @@ type Route struct {
 	Handler echo.HandlerFunc
 	Nav     *web.NavItem // shown in the navigation to the roles above
 	Upload  bool         // a POST taking files: bounded per file (readUploads) instead of by the body limit
-	// Form: for an htmx fragment route (a live preview), the id of the
-	// page's form that holds what the user typed. After the session ended
-	// the fragment asks to sign in and re-sends that whole form, which is kept.
-	Form string
+	// Audit names the audit action recorded for every use of the route
+	// (downloads: every CSV export and template), with its query as detail.
+	Audit string
+	// Form is the page's form of what the user is editing, on the routes
+	// that show it and on its live fragments (previews): see web.EditForm.
+	Form *web.EditForm
 }
+
+// The pages' forms of what is being edited (web.EditForm).
+var (
+	composerForm = &web.EditForm{ID: "composer-form", Action: "/messages/compose"}
+	editorForm   = &web.EditForm{ID: "editor-form", Action: "/cards/editor"}
+)
 
 var (
 	everyone    = []auth.Role{auth.RoleAdmin, auth.RoleContent, auth.RoleSupport}
@@ -76,15 +86,15 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/cards/templates/:id", Roles: adminOnly, Handler: h.UpdateTemplate},
 			Route{Method: http.MethodGet, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplatePage},
 			Route{Method: http.MethodPost, Path: "/cards/templates/:id/delete", Roles: adminOnly, Handler: h.DeleteTemplate},
-			Route{Method: http.MethodGet, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPage},
-			Route{Method: http.MethodPost, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPost},
-			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview, Form: "editor-form"},
+			Route{Method: http.MethodGet, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPage, Form: editorForm},
+			Route{Method: http.MethodPost, Path: "/cards/editor", Roles: contentTeam, Handler: h.EditorPost, Form: editorForm},
+			Route{Method: http.MethodPost, Path: "/cards/preview", Roles: contentTeam, Handler: h.Preview, Form: editorForm},
 			Route{Method: http.MethodPost, Path: "/cards/last", Roles: adminOnly, Handler: h.StartFromLast},
 			Route{Method: http.MethodPost, Path: "/cards/targets", Roles: adminOnly, Handler: h.SaveCard},
 			Route{Method: http.MethodGet, Path: "/cards/targets", Roles: adminOnly, Handler: h.TargetsPage},
 			Route{Method: http.MethodPost, Path: "/cards/confirm", Roles: adminOnly, Handler: h.SaveTargets, Upload: true},
 			Route{Method: http.MethodGet, Path: "/cards/confirm", Roles: adminOnly, Handler: h.ConfirmPage},
-			Route{Method: http.MethodGet, Path: "/cards/upload-templates/:file", Roles: adminOnly, Handler: h.UploadTemplate},
+			Route{Method: http.MethodGet, Path: "/cards/upload-templates/:file", Roles: adminOnly, Handler: h.UploadTemplate, Audit: "cards.upload_template"},
 			Route{Method: http.MethodPost, Path: "/cards/push", Roles: adminOnly, Handler: h.Push},
 			Route{Method: http.MethodGet, Path: "/cards/jobs", Roles: adminOnly, Handler: h.JobsPage},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id", Roles: adminOnly, Handler: h.JobPage},
@@ -96,9 +106,9 @@ func (s *Server) routes() []Route {
 		rs = append(rs,
 			Route{Method: http.MethodGet, Path: "/messages", Roles: contentTeam, Handler: m.Index,
 				Nav: &web.NavItem{Label: "nav.messages", Href: "/messages", TestID: "nav-messages"}},
-			Route{Method: http.MethodGet, Path: "/messages/new", Roles: contentTeam, Handler: m.New},
-			Route{Method: http.MethodPost, Path: "/messages/compose", Roles: contentTeam, Handler: m.Compose},
-			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview, Form: "composer-form"},
+			Route{Method: http.MethodGet, Path: "/messages/new", Roles: contentTeam, Handler: m.New, Form: composerForm},
+			Route{Method: http.MethodPost, Path: "/messages/compose", Roles: contentTeam, Handler: m.Compose, Form: composerForm},
+			Route{Method: http.MethodPost, Path: "/messages/preview", Roles: contentTeam, Handler: m.Preview, Form: composerForm},
 			Route{Method: http.MethodGet, Path: "/messages/swatch.svg", Roles: contentTeam, Handler: m.Swatch},
 			Route{Method: http.MethodPost, Path: "/messages/send", Roles: contentTeam, Handler: m.Send},
 			Route{Method: http.MethodGet, Path: "/messages/drafts", Roles: contentTeam, Handler: m.Drafts},
@@ -116,7 +126,7 @@ func (s *Server) routes() []Route {
 		rs = append(rs,
 			Route{Method: http.MethodGet, Path: "/channel-codes", Roles: everyone, Handler: cc.List,
 				Nav: &web.NavItem{Label: "nav.channel_codes", Href: "/channel-codes", TestID: "nav-channel-codes"}},
-			Route{Method: http.MethodGet, Path: "/channel-codes/export.csv", Roles: everyone, Handler: cc.Export},
+			Route{Method: http.MethodGet, Path: "/channel-codes/export.csv", Roles: everyone, Handler: cc.Export, Audit: "channelcodes.export"},
 			Route{Method: http.MethodGet, Path: "/channel-codes/qr/:file", Roles: everyone, Handler: cc.QR},
 		)
 	}
@@ -129,7 +139,7 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/org/node/:id", Roles: everyone, Handler: o.Node},
 			Route{Method: http.MethodGet, Path: "/org/search", Roles: everyone, Handler: o.Search},
 			Route{Method: http.MethodPost, Path: "/org/refresh", Roles: everyone, Handler: o.Refresh},
-			Route{Method: http.MethodGet, Path: "/org/export.csv", Roles: everyone, Handler: o.Export},
+			Route{Method: http.MethodGet, Path: "/org/export.csv", Roles: everyone, Handler: o.Export, Audit: "org.export"},
 			Route{Method: http.MethodGet, Path: "/org/picker/search", Roles: everyone, Handler: o.PickerSearch},
 			Route{Method: http.MethodGet, Path: "/org/picker/browse", Roles: everyone, Handler: o.PickerBrowser},
 			Route{Method: http.MethodPost, Path: "/org/picker/chip", Roles: everyone, Handler: o.PickerChip},
@@ -152,7 +162,7 @@ func (s *Server) routes() []Route {
 		Route{Method: http.MethodPost, Path: "/admin/users/:id/password", Roles: adminOnly, Handler: s.resetPassword},
 		Route{Method: http.MethodGet, Path: "/audit", Roles: adminOnly, Handler: s.auditPage,
 			Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.audit", Href: "/audit", TestID: "nav-audit"}},
-		Route{Method: http.MethodGet, Path: "/audit/export.csv", Roles: adminOnly, Handler: s.auditExport},
+		Route{Method: http.MethodGet, Path: "/audit/export.csv", Roles: adminOnly, Handler: s.auditExport, Audit: "audit.export"},
 		Route{Method: http.MethodGet, Path: "/status", Roles: adminOnly, Handler: s.statusPage,
 			Nav: &web.NavItem{Section: "nav.section.admin", Label: "nav.status", Href: "/status", TestID: "nav-status"}},
 		Route{Method: http.MethodPost, Path: "/status/probe", Roles: adminOnly, Handler: s.probeUpstream},
@@ -182,18 +192,43 @@ func (s *Server) register(e *echo.Echo, rs []Route) error {
 			e.Add(r.Method, r.Path, r.Handler).Name = PolicyPublic
 			continue
 		}
-		e.Add(r.Method, r.Path, r.Handler, s.requireRoles(r)).Name = policyName(r.Roles)
+		h := r.Handler
+		if r.Audit != "" {
+			h = s.audited(r.Audit, h)
+		}
+		e.Add(r.Method, r.Path, h, s.requireRoles(r)).Name = policyName(r.Roles)
 		if r.Method == http.MethodPost {
 			s.postRoutes[r.Path] = true
 			if r.Upload {
 				s.uploadRoutes[r.Path] = true
 			}
 		}
+		if r.Form != nil {
+			s.editForms[r.Form.Action] = true
+		}
 		if r.Nav != nil {
 			s.nav = append(s.nav, navEntry{item: *r.Nav, roles: r.Roles})
 		}
 	}
 	return nil
+}
+
+// audited records one audit entry per use of a route once its handler has
+// answered: who downloaded what (the path and query), and whether it worked.
+func (s *Server) audited(action string, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		outcome := store.OutcomeOK
+		if err != nil || c.Response().Status >= 400 {
+			outcome = store.OutcomeFailed
+		}
+		r := c.Request()
+		if aerr := s.Store.Audit(context.WithoutCancel(r.Context()), store.AuditEntry{Actor: web.Actor(c), Action: action,
+			Target: clip(r.URL.Path, 200), Detail: clip(r.URL.RawQuery, 500), Outcome: outcome, IP: c.RealIP()}); aerr != nil {
+			s.Log.Error("audit", "action", action, "err", aerr)
+		}
+		return err
+	}
 }
 
 // PolicyPublic names a registered route anyone may use. Other routes are
@@ -246,6 +281,7 @@ func (s *Server) requireRoles(r Route) echo.MiddlewareFunc {
 			if !slices.Contains(r.Roles, info.Viewer.Role) {
 				return echo.NewHTTPError(http.StatusForbidden)
 			}
+			info.Form = r.Form
 			return next(c)
 		}
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
+	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
 	"github.com/orgconsole/console/internal/store"
@@ -58,8 +59,14 @@ type Deps struct {
 	Sandbox   *sandbox.Server // nil in live mode
 	Upstreams []Upstream
 	OrgCache  *orgcache.Cache // shown on the status page
+	Jobs      JobQueue        // shown on the status page
 	Features  Features
 	Now       func() time.Time
+}
+
+// JobQueue is what the status page reads of the job queue (internal/jobs).
+type JobQueue interface {
+	Status(ctx context.Context) (jobs.Status, error)
 }
 
 // Server holds the dependencies of the foundation's handlers.
@@ -69,6 +76,7 @@ type Server struct {
 	echo         *echo.Echo
 	postRoutes   map[string]bool // paths of the POST routes for signed-in users (kept forms go only there)
 	uploadRoutes map[string]bool // paths of the POST routes that take files (Route.Upload)
+	editForms    map[string]bool // where the pages' edit forms post (the language switch re-sends only there)
 	bodyLimit    int64           // CONSOLE_BODY_LIMIT in bytes
 	proxies      []*net.IPNet    // CONSOLE_TRUSTED_PROXIES
 }
@@ -81,7 +89,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Deps: d, postRoutes: map[string]bool{}, uploadRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
+	s := &Server{Deps: d, postRoutes: map[string]bool{}, editForms: map[string]bool{}, uploadRoutes: map[string]bool{}, proxies: parseCIDRs(d.Config.TrustedProxy)}
 	var err error
 	if s.bodyLimit, err = bytes.Parse(d.Config.BodyLimit); err != nil || s.bodyLimit <= 0 {
 		return nil, fmt.Errorf("CONSOLE_BODY_LIMIT: not a size like 12M: %q", d.Config.BodyLimit)

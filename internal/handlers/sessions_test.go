@@ -394,3 +394,35 @@ func TestPreviewAfterTheSessionEndedKeepsTheComposer(t *testing.T) {
 	}
 	assert.Equal(t, typed.Get("accountIds"), back.Text(`textarea[name=accountIds]`), "recipients kept")
 }
+
+// Switching the language while a message is being written keeps everything
+// typed: the switch re-sends the composer to its own route (307), which
+// renders it again in the new language.
+func TestLanguageSwitchKeepsTheComposer(t *testing.T) {
+	env := apptest.New(t, nil)
+	b := env.As(t, auth.RoleContent)
+	composer := b.Get("/messages/new")
+	btn := composer.Doc.Find(`[data-testid=lang-en]`)
+	assert.Equal(t, "composer-form", btn.AttrOr("form", ""))
+	action := btn.AttrOr("formaction", "")
+	require.Equal(t, "/lang?resend=1&next=%2Fmessages%2Fcompose", action)
+
+	typed := url.Values{"type": {"text"}, "content": {"明天上午 9 点开会"}, "busiId": {composer.Val(`input[name=busiId]`)},
+		"accountIds": {"u1001"}, "lang": {"en"}}
+	p := b.PostForm(action, typed)
+	require.Equal(t, http.StatusTemporaryRedirect, p.Status)
+	assert.Equal(t, "/messages/compose", p.Location)
+	again := b.PostForm(p.Location, typed) // what the browser does with a 307
+	require.Equal(t, http.StatusOK, again.Status)
+	assert.Equal(t, "en", again.Doc.Find("html").AttrOr("lang", ""))
+	assert.Equal(t, "明天上午 9 点开会", again.Text(`textarea[name=content]`))
+	assert.Equal(t, typed.Get("busiId"), again.Val(`input[name=busiId]`))
+	assert.Equal(t, "u1001", again.Text(`textarea[name=accountIds]`))
+
+	// Elsewhere the switch only changes the language, and never replays a
+	// form to a route that is not a page's own.
+	list := b.Get("/messages/history")
+	assert.Empty(t, list.Doc.Find(`[data-testid=lang-zh-CN]`).AttrOr("form", ""))
+	p = b.PostForm("/lang?resend=1&next=%2Flogout", url.Values{"lang": {"zh-CN"}})
+	assert.Equal(t, http.StatusSeeOther, p.Status, "only a POST route of the route table is re-sent to")
+}

@@ -36,7 +36,10 @@ func newThrottleRig(t *testing.T, vars map[string]string) *throttleRig {
 	}
 	vars["CONSOLE_TRUSTED_PROXIES"] = "127.0.0.1/32"
 	r := &throttleRig{env: apptest.New(t, vars)}
-	r.env.App.Store.SetClock(func() time.Time { return time.Now().Add(time.Duration(r.offset.Load())) })
+	// The clock stands still unless a test advances it, so a wait the page
+	// names is exact however slow the machine is.
+	base := time.Now()
+	r.env.App.Store.SetClock(func() time.Time { return base.Add(time.Duration(r.offset.Load())) })
 	r.b = r.env.Anonymous(t)
 	r.b.Get("/login") // the CSRF cookie and token every attempt sends
 	u, _ := url.Parse(r.env.URL)

@@ -112,8 +112,8 @@ func newPrinter(tag language.Tag, msgs CountedCatalog) *message.Printer {
 
 // catalogs is built once from the per-feature files and never changed.
 var catalogs = map[Lang]Catalog{
-	ZH: merge(coreZH, cardsZH, messagesZH, channelCodesZH, orgZH, sessionsZH, uploadsZH, zoneZH, auditZH),
-	EN: merge(coreEN, cardsEN, messagesEN, channelCodesEN, orgEN, sessionsEN, uploadsEN, zoneEN, auditEN),
+	ZH: merge(coreZH, cardsZH, messagesZH, channelCodesZH, orgZH, sessionsZH, uploadsZH, zoneZH, auditZH, opsZH),
+	EN: merge(coreEN, cardsEN, messagesEN, channelCodesEN, orgEN, sessionsEN, uploadsEN, zoneEN, auditEN, opsEN),
 }
 
 // Keys returns every key of a language (tests).

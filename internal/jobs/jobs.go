@@ -23,6 +23,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,6 +70,7 @@ type Queue struct {
 	worker  runner                 // works the queues on this replica
 	pgPool  *pgxpool.Pool          // PostgreSQL only
 	sqlPool *sql.DB                // SQLite only: River's own single connection
+	db      *sql.DB                // the store's pool, for counting jobs
 	id      string
 }
 
@@ -132,17 +134,19 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
 		},
 		// A job is one platform call: it may take the whole upstream budget
-		// plus the bookkeeping around it. A job still held after that by a
-		// replica that died is handed to another one.
-		JobTimeout:           cfg.CallTimeout + 15*time.Second,
-		RescueStuckJobsAfter: cfg.CallTimeout + 30*time.Second,
+		// plus the bookkeeping and the rate limit's wait around it. A job
+		// still held after that by a replica that died is handed to another
+		// one (by the leader's rescuer, which looks every 30 s and at once
+		// when it becomes leader).
+		JobTimeout:           JobTimeout(cfg.CallTimeout),
+		RescueStuckJobsAfter: RescueAfter(cfg.CallTimeout),
 		FetchCooldown:        20 * time.Millisecond,
 		FetchPollInterval:    cfg.PollInterval,
 		MaxAttempts:          MaxAttempts,
 		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff},
 		ErrorHandler:         &errorHandler{log: cfg.Log},
 	}
-	q := &Queue{id: rc.ID}
+	q := &Queue{id: rc.ID, db: st.DB()}
 	if st.Backend() == store.Postgres {
 		pool, err := pgxpool.New(ctx, cfg.DSN)
 		if err != nil {
@@ -153,7 +157,11 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		ins, err := river.NewClient(riverdatabasesql.New(st.DB()), &river.Config{Logger: rc.Logger, MaxAttempts: MaxAttempts})
+		// The inserting client notifies the workers (LISTEN/NOTIFY) of every
+		// insert: with River's default it stays silent for 100 ms after one,
+		// and a send queued in that time waited for the next poll (up to 1 s).
+		ins, err := river.NewClient(riverdatabasesql.New(st.DB()), &river.Config{Logger: rc.Logger, MaxAttempts: MaxAttempts,
+			FetchCooldown: time.Millisecond, FetchPollInterval: rc.FetchPollInterval})
 		if err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)
@@ -233,6 +241,16 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return err
 }
 
+// JobTimeout is the most one job may take: the platform call's budget, and
+// five seconds for the rows around it and the wait for a rate-limit slot.
+func JobTimeout(callTimeout time.Duration) time.Duration { return callTimeout + 5*time.Second }
+
+// RescueAfter is when a job a replica still holds counts as abandoned (the
+// replica died): a little after JobTimeout, which a live replica enforces.
+func RescueAfter(callTimeout time.Duration) time.Duration {
+	return JobTimeout(callTimeout) + 5*time.Second
+}
+
 // MaxAttempts bounds River's retries of one job. Work a retry cannot help
 // (the platform refused it, or resending could deliver twice) is not retried
 // at all: the workers cancel it.
@@ -248,12 +266,26 @@ func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(p.base << min(n-1, 6))
 }
 
-// errorHandler logs what River could not hand to a worker.
+// errorHandler logs what River could not hand to a worker, and cancels a
+// job whose arguments do not parse (written by another version, or damaged):
+// trying it again cannot help, and River keeps the reason on the job.
 type errorHandler struct{ log *slog.Logger }
 
 func (h *errorHandler) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	if badArgs(err) {
+		h.log.Error("job arguments do not parse: cancelled", "kind", job.Kind, "job", job.ID, "err", err)
+		return &river.ErrorHandlerResult{SetCancelled: true}
+	}
 	h.log.Warn("job attempt failed", "kind", job.Kind, "job", job.ID, "attempt", job.Attempt, "err", err)
 	return nil
+}
+
+// badArgs reports whether err is River's decoding of a job's arguments
+// failing (the workers themselves decode no JSON).
+func badArgs(err error) bool {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	return errors.As(err, &syntax) || errors.As(err, &typ)
 }
 
 func (h *errorHandler) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {

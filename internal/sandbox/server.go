@@ -129,6 +129,10 @@ const MaxRecordedBody = 64 << 10
 
 // ServeHTTP routes to a platform, applying faults and recording the exchange.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		s.control(w, r)
+		return
+	}
 	name, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	p := s.Platform(name)
 	if p == nil {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -147,4 +148,43 @@ func TestRecordBodyCutsCleanly(t *testing.T) {
 	assert.NotContains(t, got, "sbx-", "the start of a cut-off token is redacted too")
 	assert.Contains(t, got, TruncatedMark)
 	assert.Equal(t, `{"n":1}`, recordBody([]byte(`{"n":1}`), 7), "short bodies are kept whole")
+}
+
+// Another process drives the sandbox over its control endpoints: it adds
+// latency, reads what the fakes received and starts over.
+func TestControlEndpointsDriveTheSandboxFromAnotherProcess(t *testing.T) {
+	s := start(t)
+	do := func(method, path, body string) (int, string) {
+		req, err := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	st, _ := do(http.MethodPut, ControlPrefix+"faults/echo", `{"Latency": 50000000}`)
+	require.Equal(t, http.StatusNoContent, st)
+	st, _ = do(http.MethodPut, ControlPrefix+"faults/nope", `{}`)
+	assert.Equal(t, http.StatusNotFound, st)
+	st, _ = do(http.MethodPut, ControlPrefix+"faults/echo", `latency please`)
+	assert.Equal(t, http.StatusBadRequest, st)
+
+	t0 := time.Now()
+	_, _, err := post(t, s.BaseURL("echo")+"/a", `{"n":1}`, time.Second)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(t0), 50*time.Millisecond, "the latency is applied")
+
+	st, body := do(http.MethodGet, ControlPrefix+"requests?platform=echo&path=/a", "")
+	require.Equal(t, http.StatusOK, st)
+	var reqs []Request
+	require.NoError(t, json.Unmarshal([]byte(body), &reqs))
+	require.Len(t, reqs, 1)
+	assert.Equal(t, `{"n":1}`, reqs[0].Body)
+	assert.Equal(t, "latency +50ms", reqs[0].Fault)
+
+	st, _ = do(http.MethodPost, ControlPrefix+"reset", "")
+	require.Equal(t, http.StatusNoContent, st)
+	assert.Empty(t, s.Recorder.Requests("", ""))
+	assert.Equal(t, Fault{}, s.Faults.Get("echo"))
 }

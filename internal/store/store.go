@@ -12,6 +12,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +42,7 @@ const (
 type Store struct {
 	db      pool
 	backend Backend
+	where   string // the SQLite file, or the PostgreSQL user@host:port/database
 	now     func() time.Time
 	stmts   sync.Map // query text → *sql.Stmt: hot reads skip the parser
 
@@ -80,11 +83,17 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		if err := db.PingContext(ctx); err != nil {
+		pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+		defer cancel()
+		if err := db.PingContext(pingCtx); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("store: cannot reach PostgreSQL at %s: %w", redactURL(dsn), errors.Unwrap(err))
+			reason := connectReason(err)
+			if pingCtx.Err() != nil {
+				reason = "no answer within " + connectTimeout.String()
+			}
+			return nil, &ConnectError{URL: redactURL(dsn), Reason: reason, Err: err}
 		}
-		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, now: time.Now}, nil
+		return &Store{db: pool{DB: db, pg: true}, backend: Postgres, where: pgLocation(dsn), now: time.Now}, nil
 	}
 	path := dsn
 	db, err := sql.Open("sqlite", SQLiteDSN(path))
@@ -96,7 +105,42 @@ func openPool(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot open %s: %w", path, err)
 	}
-	return &Store{db: pool{DB: db}, backend: SQLite, now: time.Now}, nil
+	return &Store{db: pool{DB: db}, backend: SQLite, where: path, now: time.Now}, nil
+}
+
+// connectTimeout bounds the first connection: a host that drops packets
+// stops start-up in seconds, not minutes.
+const connectTimeout = 15 * time.Second
+
+// ConnectError is a PostgreSQL server that could not be reached or refused
+// the connection; its message is one line without the password.
+type ConnectError struct {
+	URL    string // password redacted
+	Reason string
+	Err    error
+}
+
+func (e *ConnectError) Error() string {
+	return "store: cannot reach PostgreSQL at " + e.URL + ": " + e.Reason
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// connectReason says in one line why a connection failed: pgx joins the
+// errors of every address and TLS mode it tried, on several lines.
+func connectReason(err error) string {
+	var pe *pgconn.PgError
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Message // password authentication failed …, database "x" does not exist
+	case errors.As(err, &dns):
+		return "no such host " + dns.Name
+	case errors.As(err, &op):
+		return op.Err.Error()
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // SQLiteDSN is how every pool on the SQLite file opens it: WAL, so readers
@@ -124,6 +168,22 @@ func redactURL(dsn string) string {
 
 // Backend says which database the store runs on.
 func (s *Store) Backend() Backend { return s.backend }
+
+// Location is where the data is, for the status page: the SQLite file's
+// path, or PostgreSQL's user@host:port/database (never the password).
+func (s *Store) Location() string { return s.where }
+
+func pgLocation(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	loc := u.Host + u.Path
+	if name := u.User.Username(); name != "" {
+		loc = name + "@" + loc
+	}
+	return loc
+}
 
 // DB is the connection pool, for the job queue (River) that shares the
 // database and enqueues in the store's transactions.

@@ -2,14 +2,9 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -26,7 +21,8 @@ const cookieSessionKey = "web.cookie_session"
 // Sessions ties the cookie (gorilla/sessions, signed and encrypted) to the
 // server-side session row that makes sign-out and "end sessions" real.
 type Sessions struct {
-	cookies *sessions.CookieStore
+	cookies atomic.Pointer[sessions.CookieStore] // replaced when the keys change (SetKeys)
+	options sessions.Options
 	store   *store.Store
 	idle    time.Duration
 	abs     time.Duration
@@ -35,8 +31,8 @@ type Sessions struct {
 
 // SessionOptions configures Sessions.
 type SessionOptions struct {
-	KeyPairs [][]byte // hash/block key pairs, newest first (older pairs still decode)
-	Secure   bool     // Secure cookies (TLS)
+	Keys     []store.SessionKey // newest first (EnsureKeys); which one signs: see SetKeys
+	Secure   bool               // Secure cookies (TLS)
 	Idle     time.Duration
 	Absolute time.Duration
 	Now      func() time.Time
@@ -61,20 +57,18 @@ const endedGrace = store.StashMaxAge
 // endedGrace (gorilla's default is 30 days), so a form posted just after the
 // absolute timeout still comes with the cookie that says whose it is.
 func NewSessions(st *store.Store, o SessionOptions) *Sessions {
-	cs := sessions.NewCookieStore(o.KeyPairs...)
-	maxAge := int((o.Absolute + endedGrace).Seconds())
-	cs.Options = &sessions.Options{
-		Path:     "/",
-		MaxAge:   maxAge,
-		HttpOnly: true,
-		Secure:   o.Secure,
-		SameSite: http.SameSiteLaxMode,
-	}
-	cs.MaxAge(maxAge) // also bounds the signed timestamp's age
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Sessions{cookies: cs, store: st, idle: o.Idle, abs: o.Absolute, now: o.Now}
+	s := &Sessions{store: st, idle: o.Idle, abs: o.Absolute, now: o.Now, options: sessions.Options{
+		Path:     "/",
+		MaxAge:   int((o.Absolute + endedGrace).Seconds()),
+		HttpOnly: true,
+		Secure:   o.Secure,
+		SameSite: http.SameSiteLaxMode,
+	}}
+	s.SetKeys(o.Keys)
+	return s
 }
 
 func cookieSession(c echo.Context) *sessions.Session {
@@ -89,11 +83,12 @@ const touchEvery = time.Minute
 // session, the viewer. A corrupt, stale or revoked cookie just means signed out.
 func (s *Sessions) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sess, err := s.cookies.Get(c.Request(), SessionCookie)
+		cookies := s.cookies.Load()
+		sess, err := cookies.Get(c.Request(), SessionCookie)
 		if err != nil || sess == nil {
 			// Undecodable (old keys dropped, tampered, garbage): start afresh.
-			sess = sessions.NewSession(s.cookies, SessionCookie)
-			opts := *s.cookies.Options
+			sess = sessions.NewSession(cookies, SessionCookie)
+			opts := *cookies.Options
 			sess.Options = &opts
 			sess.IsNew = true
 		}
@@ -220,64 +215,4 @@ func (s *Sessions) EndOthers(c echo.Context, audit store.AuditEntry) error {
 		return errors.New("web: not signed in")
 	}
 	return s.store.UpdateUser(c.Request().Context(), v.ID, store.UserChange{EndSessions: true, KeepSession: s.currentID(c)}, audit)
-}
-
-// LoadKeys reads the session key pairs from dir/session.keys, creating the file
-// with a fresh pair on first run. Each line is "hashkey-hex blockkey-hex",
-// newest first; RotateKeys adds a new first line.
-func LoadKeys(dir string) ([][]byte, error) {
-	path := filepath.Join(dir, "session.keys")
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		if err := RotateKeys(dir); err != nil {
-			return nil, err
-		}
-		b, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("session keys: %w", err)
-	}
-	var pairs [][]byte
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		h, blk, ok := strings.Cut(strings.TrimSpace(line), " ")
-		hk, err1 := hex.DecodeString(h)
-		bk, err2 := hex.DecodeString(blk)
-		if !ok || err1 != nil || err2 != nil || len(hk) != 64 || len(bk) != 32 {
-			return nil, fmt.Errorf("session keys: %s line %d is not \"<64-byte hex> <32-byte hex>\"", path, i+1)
-		}
-		pairs = append(pairs, hk, bk)
-	}
-	return pairs, nil
-}
-
-// keepKeyPairs is how many pairs rotation keeps (the newest signs, the others
-// still decode cookies issued before the rotation).
-const keepKeyPairs = 3
-
-// RotateKeys prepends a new key pair to dir/session.keys.
-func RotateKeys(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	path := filepath.Join(dir, "session.keys")
-	hk, bk := make([]byte, 64), make([]byte, 32)
-	if _, err := rand.Read(hk); err != nil {
-		return err
-	}
-	if _, err := rand.Read(bk); err != nil {
-		return err
-	}
-	lines := []string{hex.EncodeToString(hk) + " " + hex.EncodeToString(bk)}
-	if old, err := os.ReadFile(path); err == nil {
-		for _, l := range strings.Split(strings.TrimSpace(string(old)), "\n") {
-			if l = strings.TrimSpace(l); l != "" && len(lines) < keepKeyPairs {
-				lines = append(lines, l)
-			}
-		}
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -48,6 +48,16 @@ type Info struct {
 	Nav       []NavItem      // what this viewer may open
 	UploadMax int64          // largest file a form may upload (the upload bound or CONSOLE_BODY_LIMIT, whichever is smaller)
 	Location  *time.Location // CONSOLE_TIMEZONE; read through Loc and Time (clock.go)
+	Form      *EditForm      // the page's form of what is being edited (nil: none)
+}
+
+// EditForm is a page's form that holds what the user is editing (the
+// message composer, the card editor): the language switch re-sends it so
+// switching loses nothing, and a live fragment asked for after the session
+// ended offers to re-send it.
+type EditForm struct {
+	ID     string // the form element's id
+	Action string // where it posts (a POST route that renders the page again)
 }
 
 // Can reports whether the viewer has one of the roles.

@@ -124,10 +124,16 @@ func (c *Client) do(ctx context.Context, call Call, body []byte) error {
 		return c.tokenError(ctx, call, err)
 	}
 	authRetried := false
+	var answered error // the failure of the attempt before a retry
 	for attempt := 0; ; attempt++ {
 		err = c.attempt(ctx, call, body, tok)
 		if err == nil {
 			return nil
+		}
+		if answered != nil && ctx.Err() != nil {
+			// The retry ran out of time: what the platform answered before
+			// says more than that it then did not answer in time.
+			return answered
 		}
 		apiErr, _ := AsAPIError(err)
 		if apiErr != nil && apiErr.Kind == KindAuth && !authRetried {
@@ -160,6 +166,7 @@ func (c *Client) do(ctx context.Context, call Call, body []byte) error {
 		case <-ctx.Done():
 			return err
 		}
+		answered = err
 	}
 }
 

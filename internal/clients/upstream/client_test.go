@@ -115,6 +115,25 @@ func TestRetriesOnlyIdempotentCalls(t *testing.T) {
 	assert.Equal(t, int32(1), calls.Load(), "a write is never resent after a 5xx")
 }
 
+// A retry cut off by the deadline reports what the platform answered
+// before it (here HTTP 503), not the timeout of the retry.
+func TestRetryCutOffReportsTheAnswerBefore(t *testing.T) {
+	var calls atomic.Int32
+	cl := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		<-r.Context().Done() // the retry hangs
+	}, Config{Retries: 2, Timeout: 300 * time.Millisecond})
+	err := cl.Do(context.Background(), Call{Method: "GET", Path: "/list", Idempotent: true, Decode: decodeEnvelope})
+	e, ok := AsAPIError(err)
+	require.True(t, ok, err)
+	assert.Equal(t, KindHTTP, e.Kind)
+	assert.Equal(t, 503, e.HTTPStatus)
+	assert.Equal(t, int32(2), calls.Load(), "retried once, then out of time")
+}
+
 func TestAuthErrorRefreshesTokenOnce(t *testing.T) {
 	var fetches atomic.Int32
 	valid := "tok-2"
