@@ -5,6 +5,7 @@
 //
 //	card_call.go     one 橙讯 card-data call of a push (≤ 200 accounts)
 //	message_send.go  one tze.cn message send
+//	schedule.go      the start of a scheduled send or push, at its time
 //
 // and outcome.go says what a platform call's error means: applied, refused,
 // never sent, or unknown.
@@ -44,6 +45,7 @@ import (
 const (
 	QueueChengxun = "chengxun"
 	QueueTze      = "tze"
+	QueueSchedule = "schedule" // starts of scheduled sends and pushes: quick, and never behind a platform's queue
 )
 
 // Config tunes the queues.
@@ -58,6 +60,11 @@ type Config struct {
 	// PollInterval is how often a worker without notifications looks for
 	// new work (SQLite, or a missed notification on PostgreSQL).
 	PollInterval time.Duration
+	// SchedulePollInterval is how often the schedule queue looks for starts
+	// that are due: a scheduled item starts within about this long after its
+	// time (River makes a start job available shortly before it is due, but
+	// no notification tells a worker the moment it is).
+	SchedulePollInterval time.Duration
 	// RetryBackoff is the wait before a write's second attempt, doubled for
 	// each further one (CONSOLE_RETRY_BACKOFF).
 	RetryBackoff time.Duration
@@ -92,10 +99,11 @@ type Platforms struct {
 }
 
 // workers registers every job kind's worker: the one list of deferred work.
-func workers(st *store.Store, p Platforms, cfg Config) *river.Workers {
+func workers(st *store.Store, p Platforms, cfg Config, q *Queue) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &CardCallWorker{Store: st, Cards: p.Chengxun, Rate: cfg.PushRate})
 	river.AddWorker(w, &MessageSendWorker{Store: st, Tze: p.Tze})
+	river.AddWorker(w, &ScheduledStartWorker{Store: st, Queue: q, Log: cfg.Log})
 	return w
 }
 
@@ -114,6 +122,9 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
+	if cfg.SchedulePollInterval <= 0 {
+		cfg.SchedulePollInterval = cfg.PollInterval
+	}
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = time.Second
 	}
@@ -123,13 +134,15 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	q := &Queue{id: sanitizeID(cfg.ReplicaID)}
 	rc := &river.Config{
-		ID:      sanitizeID(cfg.ReplicaID),
+		ID:      q.id,
 		Logger:  cfg.Log.With("component", "jobs"),
-		Workers: workers(st, p, cfg),
+		Workers: workers(st, p, cfg, q),
 		Queues: map[string]river.QueueConfig{
 			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
+			QueueSchedule: {MaxWorkers: 2, FetchPollInterval: cfg.SchedulePollInterval},
 		},
 		// A job is one platform call: it may take the whole upstream budget
 		// plus the bookkeeping around it. A job still held after that by a
@@ -142,7 +155,6 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff},
 		ErrorHandler:         &errorHandler{log: cfg.Log},
 	}
-	q := &Queue{id: rc.ID}
 	if st.Backend() == store.Postgres {
 		pool, err := pgxpool.New(ctx, cfg.DSN)
 		if err != nil {
