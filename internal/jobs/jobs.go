@@ -58,13 +58,11 @@ type Config struct {
 	ReplicaID   string        // names this process on the status page
 	Log         *slog.Logger
 	// PollInterval is how often a worker without notifications looks for
-	// new work (SQLite, or a missed notification on PostgreSQL).
+	// new work (SQLite, or a missed notification on PostgreSQL). It is also
+	// how late a scheduled item may start: River makes a start job available
+	// shortly before it is due, but no notification says the moment it is
+	// (make bench: BenchmarkScheduleAccuracy).
 	PollInterval time.Duration
-	// SchedulePollInterval is how often the schedule queue looks for starts
-	// that are due: a scheduled item starts within about this long after its
-	// time (River makes a start job available shortly before it is due, but
-	// no notification tells a worker the moment it is).
-	SchedulePollInterval time.Duration
 	// RetryBackoff is the wait before a write's second attempt, doubled for
 	// each further one (CONSOLE_RETRY_BACKOFF).
 	RetryBackoff time.Duration
@@ -122,9 +120,6 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
-	if cfg.SchedulePollInterval <= 0 {
-		cfg.SchedulePollInterval = cfg.PollInterval
-	}
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = time.Second
 	}
@@ -142,7 +137,7 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 		Queues: map[string]river.QueueConfig{
 			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
-			QueueSchedule: {MaxWorkers: 2, FetchPollInterval: cfg.SchedulePollInterval},
+			QueueSchedule: {MaxWorkers: 2},
 		},
 		// A job is one platform call: it may take the whole upstream budget
 		// plus the bookkeeping around it. A job still held after that by a
