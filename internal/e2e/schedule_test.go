@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orgconsole/console/internal/auth"
-	"github.com/orgconsole/console/internal/store"
 	fake "github.com/orgconsole/console/internal/sandbox/tze"
+	"github.com/orgconsole/console/internal/store"
 )
 
 // localInput is t as the console's datetime-local value (seconds when asked).
