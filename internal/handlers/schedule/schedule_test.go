@@ -85,6 +85,14 @@ func hiddenFields(p *apptest.Page, testID string) url.Values {
 	return v
 }
 
+// riverState is the state River has for a job.
+func riverState(t *testing.T, env *apptest.Env, id int64) string {
+	t.Helper()
+	var state string
+	require.NoError(t, env.App.Store.DB().QueryRow(`SELECT state FROM river_job WHERE id = ?`, id).Scan(&state))
+	return state
+}
+
 func auditCount(t *testing.T, env *apptest.Env, action string) int {
 	t.Helper()
 	_, n, err := env.App.Store.ListAudit(context.Background(), store.AuditFilter{Action: action}, 0, 1)
@@ -159,6 +167,7 @@ func TestCancelledSendIsNeverSent(t *testing.T) {
 	assert.Equal(t, "已取消", detail.Text(`[data-testid="detail-status"]`))
 	assert.True(t, detail.Has(`[data-testid="cancelled-note"]`))
 	assert.Equal(t, 1, auditCount(t, env, "messages.send.cancel"))
+	assert.Equal(t, "cancelled", riverState(t, env, row.StartJob), "its start job is cancelled with it")
 
 	time.Sleep(time.Until(at) + 2500*time.Millisecond)
 	assert.Zero(t, sent(env), "a cancelled send is never sent")
@@ -200,6 +209,7 @@ func TestRescheduledSendGoesAtTheNewTime(t *testing.T) {
 	assert.Contains(t, b.Follow(moved).Text(`[data-testid="scheduled-for"]`), at.In(env.App.Config.Location).Format("15:04:05"))
 	assert.Equal(t, 1, auditCount(t, env, "messages.send.reschedule"))
 	assert.NotEqual(t, row.StartJob, sendRow(t, env, v.Get("busiId")).StartJob, "a new start job")
+	assert.Equal(t, "cancelled", riverState(t, env, row.StartJob), "the old one cancelled")
 
 	untilDue(at)
 	assert.Zero(t, sent(env))
