@@ -21,6 +21,7 @@ import (
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
 	orgh "github.com/orgconsole/console/internal/handlers/org"
+	"github.com/orgconsole/console/internal/handlers/schedule"
 	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
@@ -133,6 +134,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgHandler,
 			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
+			Schedule:     schedule.New(st, a.Jobs),
 		},
 	})
 	if err != nil {

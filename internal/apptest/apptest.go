@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -25,9 +26,10 @@ import (
 
 // Env is one running console.
 type Env struct {
-	App *app.App
-	URL string
-	srv *httptest.Server
+	App   *app.App
+	URL   string
+	srv   *httptest.Server
+	close sync.Once
 }
 
 // New starts a console in sandbox mode with its own data directory. env
@@ -55,11 +57,18 @@ func New(t testing.TB, env map[string]string) *Env {
 	a, err := app.Build(context.Background(), cfg, log)
 	require.NoError(t, err)
 	srv := httptest.NewServer(a.Echo)
-	t.Cleanup(func() {
-		srv.Close()
-		a.Close()
+	e := &Env{App: a, URL: srv.URL, srv: srv}
+	t.Cleanup(e.Close)
+	return e
+}
+
+// Close stops the console (as the end of the test does): a test that
+// restarts one on the same CONSOLE_DATA_DIR stops the first one itself.
+func (e *Env) Close() {
+	e.close.Do(func() {
+		e.srv.Close()
+		e.App.Close()
 	})
-	return &Env{App: a, URL: srv.URL, srv: srv}
 }
 
 type testWriter struct{ t testing.TB }

@@ -81,6 +81,22 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	me, err := env.App.Store.UserByName(ctx, "admin")
 	require.NoError(t, err)
 
+	// Scheduled work: a send and a push waiting, a cancelled send, and a send
+	// that started late (its time moved back: the console "was down").
+	later := time.Now().Add(24 * time.Hour).In(env.App.Config.Location).Format("2006-01-02T15:04")
+	scheduledSend := content.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"明天的通知"}, "busiId": {"b5"}, "accountIds": {"u1001"}, "send_at": {later}})
+	require.Equal(t, http.StatusSeeOther, scheduledSend.Status)
+	cancelled := content.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"取消的通知"}, "busiId": {"b6"}, "accountIds": {"u1001"}, "send_at": {later}})
+	require.Equal(t, http.StatusSeeOther, cancelled.Status)
+	sendID := func(p *apptest.Page) string { return strings.TrimPrefix(p.Location, "/messages/history/") }
+	require.Equal(t, http.StatusSeeOther, content.PostForm("/schedule/sends/"+sendID(cancelled)+"/cancel", nil).Status)
+	_, err = env.App.Store.DB().ExecContext(ctx, `UPDATE message_sends SET send_at = ?, fired_at = ? WHERE busi_id = 'b1'`,
+		time.Now().Add(-time.Hour).UnixMilli(), time.Now().Add(-59*time.Minute).UnixMilli())
+	require.NoError(t, err)
+	_, conf2 := cardWizard(t, admin, kd)
+	scheduledPush := admin.PostForm("/cards/push", withVals(hiddenFields(conf2, "push-form"), "send_at", later))
+	require.Equal(t, http.StatusSeeOther, scheduledPush.Status)
+
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{Kind: sandbox.FaultEnvelope})
 	admin.PostForm("/status/probe", url.Values{"platform": {"tze"}})
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{})
@@ -111,6 +127,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		"/admin/users/:id/password":     "/admin/users/" + strconv.FormatInt(spare, 10) + "/password",
 		"/admin/users/:id/disable":      "/admin/users/" + strconv.FormatInt(spare, 10) + "/disable",
 		"/admin/users/:id/end-sessions": "/admin/users/" + strconv.FormatInt(spare, 10) + "/end-sessions",
+		"/schedule/sends/:id":           "/schedule/sends/" + sendID(scheduledSend),
+		"/schedule/pushes/:id":          "/schedule/pushes/" + strings.TrimPrefix(scheduledPush.Location, "/cards/jobs/"),
 	}
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
@@ -155,6 +173,16 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["users search"] = admin.Get("/admin/users?q=spa")
 		pages["users none found"] = admin.Get("/admin/users?q=" + url.QueryEscape("王五")) // the query is data: Chinese in both
 		pages["end own sessions"] = admin.Get("/admin/users/" + strconv.FormatInt(me.ID, 10) + "/end-sessions")
+		pages["schedule, content"] = content.Get("/schedule")
+		pages["scheduled send"] = content.Get(scheduledSend.Location)
+		pages["cancelled send"] = content.Get(cancelled.Location)
+		pages["late send"] = content.Get("/messages/history/" + strconv.FormatInt(sends[len(sends)-1].ID, 10))
+		pages["scheduled push"] = admin.Get(scheduledPush.Location)
+		pages["reschedule error"] = content.PostForm("/schedule/sends/"+sendID(scheduledSend)+"/reschedule", url.Values{"send_at": {"2020-01-01T08:00"}})
+		reviewed := content.PostForm("/messages/compose", url.Values{"op": {"review"}, "type": {"text"}, "content": {"内容"}, "busiId": {"b7"}, "accountIds": {"u1001"}})
+		pages["message review, bad time"] = content.PostForm("/messages/send", withVals(hiddenFields(reviewed, "send-form"), "send_at", "x"))
+		_, pconf := cardWizard(t, admin, kd)
+		pages["card confirm, bad time"] = admin.PostForm("/cards/push", withVals(hiddenFields(pconf, "push-form"), "send_at", "2020-01-01T08:00"))
 		pages["new user errors"] = admin.PostForm("/admin/users", url.Values{"username": {"x"}, "password": {"short"}, "role": {"admin"}})
 
 		titles := make([]string, 0, len(pages))

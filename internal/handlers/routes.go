@@ -13,6 +13,7 @@ import (
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
 	"github.com/orgconsole/console/internal/handlers/org"
+	"github.com/orgconsole/console/internal/handlers/schedule"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 )
@@ -54,6 +55,7 @@ type Features struct {
 	ChannelCodes *channelcodes.Handler // channel live codes list, export, QR images (issue 5)
 	Org          *org.Handler          // org tree and node picker (issue 6)
 	Messages     *messages.Handler     // compose, preview, drafts, send once, history (issue 4)
+	Schedule     *schedule.Handler     // scheduled sends and pushes (issue 11)
 }
 
 // routes is THE route table: every route of the console, with the roles allowed on it.
@@ -119,6 +121,20 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/messages/history/:id", Roles: contentTeam, Handler: m.Detail},
 			Route{Method: http.MethodGet, Path: "/messages/history/:id/retry", Roles: contentTeam, Handler: m.Retry},
 			Route{Method: http.MethodPost, Path: "/messages/history/:id/duplicate", Roles: contentTeam, Handler: m.Duplicate},
+		)
+	}
+	// --- scheduled sends and pushes (issue 11): content staff change scheduled
+	// sends, admins sends and pushes ---
+	if sc := s.Features.Schedule; sc != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/schedule", Roles: contentTeam, Handler: sc.List,
+				Nav: &web.NavItem{Label: "nav.schedule", Href: "/schedule", TestID: "nav-schedule"}},
+			Route{Method: http.MethodGet, Path: "/schedule/sends/:id", Roles: contentTeam, Handler: sc.Page(store.ItemSend)},
+			Route{Method: http.MethodPost, Path: "/schedule/sends/:id/reschedule", Roles: contentTeam, Handler: sc.Reschedule(store.ItemSend)},
+			Route{Method: http.MethodPost, Path: "/schedule/sends/:id/cancel", Roles: contentTeam, Handler: sc.Cancel(store.ItemSend)},
+			Route{Method: http.MethodGet, Path: "/schedule/pushes/:id", Roles: adminOnly, Handler: sc.Page(store.ItemPush)},
+			Route{Method: http.MethodPost, Path: "/schedule/pushes/:id/reschedule", Roles: adminOnly, Handler: sc.Reschedule(store.ItemPush)},
+			Route{Method: http.MethodPost, Path: "/schedule/pushes/:id/cancel", Roles: adminOnly, Handler: sc.Cancel(store.ItemPush)},
 		)
 	}
 	// --- channel codes (issue 5) ---

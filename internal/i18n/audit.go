@@ -35,6 +35,16 @@ var auditZH = Catalog{
 	"audit.outcomes.sending":            "发送中",
 	"audit.outcomes.queued":             "已排队",
 	"audit.outcomes.unknown":            "结果未知",
+
+	// Scheduled sends and pushes (schedule.go).
+	"audit.act.messages.send.schedule":   "定时发送消息",
+	"audit.act.messages.send.reschedule": "定时消息改期",
+	"audit.act.messages.send.cancel":     "取消定时消息",
+	"audit.act.cards.push.schedule":      "定时推送",
+	"audit.act.cards.push.reschedule":    "定时推送改期",
+	"audit.act.cards.push.cancel":        "取消推送",
+	"audit.outcomes.scheduled":           "已定时",
+	"audit.outcomes.cancelled":           "已取消",
 }
 
 var auditEN = Catalog{
@@ -68,4 +78,14 @@ var auditEN = Catalog{
 	"audit.outcomes.sending":            "Sending",
 	"audit.outcomes.queued":             "Queued",
 	"audit.outcomes.unknown":            "Unknown",
+
+	// Scheduled sends and pushes (schedule.go).
+	"audit.act.messages.send.schedule":   "Message scheduled",
+	"audit.act.messages.send.reschedule": "Scheduled message rescheduled",
+	"audit.act.messages.send.cancel":     "Scheduled message cancelled",
+	"audit.act.cards.push.schedule":      "Push scheduled",
+	"audit.act.cards.push.reschedule":    "Scheduled push rescheduled",
+	"audit.act.cards.push.cancel":        "Push cancelled",
+	"audit.outcomes.scheduled":           "Scheduled",
+	"audit.outcomes.cancelled":           "Cancelled",
 }

@@ -5,6 +5,7 @@
 //
 //	card_call.go     one 橙讯 card-data call of a push (≤ 200 accounts)
 //	message_send.go  one tze.cn message send
+//	schedule.go      the start of a scheduled send or push, at its time
 //
 // and outcome.go says what a platform call's error means: applied, refused,
 // never sent, or unknown.
@@ -45,6 +46,7 @@ import (
 const (
 	QueueChengxun = "chengxun"
 	QueueTze      = "tze"
+	QueueSchedule = "schedule" // starts of scheduled sends and pushes: quick, and never behind a platform's queue
 )
 
 // Config tunes the queues.
@@ -57,7 +59,10 @@ type Config struct {
 	ReplicaID   string        // names this process on the status page
 	Log         *slog.Logger
 	// PollInterval is how often a worker without notifications looks for
-	// new work (SQLite, or a missed notification on PostgreSQL).
+	// new work (SQLite, or a missed notification on PostgreSQL). It is also
+	// how late a scheduled item may start: River makes a start job available
+	// shortly before it is due, but no notification says the moment it is
+	// (make bench: BenchmarkScheduleAccuracy).
 	PollInterval time.Duration
 	// RetryBackoff is the wait before a write's second attempt, doubled for
 	// each further one (CONSOLE_RETRY_BACKOFF).
@@ -94,10 +99,11 @@ type Platforms struct {
 }
 
 // workers registers every job kind's worker: the one list of deferred work.
-func workers(st *store.Store, p Platforms, cfg Config) *river.Workers {
+func workers(st *store.Store, p Platforms, cfg Config, q *Queue) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &CardCallWorker{Store: st, Cards: p.Chengxun, Rate: cfg.PushRate})
 	river.AddWorker(w, &MessageSendWorker{Store: st, Tze: p.Tze})
+	river.AddWorker(w, &ScheduledStartWorker{Store: st, Queue: q, Log: cfg.Log})
 	return w
 }
 
@@ -125,13 +131,15 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	q := &Queue{id: sanitizeID(cfg.ReplicaID), db: st.DB()}
 	rc := &river.Config{
-		ID:      sanitizeID(cfg.ReplicaID),
+		ID:      q.id,
 		Logger:  cfg.Log.With("component", "jobs"),
-		Workers: workers(st, p, cfg),
+		Workers: workers(st, p, cfg, q),
 		Queues: map[string]river.QueueConfig{
 			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
+			QueueSchedule: {MaxWorkers: 2},
 		},
 		// A job is one platform call: it may take the whole upstream budget
 		// plus the bookkeeping and the rate limit's wait around it. A job
@@ -146,7 +154,6 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff},
 		ErrorHandler:         &errorHandler{log: cfg.Log},
 	}
-	q := &Queue{id: rc.ID, db: st.DB()}
 	if st.Backend() == store.Postgres {
 		pool, err := pgxpool.New(ctx, cfg.DSN)
 		if err != nil {

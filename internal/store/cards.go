@@ -63,6 +63,7 @@ type PushJob struct {
 	TotalCalls     int
 	Status         string
 	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed or OutcomeUnknown
+	Schedule              // a scheduled push: when it was set to start, and when it did
 }
 
 // Outcomes of finished pushes, besides PushDone and OutcomeUnknown.
@@ -74,6 +75,9 @@ const (
 // State names what a job is now for the pages: its outcome once finished,
 // else its status.
 func (j PushJob) State() string {
+	if j.Status == PushQueued && j.waiting() {
+		return StateScheduled
+	}
 	if j.Outcome != "" && !j.Active() {
 		return j.Outcome
 	}
@@ -100,19 +104,22 @@ type PushCall struct {
 type PushProgress struct {
 	Pending, OK, Failed, Unknown                                 int // calls
 	AccountsPending, AccountsOK, AccountsFailed, AccountsUnknown int
+	Cancelled, AccountsCancelled                                 int // calls never sent: the push was cancelled
 }
 
 // Calls is the number of calls counted.
 func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unknown }
 
 const pushJobCols = `id, idempotency_key, created_by, created_at, updated_at, finished_at, template_id, template_name,
-	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome`
+	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome,
+	send_at, fired_at, start_job`
 
 func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	var j PushJob
-	var created, updated, finished int64
+	var created, updated, finished, sendAt, firedAt int64
 	err := row.Scan(&j.ID, &j.IdempotencyKey, &j.CreatedBy, &created, &updated, &finished, &j.TemplateID, &j.TemplateName,
-		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome)
+		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome,
+		&sendAt, &firedAt, &j.StartJob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushJob{}, ErrNotFound
 	}
@@ -123,6 +130,7 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	if finished != 0 {
 		j.FinishedAt = time.UnixMilli(finished)
 	}
+	j.SendAt, j.FiredAt = msTime(sendAt), msTime(firedAt)
 	return j, nil
 }
 
@@ -130,6 +138,14 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 // When a job with the same idempotency key exists, nothing is written and
 // that job is returned with created = false: a double submit never pushes twice.
 func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry, enqueue EnqueueCalls) (PushJob, bool, error) {
+	j.SendAt = time.Time{}
+	return s.createPushJob(ctx, j, calls, audit, func(tx Tx, id int64, refs []CallRef) error { return enqueue(ctx, tx.Tx, id, refs) })
+}
+
+// createPushJob stores a job with its calls and audit entry, and then (in
+// the same transaction) whatever starts it: its calls' jobs, or its start
+// job when it is scheduled (SchedulePush).
+func (s *Store) createPushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry, then func(tx Tx, id int64, refs []CallRef) error) (PushJob, bool, error) {
 	if j.IdempotencyKey == "" {
 		return PushJob{}, false, errors.New("store: push job without idempotency key")
 	}
@@ -137,10 +153,10 @@ func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, 
 	j.CreatedAt, j.UpdatedAt, j.Status, j.TotalCalls = now, now, PushQueued, len(calls)
 	err := s.inTx(ctx, func(tx Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO card_push_jobs (idempotency_key, created_by, created_at, updated_at,
-			template_id, template_name, card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			template_id, template_name, card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, send_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			j.IdempotencyKey, j.CreatedBy, now.UnixMilli(), now.UnixMilli(), j.TemplateID, j.TemplateName, j.CardType, j.Target,
-			j.EnterpriseID, j.ShowOnAll, j.DataJSON, j.TotalAccounts, j.TotalCalls, j.Status).Scan(&j.ID)
+			j.EnterpriseID, j.ShowOnAll, j.DataJSON, j.TotalAccounts, j.TotalCalls, j.Status, timeMs(j.SendAt)).Scan(&j.ID)
 		if err != nil {
 			if isUnique(err) {
 				return ErrConflict
@@ -166,7 +182,7 @@ func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, 
 		for i := range calls {
 			refs[i] = CallRef{Seq: i}
 		}
-		if err := enqueue(ctx, tx.Tx, j.ID, refs); err != nil {
+		if err := then(tx, j.ID, refs); err != nil {
 			return err
 		}
 		audit.Target = fmt.Sprintf("job %d", j.ID)
@@ -244,6 +260,8 @@ func (s *Store) PushProgress(ctx context.Context, jobID int64) (PushProgress, er
 			p.Failed, p.AccountsFailed = n, accounts
 		case CallUnknown:
 			p.Unknown, p.AccountsUnknown = n, accounts
+		case CallCancelled:
+			p.Cancelled, p.AccountsCancelled = n, accounts
 		}
 	}
 	return p, rows.Err()
@@ -425,8 +443,9 @@ func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditE
 	var refs []CallRef
 	err := s.inTx(ctx, func(tx Tx) error {
 		now := s.now().UnixMilli()
-		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0 WHERE id = ? AND status NOT IN (?, ?)`,
-			PushQueued, now, id, PushQueued, PushRunning)
+		// A cancelled push stays cancelled: its calls are never sent.
+		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0
+			WHERE id = ? AND status NOT IN (?, ?) AND outcome <> ?`, PushQueued, now, id, PushQueued, PushRunning, OutcomeCancelled)
 		if err != nil {
 			return err
 		}

@@ -132,16 +132,17 @@ type MessageSend struct {
 	Attempts        int
 	StartedAt       time.Time
 	FinishedAt      time.Time // zero while queued or sending
+	Schedule                  // a scheduled send: when it was set to start, and when it did
 }
 
 const sendCols = `id, busi_id, msg_type, title, sender, recipients, request, form, status, upstream_code,
-	upstream_message, msg_id, response, attempts, started_at, finished_at`
+	upstream_message, msg_id, response, attempts, started_at, finished_at, send_at, fired_at, start_job`
 
 func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 	var m MessageSend
-	var started, finished int64
+	var started, finished, sendAt, firedAt int64
 	err := row.Scan(&m.ID, &m.BusiID, &m.MsgType, &m.Title, &m.Sender, &m.Recipients, &m.Request, &m.Form, &m.Status,
-		&m.UpstreamCode, &m.UpstreamMessage, &m.MsgID, &m.Response, &m.Attempts, &started, &finished)
+		&m.UpstreamCode, &m.UpstreamMessage, &m.MsgID, &m.Response, &m.Attempts, &started, &finished, &sendAt, &firedAt, &m.StartJob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MessageSend{}, ErrNotFound
 	}
@@ -152,6 +153,7 @@ func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 	if finished != 0 {
 		m.FinishedAt = time.UnixMilli(finished)
 	}
+	m.SendAt, m.FiredAt = msTime(sendAt), msTime(firedAt)
 	return m, nil
 }
 
@@ -160,17 +162,25 @@ func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 // in the history: nothing is queued and the first row is returned, so a
 // double submit or a second tab never sends twice.
 func (s *Store) QueueSend(ctx context.Context, m MessageSend, audit AuditEntry, enqueue Enqueue) (MessageSend, bool, error) {
+	m.SendAt = time.Time{}
+	return s.recordSend(ctx, m, audit, func(tx Tx, id int64) error { return enqueue(ctx, tx.Tx, id, 0) })
+}
+
+// recordSend inserts a queued send with its audit entry, and then (in the
+// same transaction) whatever starts it: its job, or its start job when it is
+// scheduled (ScheduleSend).
+func (s *Store) recordSend(ctx context.Context, m MessageSend, audit AuditEntry, then func(tx Tx, id int64) error) (MessageSend, bool, error) {
 	st, err := s.prepared(ctx, insertSend)
 	if err != nil {
 		return MessageSend{}, false, err
 	}
 	now := time.UnixMilli(s.now().UnixMilli()) // as stored
 	out := MessageSend{BusiID: m.BusiID, MsgType: m.MsgType, Title: m.Title, Sender: m.Sender, Recipients: m.Recipients,
-		Request: m.Request, Form: m.Form, Status: SendQueued, StartedAt: now}
+		Request: m.Request, Form: m.Form, Status: SendQueued, StartedAt: now, Schedule: Schedule{SendAt: m.SendAt}}
 	created := false
 	err = s.inTx(ctx, func(tx Tx) error {
 		err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx,
-			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendQueued, now.UnixMilli()).Scan(&out.ID)
+			m.BusiID, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, SendQueued, now.UnixMilli(), timeMs(m.SendAt)).Scan(&out.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			out, err = scanSend(tx.QueryRowContext(ctx, sendByBusiID, m.BusiID))
 			return err
@@ -179,7 +189,7 @@ func (s *Store) QueueSend(ctx context.Context, m MessageSend, audit AuditEntry, 
 			return fmt.Errorf("store: queue send: %w", err)
 		}
 		created = true
-		if err := enqueue(ctx, tx.Tx, out.ID, 0); err != nil {
+		if err := then(tx, out.ID); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit)
@@ -283,7 +293,7 @@ const (
 	// A taken busiId inserts nothing (no row returned) rather than failing:
 	// on PostgreSQL a failed statement would abort the whole transaction.
 	insertSend = `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
-		status, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (busi_id) DO NOTHING RETURNING id`
+		status, attempts, started_at, send_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (busi_id) DO NOTHING RETURNING id`
 	claimSend = `UPDATE message_sends SET status = ?, attempts = attempts + 1, started_at = ?
 		WHERE id = ? AND status IN (?, ?) RETURNING ` + sendCols
 	finishSend = `UPDATE message_sends SET status = ?, upstream_code = ?, upstream_message = ?,

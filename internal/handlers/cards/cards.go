@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,10 +50,11 @@ type Handler struct {
 	fake  *sbchengxun.Fake // the sandbox platform; nil in live mode
 }
 
-// Enqueuer adds the jobs of a push's calls to the store's transaction
-// (*jobs.Queue).
+// Enqueuer adds the jobs of a push's calls, or the start job of a
+// scheduled push, to the store's transaction (*jobs.Queue).
 type Enqueuer interface {
 	EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error
+	store.Scheduler
 }
 
 // New returns the handler. fake may be nil (live mode).
@@ -670,6 +672,12 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	return h.renderConfirm(c, http.StatusOK, d, ck, newKey(), "", forms.Errors{})
+}
+
+// renderConfirm is the confirmation page of a checked draft: key is this
+// confirmation's idempotency key, sendAt the start time as typed.
+func (h *Handler) renderConfirm(c echo.Context, status int, d store.PushDraft, ck checked, key, sendAt string, errs forms.Errors) error {
 	path, body, err := ck.plan.FirstCall()
 	if err != nil {
 		return err
@@ -682,10 +690,10 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(c, http.StatusOK, pages.Confirm(pages.ConfirmProps{
+	return web.Render(c, status, pages.Confirm(pages.ConfirmProps{
 		Draft: ck.card, Target: ck.target, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
 		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
-		Key: newKey(), Version: version(d),
+		Key: key, Version: version(d), SendAt: sendAt, Errs: errs,
 	}))
 }
 
@@ -710,6 +718,15 @@ func (h *Handler) Push(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	// The optional start time: a bad one brings the confirmation back with
+	// the error beside it, as typed, under the same key.
+	info := web.Current(c)
+	typedAt := c.FormValue(forms.SendAtField)
+	errs := forms.Errors{}
+	sendAt := forms.ParseSendAt(errs, forms.SendAtField, typedAt, time.Now(), info.Loc())
+	if !errs.OK() {
+		return h.renderConfirm(c, http.StatusUnprocessableEntity, d, ck, key, typedAt, errs)
+	}
 	j, calls, err := ck.plan.Job(key, web.Actor(c))
 	if err != nil {
 		return err
@@ -718,14 +735,27 @@ func (h *Handler) Push(c echo.Context) error {
 	audit := store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.create", IP: c.RealIP(),
 		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d",
 			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls))}
-	// The job, its calls and their queue jobs commit together.
-	job, created, err := h.store.CreatePushJob(c.Request().Context(), j, calls, audit, h.jobs.EnqueueCalls)
+	// The job, its calls and their queue jobs (or its start job) commit together.
+	var job store.PushJob
+	var created bool
+	if sendAt.IsZero() {
+		job, created, err = h.store.CreatePushJob(c.Request().Context(), j, calls, audit, h.jobs.EnqueueCalls)
+	} else {
+		j.SendAt = sendAt
+		audit.Action = "cards.push.schedule"
+		audit.Outcome = store.StateScheduled
+		audit.Detail += " send_at=" + info.Time(sendAt, web.DateTime)
+		job, created, err = h.store.SchedulePush(c.Request().Context(), j, calls, audit, h.jobs)
+	}
 	if err != nil {
 		return err
 	}
-	if !created {
+	switch {
+	case !created:
 		web.AddFlash(c, web.FlashInfo, "cards.push.already", strconv.FormatInt(job.ID, 10))
-	} else {
+	case !sendAt.IsZero():
+		web.AddFlash(c, web.FlashSuccess, "schedule.flash.scheduled", info.Time(sendAt, web.DateTime))
+	default:
 		web.AddFlash(c, web.FlashSuccess, "cards.push.started", strconv.FormatInt(job.ID, 10))
 	}
 	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(job.ID, 10))

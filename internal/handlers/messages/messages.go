@@ -44,9 +44,11 @@ type Sender interface {
 	CurlCommand(body []byte) string
 }
 
-// Enqueuer adds a job to the store's transaction (*jobs.Queue).
+// Enqueuer adds a job to the store's transaction, or the start job of a
+// scheduled send (*jobs.Queue).
 type Enqueuer interface {
 	Enqueue(ctx context.Context, tx *sql.Tx, args river.JobArgs) error
+	store.Scheduler
 }
 
 // Picker is the org-tree recipient picker (*handlers/org.Handler): it reads
@@ -210,28 +212,16 @@ func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerPr
 	if !p.Errs.OK() {
 		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
 	}
-	var names []string
-	for _, n := range pp.Picked {
-		names = append(names, strings.TrimPrefix(n.Path+" / "+n.Name, " / "))
-	}
-	to := p.Form.Recipients(users)
-	body, err := tze.RequestBody(to, p.Form.Message())
+	cp, err := h.confirmProps(c, p, pp, users)
 	if err != nil {
 		return err
-	}
-	cp := tpl.ConfirmProps{Form: p.Form, DraftID: p.DraftID, Body: string(body),
-		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names}
-	// The cURL command is for admins debugging the platform; content staff
-	// send from the console and are not shown how to go around it.
-	if web.Current(c).Viewer.Role == auth.RoleAdmin {
-		cp.Curl = h.tze.CurlCommand(body)
 	}
 	earlier, err := h.store.MessageSendByBusiID(c.Request().Context(), p.Form.BusiID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return err
-	case earlier.Status != store.SendFailed && earlier.Status != store.SendUnknown && earlier.Request != string(body):
+	case earlier.Status != store.SendFailed && earlier.Status != store.SendUnknown && earlier.Request != cp.Body:
 		// The busiId is another message's: say so at review, never drop this one.
 		p.Errs.Add("busiId", "messages.err.busi_id_used", earlier.ID)
 		p.BusiIDUsedBy = earlier.ID
@@ -240,6 +230,27 @@ func (h *Handler) review(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerPr
 		cp.Earlier = &earlier
 	}
 	return web.Render(c, http.StatusOK, tpl.Confirm(cp))
+}
+
+// confirmProps is the review page of a valid composer.
+func (h *Handler) confirmProps(c echo.Context, p tpl.ComposerProps, pp orgtpl.PickerProps, users forms.UserIDList) (tpl.ConfirmProps, error) {
+	var names []string
+	for _, n := range pp.Picked {
+		names = append(names, strings.TrimPrefix(n.Path+" / "+n.Name, " / "))
+	}
+	to := p.Form.Recipients(users)
+	body, err := tze.RequestBody(to, p.Form.Message())
+	if err != nil {
+		return tpl.ConfirmProps{}, err
+	}
+	cp := tpl.ConfirmProps{Form: p.Form, DraftID: p.DraftID, Body: string(body),
+		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names, Errs: forms.Errors{}}
+	// The cURL command is for admins debugging the platform; content staff
+	// send from the console and are not shown how to go around it.
+	if web.Current(c).Viewer.Role == auth.RoleAdmin {
+		cp.Curl = h.tze.CurlCommand(body)
+	}
+	return cp, nil
 }
 
 // Preview is the live preview fragment (htmx, as the user types).
@@ -274,12 +285,29 @@ func (h *Handler) Send(c echo.Context) error {
 		return err // the browser went away
 	}
 	p.Errs = f.Validate(users)
+	var pp orgtpl.PickerProps
 	if h.picker != nil {
-		pp, _ := h.pick(c, f, vals)
+		pp, _ = h.pick(c, f, vals)
 		checkPicked(pp, p.Errs)
 	}
 	if !p.Errs.OK() {
 		return h.renderComposer(c, http.StatusUnprocessableEntity, p, vals)
+	}
+	// The optional start time is the review page's field: a bad one brings
+	// that page back with the error beside it and the time as typed.
+	typedAt := vals.Get(forms.SendAtField)
+	atErrs := forms.Errors{}
+	sendAt := forms.ParseSendAt(atErrs, forms.SendAtField, typedAt, h.now(), web.Current(c).Loc())
+	reviewAgain := func() error {
+		cp, err := h.confirmProps(c, p, pp, users)
+		if err != nil {
+			return err
+		}
+		cp.SendAt, cp.Errs = typedAt, atErrs
+		return web.Render(c, http.StatusUnprocessableEntity, tpl.Confirm(cp))
+	}
+	if !atErrs.OK() {
+		return reviewAgain()
 	}
 	to, msg := f.Recipients(users), f.Message()
 	body, err := tze.RequestBody(to, msg)
@@ -291,12 +319,27 @@ func (h *Handler) Send(c echo.Context) error {
 		Request: string(body), Form: tpl.FormValues(f).Encode()}
 	audit := store.AuditEntry{Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.SendQueued, IP: ip,
 		Detail: fmt.Sprintf("type=%s recipients=%d", f.Type, to.Count())}
-	row, created, err := h.store.QueueSend(ctx, m, audit, h.enqueue)
+	var row store.MessageSend
+	var created bool
+	if sendAt.IsZero() {
+		row, created, err = h.store.QueueSend(ctx, m, audit, h.enqueue)
+	} else {
+		m.SendAt = sendAt
+		sched := audit
+		sched.Action = "messages.send.schedule"
+		sched.Outcome = store.StateScheduled
+		sched.Detail += " send_at=" + web.Current(c).Time(sendAt, web.DateTime)
+		row, created, err = h.store.ScheduleSend(ctx, m, sched, h.jobs)
+	}
 	if err != nil {
 		return err
 	}
 	if !created {
 		switch {
+		case (row.Status == store.SendFailed || row.Status == store.SendUnknown) && !sendAt.IsZero():
+			// Sending again is at once (the review page of a retry has no time).
+			atErrs.Add(forms.SendAtField, "schedule.err.retry")
+			return reviewAgain()
 		case row.Status == store.SendFailed || row.Status == store.SendUnknown:
 			// "Try again" from the send's page: the same busiId, as edited.
 			if row.Status == store.SendUnknown && row.MsgType == forms.MsgTypeText && vals.Get(confirmResend) != "1" {
@@ -328,7 +371,11 @@ func (h *Handler) Send(c echo.Context) error {
 			return err
 		}
 	}
-	web.AddFlash(c, web.FlashSuccess, "messages.flash.queued", f.BusiID)
+	if created && !sendAt.IsZero() {
+		web.AddFlash(c, web.FlashSuccess, "schedule.flash.scheduled", web.Current(c).Time(sendAt, web.DateTime))
+	} else {
+		web.AddFlash(c, web.FlashSuccess, "messages.flash.queued", f.BusiID)
+	}
 	return web.SeeOther(c, historyURL(row.ID))
 }
 

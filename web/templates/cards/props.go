@@ -110,6 +110,8 @@ type ConfirmProps struct {
 	Key          string // idempotency key of this confirmation
 	Version      string // the draft's version shown: a push of a changed draft is refused
 	Err          error
+	SendAt       string       // the optional start time as typed (forms.SendAtField)
+	Errs         forms.Errors // send_at's error
 }
 
 // JobsProps is the list of push jobs.

@@ -42,6 +42,8 @@ type ConfirmProps struct {
 	// Earlier is this busiId's send when one exists (a "try again"); an
 	// unknown text message then needs ConfirmResend ticked.
 	Earlier *store.MessageSend
+	SendAt  string       // the optional start time as typed (forms.SendAtField)
+	Errs    forms.Errors // send_at's error
 }
 
 // NeedsResendConfirm: sending again may deliver a text message twice.

@@ -175,6 +175,8 @@ func statusClass(status string) string {
 		return "badge ok"
 	case store.SendFailed:
 		return "badge err"
+	case store.SendCancelled:
+		return "badge"
 	}
 	return "badge warn"
 }
