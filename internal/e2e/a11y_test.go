@@ -58,7 +58,7 @@ func TestJourneyEveryPageAccessible(t *testing.T) {
 				walk func(w *walker)
 			}{
 				{"signed-out", walkSignedOut}, {"cards", walkCards}, {"messages", walkMessages},
-				{"channel-codes", walkChannelCodes}, {"org", walkOrg}, {"admin", walkAdmin},
+				{"channel-codes", walkChannelCodes}, {"org", walkOrg}, {"admin", walkAdmin}, {"schedule", walkSchedule},
 			} {
 				t.Run(area.name, func(t *testing.T) {
 					b := Start(t, nil)
@@ -358,6 +358,44 @@ func walkAdmin(w *walker) {
 	w.open("/status")
 	w.open("/sandbox")
 	w.open("/sandbox/cards")
+}
+
+// Schedule: a message and a push set for tomorrow, a time refused on the
+// review page, /schedule, both change pages, a refused new time, a
+// scheduled item's own page and a cancelled one.
+func walkSchedule(w *walker) {
+	tomorrow := time.Now().Add(24 * time.Hour).In(w.b.Env.App.Config.Location)
+	at := func(t time.Time) string { return t.Format("2006-01-02T15:04") }
+	w.open("/messages/new")
+	w.type_(`#f-content`, "明天的通知")
+	w.type_(`#f-accountIds`, "u1001")
+	w.click(`[data-testid="review"]`, `[data-testid="send"]`)
+	w.b.Run(chromedp.SetValue(`[data-testid="send-form"] input[name="send_at"]`, "2020-01-01T08:00", chromedp.ByQuery))
+	w.submitUnchecked(`[data-testid="send"]`, `[data-testid="send-form"] .field-error`)
+	w.audit("messages review past time")
+	w.b.Run(chromedp.SetValue(`[data-testid="send-form"] input[name="send_at"]`, at(tomorrow), chromedp.ByQuery))
+	w.click(`[data-testid="send"]`, `[data-testid="scheduled-for"]`)
+	w.audit("scheduled send")
+	w.open("/cards")
+	w.open(w.attr(`a[data-testid^=edit-data-]`, "href"))
+	w.b.Run(chromedp.SetValue(`#f-items-0-key`, "到校人数", chromedp.ByQuery), chromedp.SetValue(`#f-items-0-data`, "1024", chromedp.ByQuery))
+	w.click(`[data-testid=next-targets]`, `[data-testid=targets-form]`)
+	w.click(`[data-testid=target-accounts]`, `#f-account_ids`)
+	w.b.Run(chromedp.SetValue(`#f-account_ids`, "stu0001", chromedp.ByQuery), chromedp.Click(`[data-testid=show-on-all]`, chromedp.ByQuery))
+	w.click(`[data-testid=review]`, `[data-testid=confirm-summary]`)
+	w.b.Run(chromedp.SetValue(`input[name="send_at"]`, at(tomorrow.Add(time.Hour)), chromedp.ByQuery))
+	w.click(`[data-testid=push-now]`, `[data-testid="scheduled-for"]`)
+	w.audit("scheduled push")
+	w.open("/schedule")
+	push := w.attr(`[data-testid^="scheduled-push-"] [data-testid="scheduled-change"]`, "href")
+	send := w.attr(`[data-testid^="scheduled-send-"] [data-testid="scheduled-change"]`, "href")
+	w.open(push)
+	w.open(send)
+	w.b.Run(chromedp.SetValue(`#f-new-send-at`, "2020-01-01T08:00", chromedp.ByQuery))
+	w.click(`[data-testid="reschedule"]`, `[data-testid="reschedule-form"] .field-error`)
+	w.audit("reschedule refused")
+	w.click(`[data-testid="cancel-scheduled"]`, `[data-testid="cancelled-note"]`)
+	w.audit("scheduled send cancelled")
 }
 
 // routeOf is the route-table path that serves a URL.

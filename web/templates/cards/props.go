@@ -235,3 +235,15 @@ func diffColumnsHint(ctx context.Context, typ string) string {
 	}
 	return i18n.T(ctx, "cards.targets.diff_columns_list", web.InfoOf(ctx).Zone())
 }
+
+// jobPoll (templ has no else-if among attributes) is how often a job's page looks again: a scheduled push every 5 s,
+// a running one every second, a finished one never ("").
+func jobPoll(j store.PushJob) string {
+	switch {
+	case j.State() == store.StateScheduled:
+		return "every 5s"
+	case j.Active():
+		return "every 1s"
+	}
+	return ""
+}

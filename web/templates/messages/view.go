@@ -187,3 +187,15 @@ func recipientsOf(request string) tze.Recipients {
 	_ = json.Unmarshal([]byte(request), &r) // a row's request is JSON the console wrote
 	return r
 }
+
+// sendPoll (templ has no else-if among attributes) is how often a send's page looks again: a scheduled send every
+// 5 s, a queued or sending one every 500 ms, a finished one never ("").
+func sendPoll(s store.MessageSend) string {
+	switch {
+	case s.State() == store.StateScheduled:
+		return "every 5s"
+	case s.Status == store.SendQueued || s.Status == store.SendSending:
+		return "every 500ms"
+	}
+	return ""
+}
