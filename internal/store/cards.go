@@ -62,18 +62,31 @@ type PushJob struct {
 	TotalAccounts  int
 	TotalCalls     int
 	Status         string
-	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed or OutcomeUnknown
+	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed, OutcomeUnknown or OutcomeRejected
+	// Approval is the state of the job's latest approval request ("" = none
+	// needed). Create a job with ApprovalPending to have it wait for another
+	// admin: it is stored queued and nothing is enqueued until approved.
+	Approval string
 }
 
 // Outcomes of finished pushes, besides PushDone and OutcomeUnknown.
 const (
 	OutcomePartial   = "failed"     // some calls failed
 	OutcomeAllFailed = "failed_all" // every call failed
+	OutcomeRejected  = "rejected"   // another admin turned the push down: nothing was sent
 )
+
+// StateAwaitingApproval is the State of a job (or send) waiting for another
+// admin's approval.
+const StateAwaitingApproval = "awaiting_approval"
+
 
 // State names what a job is now for the pages: its outcome once finished,
 // else its status.
 func (j PushJob) State() string {
+	if j.Approval == ApprovalPending {
+		return StateAwaitingApproval
+	}
 	if j.Outcome != "" && !j.Active() {
 		return j.Outcome
 	}
@@ -106,13 +119,13 @@ type PushProgress struct {
 func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unknown }
 
 const pushJobCols = `id, idempotency_key, created_by, created_at, updated_at, finished_at, template_id, template_name,
-	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome`
+	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome, approval`
 
 func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	var j PushJob
 	var created, updated, finished int64
 	err := row.Scan(&j.ID, &j.IdempotencyKey, &j.CreatedBy, &created, &updated, &finished, &j.TemplateID, &j.TemplateName,
-		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome)
+		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome, &j.Approval)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushJob{}, ErrNotFound
 	}
@@ -129,6 +142,8 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 // CreatePushJob stores a job with its calls and the audit entry, atomically.
 // When a job with the same idempotency key exists, nothing is written and
 // that job is returned with created = false: a double submit never pushes twice.
+// A job created with Approval ApprovalPending gets an approval request
+// instead of its queue jobs (ApproveRequest enqueues them).
 func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry, enqueue EnqueueCalls) (PushJob, bool, error) {
 	if j.IdempotencyKey == "" {
 		return PushJob{}, false, errors.New("store: push job without idempotency key")
@@ -162,15 +177,23 @@ func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, 
 				return err
 			}
 		}
+		audit.Target = fmt.Sprintf("job %d", j.ID)
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		state, run, err := s.gate(ctx, tx, ApprovalPush, j.ID, j.Approval != "", audit)
+		if err != nil {
+			return err
+		}
+		if j.Approval = state; !run {
+			_, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET approval = ? WHERE id = ?`, state, j.ID)
+			return err
+		}
 		refs := make([]CallRef, len(calls))
 		for i := range calls {
 			refs[i] = CallRef{Seq: i}
 		}
-		if err := enqueue(ctx, tx.Tx, j.ID, refs); err != nil {
-			return err
-		}
-		audit.Target = fmt.Sprintf("job %d", j.ID)
-		return s.appendAudit(ctx, tx, audit)
+		return enqueue(ctx, tx.Tx, j.ID, refs)
 	})
 	if errors.Is(err, ErrConflict) {
 		existing, err := s.PushJobByKey(ctx, j.IdempotencyKey)
@@ -420,54 +443,52 @@ func (s *Store) StartPushJob(ctx context.Context, id int64) error {
 // RetryFailedPushCalls puts a finished job's failed and unknown calls (and
 // any left pending) back in the queue, with their jobs, in one transaction.
 // It returns how many calls are resent; ErrConflict when the job is still
-// active.
+// active or was rejected. A job that needed approval is resent only while
+// its content is what was approved; otherwise it asks again (and waits).
 func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry, enqueue EnqueueCalls) (int, error) {
 	var refs []CallRef
 	err := s.inTx(ctx, func(tx Tx) error {
 		now := s.now().UnixMilli()
-		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0 WHERE id = ? AND status NOT IN (?, ?)`,
-			PushQueued, now, id, PushQueued, PushRunning)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		var approval string
+		err := tx.QueryRowContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0
+			WHERE id = ? AND status NOT IN (?, ?) AND approval <> ? RETURNING approval`,
+			PushQueued, now, id, PushQueued, PushRunning, ApprovalRejected).Scan(&approval)
+		if errors.Is(err, sql.ErrNoRows) {
 			if _, err := scanPushJob(tx.QueryRowContext(ctx, `SELECT `+pushJobCols+` FROM card_push_jobs WHERE id = ?`, id)); err != nil {
 				return err
 			}
 			return ErrConflict
 		}
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`,
 			CallPending, now, id, CallFailed, CallUnknown); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT seq, attempts FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq`, id, CallPending)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var r CallRef
-			if err := rows.Scan(&r.Seq, &r.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			refs = append(refs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if refs, err = pendingCalls(ctx, tx, id); err != nil {
 			return err
 		}
 		if len(refs) == 0 {
 			_, err := s.finishIfDone(ctx, tx, id) // nothing to resend: back to its outcome
 			return err
 		}
-		if err := enqueue(ctx, tx.Tx, id, refs); err != nil {
-			return err
-		}
 		if audit.Target == "" {
 			audit.Target = fmt.Sprintf("job %d", id)
 		}
 		audit.Detail = strings.TrimSpace(audit.Detail + fmt.Sprintf(" calls=%d", len(refs)))
-		return s.appendAudit(ctx, tx, audit)
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		state, run, err := s.gate(ctx, tx, ApprovalPush, id, approval != "", audit)
+		if err != nil {
+			return err
+		}
+		if !run {
+			_, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET approval = ? WHERE id = ?`, state, id)
+			return err
+		}
+		return enqueue(ctx, tx.Tx, id, refs)
 	})
 	if err != nil {
 		return 0, err
