@@ -82,6 +82,29 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	admin.PostForm("/status/probe", url.Values{"platform": {"tze"}})
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{})
 
+	// Four eyes: a second admin's push waits for admin's decision; a
+	// content user's wide message was rejected with a reason.
+	admin2 := env.SecondAdmin(t, "admin2")
+	wide := withVals(kd, "account_ids", strings.Join(accountIDs(1001), "\n"))
+	_, wideConf := cardWizard(t, admin2, wide)
+	require.Equal(t, http.StatusOK, wideConf.Status)
+	waiting := admin2.PostForm("/cards/push", hiddenFields(wideConf, "push-form"))
+	require.Equal(t, http.StatusSeeOther, waiting.Status)
+	waitingJob, err := strconv.ParseInt(strings.TrimPrefix(waiting.Location, "/cards/jobs/"), 10, 64)
+	require.NoError(t, err)
+	pending, err := env.App.Store.LatestApproval(ctx, store.ApprovalPush, waitingJob)
+	require.NoError(t, err)
+	approvalURL := "/approvals/" + strconv.FormatInt(pending.ID, 10)
+	manyUsers := url.Values{"type": {"text"}, "content": {"全体通知"}, "busiId": {"b51"}, "accountIds": {strings.Join(accountIDs(51), "\n")}}
+	wideSend := content.PostForm("/messages/send", manyUsers)
+	require.Equal(t, http.StatusSeeOther, wideSend.Status)
+	wideRow, err := env.App.Store.MessageSendByBusiID(ctx, "b51")
+	require.NoError(t, err)
+	toReject, err := env.App.Store.LatestApproval(ctx, store.ApprovalSend, wideRow.ID)
+	require.NoError(t, err)
+	_, err = env.App.Store.RejectRequest(ctx, toReject.ID, "名单有误", store.AuditEntry{Actor: "admin"})
+	require.NoError(t, err)
+
 	// The users' display names are data ("演示管理员"), shown inside sentences too.
 	users, err := env.App.Store.ListUsers(ctx)
 	require.NoError(t, err)
@@ -101,6 +124,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		"/org/node/:id":               "/org/node/" + faketze.SeedSchoolID,
 		"/admin/users/:id":            "/admin/users/" + strconv.FormatInt(spare, 10),
 		"/admin/users/:id/password":   "/admin/users/" + strconv.FormatInt(spare, 10) + "/password",
+		"/approvals/:id":              approvalURL,
 	}
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
@@ -110,6 +134,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	for _, lang := range i18n.Langs {
 		admin.PostForm("/lang", url.Values{"lang": {string(lang)}})
 		content.PostForm("/lang", url.Values{"lang": {string(lang)}})
+		admin2.PostForm("/lang", url.Values{"lang": {string(lang)}})
 		pages := map[string]*apptest.Page{}
 		for _, rt := range env.App.Echo.Routes() {
 			if rt.Method != http.MethodGet || notPages[rt.Path] || !(rt.Name == handlers.PolicyPublic || strings.HasPrefix(rt.Name, "roles:")) {
@@ -142,6 +167,15 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["org unknown"] = admin.Get("/org?org=x404")
 		pages["sandbox card"] = admin.Get("/sandbox/cards?account=t00001&enterprise=e1")
 		pages["new user errors"] = admin.PostForm("/admin/users", url.Values{"username": {"x"}, "password": {"short"}, "role": {"admin"}})
+		_, pages["card confirm, needs approval"] = cardWizard(t, admin, wide)
+		pages["message review, needs approval"] = content.PostForm("/messages/compose", withVals(manyUsers, "op", "review", "busiId", "b-review"))
+		pages["job awaiting approval"] = admin.Get(waiting.Location)
+		pages["job awaiting approval, requester"] = admin2.Get(waiting.Location)
+		pages["approval, requester"] = admin2.Get(approvalURL)
+		admin.Get(approvalURL)
+		pages["approval reject without reason"] = admin.PostForm(approvalURL+"/reject", url.Values{"reason": {" "}})
+		pages["message rejected"] = content.Get("/messages/history/" + strconv.FormatInt(wideRow.ID, 10))
+		pages["dashboard with requests"] = admin2.Get("/")
 
 		titles := make([]string, 0, len(pages))
 		for n := range pages {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/handlers/approvals"
 	"github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
@@ -44,6 +45,7 @@ type Features struct {
 	ChannelCodes *channelcodes.Handler // channel live codes list, export, QR images (issue 5)
 	Org          *org.Handler          // org tree and node picker (issue 6)
 	Messages     *messages.Handler     // compose, preview, drafts, send once, history (issue 4)
+	Approvals    *approvals.Handler    // four eyes: requests waiting for another admin (issue 11)
 }
 
 // routes is THE route table: every route of the console, with the roles allowed on it.
@@ -109,6 +111,16 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/messages/history/:id", Roles: contentTeam, Handler: m.Detail},
 			Route{Method: http.MethodGet, Path: "/messages/history/:id/retry", Roles: contentTeam, Handler: m.Retry},
 			Route{Method: http.MethodPost, Path: "/messages/history/:id/duplicate", Roles: contentTeam, Handler: m.Duplicate},
+		)
+	}
+	// --- approvals (issue 11) ---
+	if a := s.Features.Approvals; a != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/approvals", Roles: adminOnly, Handler: a.List,
+				Nav: &web.NavItem{Label: "nav.approvals", Href: "/approvals", TestID: "nav-approvals", Count: a.Count}},
+			Route{Method: http.MethodGet, Path: "/approvals/:id", Roles: adminOnly, Handler: a.Page},
+			Route{Method: http.MethodPost, Path: "/approvals/:id/approve", Roles: adminOnly, Handler: a.Approve},
+			Route{Method: http.MethodPost, Path: "/approvals/:id/reject", Roles: adminOnly, Handler: a.Reject},
 		)
 	}
 	// --- channel codes (issue 5) ---
@@ -221,9 +233,17 @@ func (s *Server) navMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		info := web.Current(c)
 		if info.Viewer != nil {
 			for _, n := range s.nav {
-				if slices.Contains(n.roles, info.Viewer.Role) {
-					info.Nav = append(info.Nav, n.item)
+				if !slices.Contains(n.roles, info.Viewer.Role) {
+					continue
 				}
+				item := n.item
+				if item.Count != nil {
+					var err error
+					if item.Badge, err = item.Count(c.Request().Context(), info.Viewer); err != nil {
+						return err
+					}
+				}
+				info.Nav = append(info.Nav, item)
 			}
 		}
 		return next(c)

@@ -26,11 +26,16 @@ var auditZH = Catalog{
 	"audit.act.cards.push.finish":       "推送结束",
 	"audit.act.messages.send":           "发送消息",
 	"audit.act.messages.send.retry":     "重新发送消息",
+	"audit.act.approvals.request":       "提交审批",
+	"audit.act.approvals.approve":       "批准",
+	"audit.act.approvals.reject":        "驳回",
 	"audit.outcomes.ok":                 "成功",
 	"audit.outcomes.failed":             "失败",
 	"audit.outcomes.sending":            "发送中",
 	"audit.outcomes.queued":             "已排队",
 	"audit.outcomes.unknown":            "结果未知",
+	"audit.outcomes.pending":            "等待审批",
+	"audit.outcomes.denied":             "已拒绝",
 }
 
 var auditEN = Catalog{
@@ -55,9 +60,14 @@ var auditEN = Catalog{
 	"audit.act.cards.push.finish":       "Push finished",
 	"audit.act.messages.send":           "Message sent",
 	"audit.act.messages.send.retry":     "Message sent again",
+	"audit.act.approvals.request":       "Approval requested",
+	"audit.act.approvals.approve":       "Approved",
+	"audit.act.approvals.reject":        "Rejected",
 	"audit.outcomes.ok":                 "OK",
 	"audit.outcomes.failed":             "Failed",
 	"audit.outcomes.sending":            "Sending",
 	"audit.outcomes.queued":             "Queued",
 	"audit.outcomes.unknown":            "Unknown",
+	"audit.outcomes.pending":            "Awaiting approval",
+	"audit.outcomes.denied":             "Refused",
 }

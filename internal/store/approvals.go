@@ -40,6 +40,10 @@ var ErrSelfApproval = errors.New("store: a request cannot be decided by its requ
 // ErrChanged: what would be sent is no longer what the approver was shown.
 var ErrChanged = errors.New("store: the request changed since it was shown")
 
+// OutcomeDenied is the audit outcome of a decision the store refused: the
+// requester's own.
+const OutcomeDenied = "denied"
+
 // Approval is one request for another admin's approval.
 type Approval struct {
 	ID          int64
@@ -104,6 +108,7 @@ func (s *Store) LatestApproval(ctx context.Context, kind string, refID int64) (A
 // ApprovalFilter narrows ListApprovals; empty fields match everything.
 type ApprovalFilter struct {
 	State       string
+	Decided     bool // approved or rejected
 	RequestedBy string
 }
 
@@ -113,6 +118,9 @@ func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter, offset, lim
 	var args []any
 	if f.State != "" {
 		conds, args = append(conds, "a.state = ?"), append(args, f.State)
+	}
+	if f.Decided {
+		conds, args = append(conds, "a.state <> ?"), append(args, ApprovalPending)
 	}
 	if f.RequestedBy != "" {
 		conds, args = append(conds, "a.requested_by = ?"), append(args, f.RequestedBy)
@@ -295,9 +303,22 @@ func (s *Store) ApproveRequest(ctx context.Context, id int64, fp string, audit A
 		return s.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
-		return Approval{}, fmt.Errorf("store: approve: %w", err)
+		return Approval{}, s.denied(ctx, id, "approvals.approve", audit, fmt.Errorf("store: approve: %w", err))
 	}
 	return s.Approval(ctx, id)
+}
+
+// denied audits a refused self-decision; err passes through.
+func (s *Store) denied(ctx context.Context, id int64, action string, audit AuditEntry, err error) error {
+	if !errors.Is(err, ErrSelfApproval) {
+		return err
+	}
+	e := AuditEntry{Actor: audit.Actor, Action: action, Target: fmt.Sprintf("approval %d", id), Outcome: OutcomeDenied,
+		IP: audit.IP, Detail: "own request"}
+	if aerr := s.Audit(ctx, e); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
 }
 
 // release marks an approved item and enqueues its work.
@@ -382,7 +403,7 @@ func (s *Store) RejectRequest(ctx context.Context, id int64, reason string, audi
 		return s.appendAudit(ctx, tx, audit)
 	})
 	if err != nil {
-		return Approval{}, fmt.Errorf("store: reject: %w", err)
+		return Approval{}, s.denied(ctx, id, "approvals.reject", audit, fmt.Errorf("store: reject: %w", err))
 	}
 	return s.Approval(ctx, id)
 }

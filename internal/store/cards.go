@@ -80,7 +80,6 @@ const (
 // admin's approval.
 const StateAwaitingApproval = "awaiting_approval"
 
-
 // State names what a job is now for the pages: its outcome once finished,
 // else its status.
 func (j PushJob) State() string {

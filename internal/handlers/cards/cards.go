@@ -21,6 +21,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/approval"
 	"github.com/orgconsole/console/internal/auth"
 	cardpush "github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
@@ -47,6 +48,9 @@ type Handler struct {
 	store *store.Store
 	jobs  Enqueuer
 	fake  *sbchengxun.Fake // the sandbox platform; nil in live mode
+	// Approval decides which pushes wait for another admin (the zero
+	// policy: none).
+	Approval approval.Policy
 }
 
 // Enqueuer adds the jobs of a push's calls to the store's transaction
@@ -685,7 +689,7 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 	return web.Render(c, http.StatusOK, pages.Confirm(pages.ConfirmProps{
 		Draft: ck.card, Target: ck.target, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
 		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
-		Key: newKey(), Version: version(d),
+		Key: newKey(), Version: version(d), NeedsApproval: h.Approval.Push(ck.plan.Target, ck.plan.Accounts()),
 	}))
 }
 
@@ -715,6 +719,9 @@ func (h *Handler) Push(c echo.Context) error {
 		return err
 	}
 	p := ck.plan
+	if h.Approval.Push(p.Target, p.Accounts()) {
+		j.Approval = store.ApprovalPending // stored with a request; approving enqueues it
+	}
 	audit := store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.create", IP: c.RealIP(),
 		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d",
 			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls))}
@@ -723,9 +730,12 @@ func (h *Handler) Push(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !created {
+	switch {
+	case !created:
 		web.AddFlash(c, web.FlashInfo, "cards.push.already", strconv.FormatInt(job.ID, 10))
-	} else {
+	case job.Approval == store.ApprovalPending:
+		web.AddFlash(c, web.FlashInfo, "approvals.push_requested", strconv.FormatInt(job.ID, 10))
+	default:
 		web.AddFlash(c, web.FlashSuccess, "cards.push.started", strconv.FormatInt(job.ID, 10))
 	}
 	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(job.ID, 10))
@@ -775,6 +785,13 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 	if p.Progress, err = h.store.PushProgress(ctx, id); err != nil {
 		return p, err
 	}
+	if j.Approval != "" {
+		a, err := h.store.LatestApproval(ctx, store.ApprovalPush, id)
+		if err != nil {
+			return p, err
+		}
+		p.Approval = &a
+	}
 	for _, status := range []string{store.CallFailed, store.CallUnknown} {
 		calls, err := h.store.PushCalls(ctx, id, status)
 		if err != nil {
@@ -819,7 +836,15 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	case err != nil:
 		return err
 	default:
-		web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
+		j, err := h.store.PushJob(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		if j.Approval == store.ApprovalPending {
+			web.AddFlash(c, web.FlashInfo, "approvals.push_requested", strconv.FormatInt(id, 10))
+		} else {
+			web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
+		}
 	}
 	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
 }

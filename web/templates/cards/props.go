@@ -109,7 +109,9 @@ type ConfirmProps struct {
 	PreviewNote  string // e.g. "account u001 (first row)" for different data
 	Key          string // idempotency key of this confirmation
 	Version      string // the draft's version shown: a push of a changed draft is refused
-	Err          error
+	// NeedsApproval: the push will wait for another admin (approval.Policy).
+	NeedsApproval bool
+	Err           error
 }
 
 // JobsProps is the list of push jobs.
@@ -123,7 +125,8 @@ type JobProps struct {
 	Job      store.PushJob
 	Progress store.PushProgress
 	Failed   []store.PushCall
-	Running  bool // this console's runner works on it now
+	Running  bool            // this console's runner works on it now
+	Approval *store.Approval // the job's latest approval request, if it needed one
 }
 
 // SandboxProps is the inspector of what the fake 橙讯 platform holds.
@@ -159,9 +162,9 @@ func statusBadgeClass(s string) string {
 	switch s {
 	case store.PushDone:
 		return "badge ok"
-	case store.PushFailed, store.OutcomeAllFailed:
+	case store.PushFailed, store.OutcomeAllFailed, store.OutcomeRejected:
 		return "badge err"
-	case store.PushInterrupted, store.OutcomeUnknown:
+	case store.PushInterrupted, store.OutcomeUnknown, store.StateAwaitingApproval:
 		return "badge warn"
 	}
 	return "badge"

@@ -42,6 +42,8 @@ type ConfirmProps struct {
 	// Earlier is this busiId's send when one exists (a "try again"); an
 	// unknown text message then needs ConfirmResend ticked.
 	Earlier *store.MessageSend
+	// NeedsApproval: the message will wait for an admin (approval.Policy).
+	NeedsApproval bool
 }
 
 // NeedsResendConfirm: sending again may deliver a text message twice.
@@ -68,6 +70,7 @@ type HistoryProps struct {
 
 // DetailProps is one send: its request, response and outcome.
 type DetailProps struct {
-	Send store.MessageSend
-	Form forms.MessageForm // parsed from the stored values, for the preview
+	Send     store.MessageSend
+	Form     forms.MessageForm // parsed from the stored values, for the preview
+	Approval *store.Approval   // the send's latest approval request, if it needed one
 }
