@@ -42,6 +42,7 @@ var approvalsZH = Catalog{
 	"approvals.reason_hint":             "发起人会看到这段说明。",
 	"approvals.reject":                  "驳回",
 	"approvals.err.reason":              "请填写驳回原因，发起人会看到它。",
+	"approvals.err.own":                 "发起人不能审批自己的请求，需要另一位管理员来批准或驳回。什么都没有发送。",
 	"approvals.own_request":             "这是您发起的请求，需要另一位管理员审批。",
 	"approvals.changed":                 "这个请求的内容在您打开页面后有变化，请重新查看后再审批。",
 	"approvals.decided_already":         "这个请求已经有人审批过了。",

@@ -23,6 +23,7 @@ import (
 	"github.com/orgconsole/console/internal/web"
 	pages "github.com/orgconsole/console/web/templates/approvals"
 	"github.com/orgconsole/console/web/templates/components"
+	errpages "github.com/orgconsole/console/web/templates/pages"
 )
 
 // Handler serves /approvals.
@@ -148,7 +149,8 @@ func (h *Handler) render(c echo.Context, status int, a store.Approval, f forms.R
 func (h *Handler) decision(c echo.Context, a store.Approval, err error) error {
 	switch {
 	case errors.Is(err, store.ErrSelfApproval):
-		return echo.NewHTTPError(http.StatusForbidden)
+		return web.Render(c, http.StatusForbidden, errpages.Error(errpages.ErrorProps{Status: http.StatusForbidden,
+			TitleKey: "error.403.title", BodyKey: "approvals.err.own", RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}))
 	case errors.Is(err, store.ErrChanged):
 		web.AddFlash(c, web.FlashError, "approvals.changed")
 	case errors.Is(err, store.ErrConflict):

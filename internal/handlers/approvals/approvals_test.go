@@ -261,6 +261,7 @@ func TestOwnRequestCannotBeDecided(t *testing.T) {
 
 	forged := a.PostForm(approvalURL(req)+"/approve", url.Values{"fingerprint": {fp}})
 	assert.Equal(t, http.StatusForbidden, forged.Status)
+	assert.Contains(t, forged.Text("[data-testid=error-page]"), "发起人不能审批自己的请求")
 	forged = a.PostForm(approvalURL(req)+"/reject", url.Values{"reason": {"mine"}})
 	assert.Equal(t, http.StatusForbidden, forged.Status)
 	quiet()
