@@ -48,7 +48,7 @@ func hidden(p *apptest.Page, testID string) url.Values {
 
 // confirmPush walks the card wizard to the confirmation page of a KEYDATA
 // card pushed to target with the given target fields.
-func confirmPush(t *testing.T, b *apptest.Browser, target url.Values) *apptest.Page {
+func confirmPush(t testing.TB, b *apptest.Browser, target url.Values) *apptest.Page {
 	t.Helper()
 	b.Get("/cards/editor?template=" + tplKeyData)
 	next := b.PostForm("/cards/targets", url.Values{"template": {tplKeyData}, "type": {"KEYDATA"},
@@ -71,7 +71,7 @@ func toAccounts(n int) url.Values {
 }
 
 // push confirms and pushes; it returns the job's id.
-func push(t *testing.T, b *apptest.Browser, target url.Values) (int64, *apptest.Page) {
+func push(t testing.TB, b *apptest.Browser, target url.Values) (int64, *apptest.Page) {
 	t.Helper()
 	conf := confirmPush(t, b, target)
 	res := b.PostForm("/cards/push", hidden(conf, "push-form"))
@@ -82,7 +82,7 @@ func push(t *testing.T, b *apptest.Browser, target url.Values) (int64, *apptest.
 }
 
 // riverJobs counts the queue's jobs of a kind: none may exist before an approval.
-func riverJobs(t *testing.T, env *apptest.Env, kind string) int {
+func riverJobs(t testing.TB, env *apptest.Env, kind string) int {
 	t.Helper()
 	var n int
 	require.NoError(t, env.App.Store.DB().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM river_job WHERE kind = '`+kind+`'`).Scan(&n))
@@ -94,7 +94,7 @@ func cardCalls(env *apptest.Env) []sandbox.Request {
 		env.App.Sandbox.Recorder.Requests(fakecx.Name, chengxun.PathSetOrgData)...)
 }
 
-func waitJob(t *testing.T, env *apptest.Env, id int64) store.PushJob {
+func waitJob(t testing.TB, env *apptest.Env, id int64) store.PushJob {
 	t.Helper()
 	var j store.PushJob
 	require.Eventually(t, func() bool {
@@ -108,7 +108,7 @@ func waitJob(t *testing.T, env *apptest.Env, id int64) store.PushJob {
 // quiet gives the queue a moment to (wrongly) run something.
 func quiet() { time.Sleep(300 * time.Millisecond) }
 
-func latest(t *testing.T, env *apptest.Env, kind string, ref int64) store.Approval {
+func latest(t testing.TB, env *apptest.Env, kind string, ref int64) store.Approval {
 	t.Helper()
 	a, err := env.App.Store.LatestApproval(context.Background(), kind, ref)
 	require.NoError(t, err)
