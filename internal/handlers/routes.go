@@ -237,7 +237,7 @@ func (s *Server) navMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 					continue
 				}
 				item := n.item
-				if item.Count != nil {
+				if item.Count != nil && !web.IsHTMX(c) { // fragments (polls) show no navigation
 					var err error
 					if item.Badge, err = item.Count(c.Request().Context(), info.Viewer); err != nil {
 						return err
