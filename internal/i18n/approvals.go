@@ -104,6 +104,7 @@ var approvalsEN = Catalog{
 	"approvals.reason_hint":             "The requester sees this.",
 	"approvals.reject":                  "Reject",
 	"approvals.err.reason":              "Say why you reject it: the requester sees the reason.",
+	"approvals.err.own":                 "The requester cannot decide their own request: another admin must approve or reject it. Nothing was sent.",
 	"approvals.own_request":             "You asked for this: another admin must approve it.",
 	"approvals.changed":                 "This request changed after you opened it. Look at it again before you approve.",
 	"approvals.decided_already":         "Someone has already decided this request.",

@@ -77,12 +77,16 @@ func TestAPushWaitingForApprovalIsEnqueuedOnlyWhenApproved(t *testing.T) {
 		assert.Equal(t, 1, n)
 		assert.Len(t, q.refs, 3)
 
-		for _, action := range []string{"approvals.request", "approvals.approve"} {
-			entries, _, err := s.ListAudit(ctx, AuditFilter{Action: action}, 0, 10)
-			require.NoError(t, err)
-			require.Len(t, entries, 1, action)
-			assert.Equal(t, "job 1", entries[0].Target)
-		}
+		entries, _, err := s.ListAudit(ctx, AuditFilter{Action: "approvals.request"}, 0, 10)
+		require.NoError(t, err)
+		require.Len(t, entries, 1)
+		assert.Equal(t, "job 1", entries[0].Target)
+		entries, _, err = s.ListAudit(ctx, AuditFilter{Action: "approvals.approve"}, 0, 10)
+		require.NoError(t, err)
+		require.Len(t, entries, 2, "the approval and the requester's refused attempt")
+		assert.Equal(t, []string{"bob", OutcomeOK}, []string{entries[0].Actor, entries[0].Outcome})
+		assert.Equal(t, "job 1", entries[0].Target)
+		assert.Equal(t, []string{"amy", OutcomeDenied}, []string{entries[1].Actor, entries[1].Outcome})
 	})
 }
 
@@ -113,8 +117,9 @@ func TestARejectedPushEndsAndIsNeverSent(t *testing.T) {
 		assert.Empty(t, q.refs)
 		entries, _, err := s.ListAudit(ctx, AuditFilter{Action: "approvals.reject"}, 0, 10)
 		require.NoError(t, err)
-		require.Len(t, entries, 1)
+		require.Len(t, entries, 2, "the rejection and the requester's refused attempt")
 		assert.Contains(t, entries[0].Detail, "reason=wrong school")
+		assert.Equal(t, OutcomeDenied, entries[1].Outcome)
 	})
 }
 
