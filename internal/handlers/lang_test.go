@@ -172,6 +172,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["job awaiting approval"] = admin.Get(waiting.Location)
 		pages["job awaiting approval, requester"] = admin2.Get(waiting.Location)
 		pages["approval, requester"] = admin2.Get(approvalURL)
+		pages["approval, requester refused"] = admin2.PostForm(approvalURL+"/approve", url.Values{"fingerprint": {"x"}})
 		admin.Get(approvalURL)
 		pages["approval reject without reason"] = admin.PostForm(approvalURL+"/reject", url.Values{"reason": {" "}})
 		pages["message rejected"] = content.Get("/messages/history/" + strconv.FormatInt(wideRow.ID, 10))
