@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/approval"
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/clients/scrm"
@@ -17,6 +18,7 @@ import (
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
 	"github.com/orgconsole/console/internal/handlers"
+	approvalsh "github.com/orgconsole/console/internal/handlers/approvals"
 	cardsh "github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
@@ -118,6 +120,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	a.Sessions = web.NewSessions(st, web.SessionOptions{
 		Keys: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
 	})
+	// Four eyes: which pushes and messages wait for another admin.
+	policy := approval.Policy{Accounts: cfg.ApprovalAccounts, Recipients: cfg.ApprovalRecipients}
+	cards := cardsh.New(a.Chengxun, st, a.Jobs, cardFake)
+	cards.Approval = policy
 	a.Echo, err = handlers.New(handlers.Deps{
 		Config:    cfg,
 		Store:     st,
@@ -130,11 +136,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		OrgCache:  orgHandler.Cache,
 		Jobs:      a.Jobs,
 		Features: handlers.Features{
-			Cards:        cardsh.New(a.Chengxun, st, a.Jobs, cardFake),
+			Cards:        cards,
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgHandler,
-			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),
+			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID, Approval: policy}),
 			Schedule:     schedule.New(st, a.Jobs),
+			Approvals:    approvalsh.New(st, store.ApprovalQueue{Calls: a.Jobs.EnqueueCalls, Send: a.Jobs.EnqueueSend, Start: a.Jobs}),
 		},
 	})
 	if err != nil {

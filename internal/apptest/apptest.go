@@ -22,6 +22,7 @@ import (
 	"github.com/orgconsole/console/internal/app"
 	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/store"
 )
 
 // Env is one running console.
@@ -209,4 +210,25 @@ func (b *Browser) Follow(p *Page) *Page {
 	u, err := url.Parse(p.Location)
 	require.NoError(b.t, err)
 	return b.Get(u.RequestURI())
+}
+
+// AddUser creates an account with a password straight in the store (the
+// demo accounts are one per role; four-eyes tests need a second admin).
+func (e *Env) AddUser(t testing.TB, username string, role auth.Role, password string) {
+	t.Helper()
+	hash, err := auth.NewHasher(256, 1).Hash(context.Background(), password)
+	require.NoError(t, err)
+	_, err = e.App.Store.CreateUser(context.Background(), store.User{Username: username, DisplayName: username, Role: role, PasswordHash: hash},
+		store.AuditEntry{Actor: "test", Action: "user.create", Target: username})
+	require.NoError(t, err)
+}
+
+// SecondAdmin adds an admin named username and returns a browser signed in as them.
+func (e *Env) SecondAdmin(t testing.TB, username string) *Browser {
+	t.Helper()
+	const password = "second-admin-pw"
+	e.AddUser(t, username, auth.RoleAdmin, password)
+	b := e.Anonymous(t)
+	b.Login(username, password)
+	return b
 }

@@ -87,6 +87,11 @@ func FormFromJob(j store.PushJob, loc *time.Location) (forms.CardDataForm, error
 	if err != nil {
 		return forms.CardDataForm{}, err
 	}
+	return formOf(c, loc), nil
+}
+
+// formOf is the editor form of a card.
+func formOf(c Card, loc *time.Location) forms.CardDataForm {
 	f := forms.CardDataForm{Type: string(c.Type)}
 	for _, it := range c.KeyData {
 		f.Items = append(f.Items, forms.CardItemForm{Key: it.Key, Data: it.Data, JumpURL: it.JumpURL, Action: it.Action})
@@ -94,7 +99,24 @@ func FormFromJob(j store.PushJob, loc *time.Location) (forms.CardDataForm, error
 	for _, it := range c.List {
 		f.Items = append(f.Items, forms.CardItemForm{Text: it.Text, JumpURL: it.JumpURL, Action: it.Action, When: localInput(it.Timestamp, loc)})
 	}
-	return f, nil
+	return f
+}
+
+// PreviewForm is the card a stored push shows in the phone preview: its
+// card, or for different data the first account's (account names it).
+func PreviewForm(j store.PushJob, first store.PushCall, loc *time.Location) (f forms.CardDataForm, account string, err error) {
+	if j.Target != forms.TargetDiff {
+		f, err = FormFromJob(j, loc)
+		return f, "", err
+	}
+	var entries []Entry
+	if err := json.Unmarshal([]byte(first.Payload), &entries); err != nil {
+		return f, "", fmt.Errorf("cards: stored call %d/%d: %w", first.JobID, first.Seq, err)
+	}
+	if len(entries) == 0 {
+		return f, "", fmt.Errorf("cards: stored call %d/%d has no accounts", first.JobID, first.Seq)
+	}
+	return formOf(entries[0].Card, loc), entries[0].AccountID, nil
 }
 
 // localInput is an epoch-milliseconds time as the editor's datetime-local

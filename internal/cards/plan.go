@@ -100,7 +100,13 @@ func (p Plan) FirstCall() (path string, body []byte, err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	req, err := requestFor(j, calls[0])
+	return CallRequest(j, calls[0])
+}
+
+// CallRequest is the path and exact JSON body of a stored call: what the
+// card-call job will send (the approval page shows it).
+func CallRequest(j store.PushJob, c store.PushCall) (path string, body []byte, err error) {
+	req, err := requestFor(j, c)
 	if err != nil {
 		return "", nil, err
 	}

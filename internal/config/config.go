@@ -53,6 +53,10 @@ type Config struct {
 	PasswordKiB    int           // argon2id memory per password hash
 	PasswordHashes int           // argon2id hashes running at once (bounds memory under a sign-in flood)
 
+	// Four eyes (issue 11): 0 turns the kind of approval off.
+	ApprovalAccounts   int // a push to more accounts (or to an organisation) waits for another admin
+	ApprovalRecipients int // a message to more user ids (or to any org node) waits for an admin
+
 	Location *time.Location // CONSOLE_TIMEZONE: the zone every time is shown, exported and entered in
 }
 
@@ -134,6 +138,8 @@ var Settings = []Setting{
 	{"CONSOLE_PASSWORD_MEMORY_KIB", "19456", "argon2id memory per password hash in KiB (OWASP baseline 19456; t=2, p=1)"},
 	{"CONSOLE_PASSWORD_HASHES", "4", "argon2id hashes at once (each takes CONSOLE_PASSWORD_MEMORY_KIB); a sign-in waits up to 2 s for a turn, then is told the server is busy"},
 	{"CONSOLE_TIMEZONE", "Asia/Shanghai", "IANA time zone every time is shown, exported, entered and named in (Beijing time; time zone data is built in)"},
+	{"CONSOLE_APPROVAL_ACCOUNTS", "1000", "a card push to more accounts than this, or to a whole organisation, waits for another admin's approval (0 = pushes never wait)"},
+	{"CONSOLE_APPROVAL_RECIPIENTS", "50", "a message to more user ids than this, or to any org node, waits for an admin's approval (0 = messages never wait)"},
 }
 
 // Load reads the settings through getenv and checks them.
@@ -205,6 +211,7 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.TrustedProxy = list(get("CONSOLE_TRUSTED_PROXIES"))
+	c.ApprovalAccounts, c.ApprovalRecipients = int(num("CONSOLE_APPROVAL_ACCOUNTS")), int(num("CONSOLE_APPROVAL_RECIPIENTS"))
 	// time.LoadLocation also accepts "Local", the machine's zone (UTC in the
 	// Docker image): the console's clock must not depend on the host.
 	if tz := get("CONSOLE_TIMEZONE"); tz == "Local" {

@@ -30,7 +30,7 @@ func previewText(sel string) string {
 // Compose an oa message with 3 form rows, watch the preview follow, pick a
 // class from the org tree, send, and find it in the history.
 func TestJourneyMessages(t *testing.T) {
-	b := Start(t, nil)
+	b := Start(t, map[string]string{"CONSOLE_APPROVAL_RECIPIENTS": "0"}) // a class is an org node; approval has its own journey
 	tz, ok := b.Env.App.Sandbox.Platform("tze").(*fake.Fake)
 	require.True(t, ok)
 	nodes, err := tz.Nodes(fake.SeedBureauID)
@@ -135,7 +135,7 @@ func TestJourneyMessages(t *testing.T) {
 // button is a plain submit that re-renders the composer with what was typed;
 // the preview is redrawn on every submit.
 func TestJourneyMessagesWithoutJavaScript(t *testing.T) {
-	b := Start(t, nil)
+	b := Start(t, map[string]string{"CONSOLE_APPROVAL_RECIPIENTS": "0"}) // approval has its own journey
 	tz, ok := b.Env.App.Sandbox.Platform("tze").(*fake.Fake)
 	require.True(t, ok)
 	className := firstClass(t, tz)

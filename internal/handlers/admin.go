@@ -60,6 +60,16 @@ func (s *Server) dashboard(c echo.Context) error {
 		}
 		p.Drafts = len(drafts)
 	}
+	// Four eyes: the viewer's own requests and how they were decided, and
+	// for admins what waits for them.
+	if p.MyApprovals, _, err = s.Store.ListApprovals(ctx, store.ApprovalFilter{RequestedBy: v.Username}, 0, dashboardRows); err != nil {
+		return err
+	}
+	if v.Role == auth.RoleAdmin {
+		if p.ApprovalsForMe, err = s.Store.PendingApprovalsFor(ctx, v.Username); err != nil {
+			return err
+		}
+	}
 	return web.Render(c, http.StatusOK, pages.Dashboard(p))
 }
 

@@ -105,6 +105,28 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	// loaded machine a cold fetch can outlast the short upstream budget this
 	// test uses (so that a hung send fails fast), so the cache is filled first.
 	require.Eventually(t, func() bool { return admin.Get("/org").Status == http.StatusOK }, 30*time.Second, 100*time.Millisecond)
+	// Four eyes: a second admin's push waits for admin's decision; a
+	// content user's wide message was rejected with a reason.
+	admin2 := env.SecondAdmin(t, "admin2")
+	wide := withVals(kd, "account_ids", strings.Join(accountIDs(1001), "\n"))
+	_, wideConf := cardWizard(t, admin2, wide)
+	require.Equal(t, http.StatusOK, wideConf.Status)
+	waiting := admin2.PostForm("/cards/push", hiddenFields(wideConf, "push-form"))
+	require.Equal(t, http.StatusSeeOther, waiting.Status)
+	waitingJob, err := strconv.ParseInt(strings.TrimPrefix(waiting.Location, "/cards/jobs/"), 10, 64)
+	require.NoError(t, err)
+	pending, err := env.App.Store.LatestApproval(ctx, store.ApprovalPush, waitingJob)
+	require.NoError(t, err)
+	approvalURL := "/approvals/" + strconv.FormatInt(pending.ID, 10)
+	manyUsers := url.Values{"type": {"text"}, "content": {"全体通知"}, "busiId": {"b51"}, "accountIds": {strings.Join(accountIDs(51), "\n")}}
+	wideSend := content.PostForm("/messages/send", manyUsers)
+	require.Equal(t, http.StatusSeeOther, wideSend.Status)
+	wideRow, err := env.App.Store.MessageSendByBusiID(ctx, "b51")
+	require.NoError(t, err)
+	toReject, err := env.App.Store.LatestApproval(ctx, store.ApprovalSend, wideRow.ID)
+	require.NoError(t, err)
+	_, err = env.App.Store.RejectRequest(ctx, toReject.ID, "名单有误", store.AuditEntry{Actor: "admin"})
+	require.NoError(t, err)
 
 	// The users' display names are data ("演示管理员"), shown inside sentences too.
 	users, err := env.App.Store.ListUsers(ctx)
@@ -129,6 +151,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		"/admin/users/:id/end-sessions": "/admin/users/" + strconv.FormatInt(spare, 10) + "/end-sessions",
 		"/schedule/sends/:id":           "/schedule/sends/" + sendID(scheduledSend),
 		"/schedule/pushes/:id":          "/schedule/pushes/" + strings.TrimPrefix(scheduledPush.Location, "/cards/jobs/"),
+		"/approvals/:id":                approvalURL,
 	}
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
@@ -138,6 +161,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	for _, lang := range i18n.Langs {
 		admin.PostForm("/lang", url.Values{"lang": {string(lang)}})
 		content.PostForm("/lang", url.Values{"lang": {string(lang)}})
+		admin2.PostForm("/lang", url.Values{"lang": {string(lang)}})
 		pages := map[string]*apptest.Page{}
 		for _, rt := range env.App.Echo.Routes() {
 			if rt.Method != http.MethodGet || notPages[rt.Path] || !(rt.Name == handlers.PolicyPublic || strings.HasPrefix(rt.Name, "roles:")) {
@@ -184,6 +208,16 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		_, pconf := cardWizard(t, admin, kd)
 		pages["card confirm, bad time"] = admin.PostForm("/cards/push", withVals(hiddenFields(pconf, "push-form"), "send_at", "2020-01-01T08:00"))
 		pages["new user errors"] = admin.PostForm("/admin/users", url.Values{"username": {"x"}, "password": {"short"}, "role": {"admin"}})
+		_, pages["card confirm, needs approval"] = cardWizard(t, admin, wide)
+		pages["message review, needs approval"] = content.PostForm("/messages/compose", withVals(manyUsers, "op", "review", "busiId", "b-review"))
+		pages["job awaiting approval"] = admin.Get(waiting.Location)
+		pages["job awaiting approval, requester"] = admin2.Get(waiting.Location)
+		pages["approval, requester"] = admin2.Get(approvalURL)
+		pages["approval, requester refused"] = admin2.PostForm(approvalURL+"/approve", url.Values{"fingerprint": {"x"}})
+		admin.Get(approvalURL)
+		pages["approval reject without reason"] = admin.PostForm(approvalURL+"/reject", url.Values{"reason": {" "}})
+		pages["message rejected"] = content.Get("/messages/history/" + strconv.FormatInt(wideRow.ID, 10))
+		pages["dashboard with requests"] = admin2.Get("/")
 
 		titles := make([]string, 0, len(pages))
 		for n := range pages {

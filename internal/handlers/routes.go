@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/handlers/approvals"
 	"github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
 	"github.com/orgconsole/console/internal/handlers/messages"
@@ -56,6 +57,7 @@ type Features struct {
 	Org          *org.Handler          // org tree and node picker (issue 6)
 	Messages     *messages.Handler     // compose, preview, drafts, send once, history (issue 4)
 	Schedule     *schedule.Handler     // scheduled sends and pushes (issue 11)
+	Approvals    *approvals.Handler    // four eyes: requests waiting for another admin (issue 11)
 }
 
 // routes is THE route table: every route of the console, with the roles allowed on it.
@@ -135,6 +137,16 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/schedule/pushes/:id", Roles: adminOnly, Handler: sc.Page(store.ItemPush)},
 			Route{Method: http.MethodPost, Path: "/schedule/pushes/:id/reschedule", Roles: adminOnly, Handler: sc.Reschedule(store.ItemPush)},
 			Route{Method: http.MethodPost, Path: "/schedule/pushes/:id/cancel", Roles: adminOnly, Handler: sc.Cancel(store.ItemPush)},
+		)
+	}
+	// --- approvals (issue 11) ---
+	if a := s.Features.Approvals; a != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/approvals", Roles: adminOnly, Handler: a.List,
+				Nav: &web.NavItem{Label: "nav.approvals", Href: "/approvals", TestID: "nav-approvals", Count: a.Count}},
+			Route{Method: http.MethodGet, Path: "/approvals/:id", Roles: adminOnly, Handler: a.Page},
+			Route{Method: http.MethodPost, Path: "/approvals/:id/approve", Roles: adminOnly, Handler: a.Approve},
+			Route{Method: http.MethodPost, Path: "/approvals/:id/reject", Roles: adminOnly, Handler: a.Reject},
 		)
 	}
 	// --- channel codes (issue 5) ---
@@ -274,9 +286,17 @@ func (s *Server) navMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		info := web.Current(c)
 		if info.Viewer != nil {
 			for _, n := range s.nav {
-				if slices.Contains(n.roles, info.Viewer.Role) {
-					info.Nav = append(info.Nav, n.item)
+				if !slices.Contains(n.roles, info.Viewer.Role) {
+					continue
 				}
+				item := n.item
+				if item.Count != nil && !web.IsHTMX(c) { // fragments (polls) show no navigation
+					var err error
+					if item.Badge, err = item.Count(c.Request().Context(), info.Viewer); err != nil {
+						return err
+					}
+				}
+				info.Nav = append(info.Nav, item)
 			}
 		}
 		return next(c)

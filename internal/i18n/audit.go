@@ -30,6 +30,9 @@ var auditZH = Catalog{
 	"audit.act.org.export":              "导出组织架构",
 	"audit.act.audit.export":            "导出审计日志",
 	"audit.act.cards.upload_template":   "下载上传模板",
+	"audit.act.approvals.request":       "提交审批",
+	"audit.act.approvals.approve":       "批准",
+	"audit.act.approvals.reject":        "驳回",
 	"audit.outcomes.ok":                 "成功",
 	"audit.outcomes.failed":             "失败",
 	"audit.outcomes.sending":            "发送中",
@@ -45,6 +48,8 @@ var auditZH = Catalog{
 	"audit.act.cards.push.cancel":        "取消推送",
 	"audit.outcomes.scheduled":           "已定时",
 	"audit.outcomes.cancelled":           "已取消",
+	"audit.outcomes.pending":            "等待审批",
+	"audit.outcomes.denied":             "已拒绝",
 }
 
 var auditEN = Catalog{
@@ -73,6 +78,9 @@ var auditEN = Catalog{
 	"audit.act.org.export":              "Organisation exported",
 	"audit.act.audit.export":            "Audit log exported",
 	"audit.act.cards.upload_template":   "Upload template downloaded",
+	"audit.act.approvals.request":       "Approval requested",
+	"audit.act.approvals.approve":       "Approved",
+	"audit.act.approvals.reject":        "Rejected",
 	"audit.outcomes.ok":                 "OK",
 	"audit.outcomes.failed":             "Failed",
 	"audit.outcomes.sending":            "Sending",
@@ -88,4 +96,6 @@ var auditEN = Catalog{
 	"audit.act.cards.push.cancel":        "Push cancelled",
 	"audit.outcomes.scheduled":           "Scheduled",
 	"audit.outcomes.cancelled":           "Cancelled",
+	"audit.outcomes.pending":            "Awaiting approval",
+	"audit.outcomes.denied":             "Refused",
 }

@@ -60,8 +60,8 @@ func (w *CardCallWorker) Work(ctx context.Context, job *river.Job[CardCallArgs])
 	if err != nil {
 		return err
 	}
-	if call.Status != store.CallPending {
-		return nil // recorded already (a job attempt that ran twice)
+	if call.Status != store.CallPending || j.Approval == store.ApprovalPending {
+		return nil // recorded already (a job attempt that ran twice), or not approved yet (approving enqueues it again)
 	}
 	if err := w.Store.StartPushJob(ctx, j.ID); err != nil {
 		return err

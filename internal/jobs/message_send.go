@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,12 @@ func (MessageSendArgs) Kind() string { return "message_send" }
 // nothing enqueues twice; a "try again" is the next round.
 func (MessageSendArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueTze, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+}
+
+// EnqueueSend inserts the job of a send's round in the caller's
+// transaction (store.Enqueue): the composer's send and resend, and an approval.
+func (q *Queue) EnqueueSend(ctx context.Context, tx *sql.Tx, id int64, round int) error {
+	return q.Enqueue(ctx, tx, MessageSendArgs{SendID: id, Round: round})
 }
 
 // liveStates are the states of a job that has not finished.

@@ -62,19 +62,31 @@ type PushJob struct {
 	TotalAccounts  int
 	TotalCalls     int
 	Status         string
-	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed or OutcomeUnknown
+	Outcome        string // a finished job: PushDone, OutcomePartial, OutcomeAllFailed, OutcomeUnknown, OutcomeCancelled or OutcomeRejected
 	Schedule              // a scheduled push: when it was set to start, and when it did
+	// Approval is the state of the job's latest approval request ("" = none
+	// needed). Create a job with ApprovalPending to have it wait for another
+	// admin: it is stored queued and nothing is enqueued until approved.
+	Approval string
 }
 
 // Outcomes of finished pushes, besides PushDone and OutcomeUnknown.
 const (
 	OutcomePartial   = "failed"     // some calls failed
 	OutcomeAllFailed = "failed_all" // every call failed
+	OutcomeRejected  = "rejected"   // another admin turned the push down: nothing was sent
 )
+
+// StateAwaitingApproval is the State of a job (or send) waiting for another
+// admin's approval.
+const StateAwaitingApproval = "awaiting_approval"
 
 // State names what a job is now for the pages: its outcome once finished,
 // else its status.
 func (j PushJob) State() string {
+	if j.Approval == ApprovalPending {
+		return StateAwaitingApproval
+	}
 	if j.Status == PushQueued && j.waiting() {
 		return StateScheduled
 	}
@@ -112,14 +124,14 @@ func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unkno
 
 const pushJobCols = `id, idempotency_key, created_by, created_at, updated_at, finished_at, template_id, template_name,
 	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome,
-	send_at, fired_at, start_job`
+	send_at, fired_at, start_job, approval`
 
 func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	var j PushJob
 	var created, updated, finished, sendAt, firedAt int64
 	err := row.Scan(&j.ID, &j.IdempotencyKey, &j.CreatedBy, &created, &updated, &finished, &j.TemplateID, &j.TemplateName,
 		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome,
-		&sendAt, &firedAt, &j.StartJob)
+		&sendAt, &firedAt, &j.StartJob, &j.Approval)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushJob{}, ErrNotFound
 	}
@@ -137,6 +149,8 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 // CreatePushJob stores a job with its calls and the audit entry, atomically.
 // When a job with the same idempotency key exists, nothing is written and
 // that job is returned with created = false: a double submit never pushes twice.
+// A job created with Approval ApprovalPending gets an approval request
+// instead of its queue jobs (ApproveRequest enqueues them).
 func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry, enqueue EnqueueCalls) (PushJob, bool, error) {
 	j.SendAt = time.Time{}
 	return s.createPushJob(ctx, j, calls, audit, func(tx Tx, id int64, refs []CallRef) error { return enqueue(ctx, tx.Tx, id, refs) })
@@ -178,15 +192,23 @@ func (s *Store) createPushJob(ctx context.Context, j PushJob, calls []PushCall, 
 				return err
 			}
 		}
+		audit.Target = fmt.Sprintf("job %d", j.ID)
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		state, run, err := s.gate(ctx, tx, ApprovalPush, j.ID, j.Approval != "", audit)
+		if err != nil {
+			return err
+		}
+		if j.Approval = state; !run {
+			_, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET approval = ? WHERE id = ?`, state, j.ID)
+			return err
+		}
 		refs := make([]CallRef, len(calls))
 		for i := range calls {
 			refs[i] = CallRef{Seq: i}
 		}
-		if err := then(tx, j.ID, refs); err != nil {
-			return err
-		}
-		audit.Target = fmt.Sprintf("job %d", j.ID)
-		return s.appendAudit(ctx, tx, audit)
+		return then(tx, j.ID, refs)
 	})
 	if errors.Is(err, ErrConflict) {
 		existing, err := s.PushJobByKey(ctx, j.IdempotencyKey)
@@ -438,55 +460,53 @@ func (s *Store) StartPushJob(ctx context.Context, id int64) error {
 // RetryFailedPushCalls puts a finished job's failed and unknown calls (and
 // any left pending) back in the queue, with their jobs, in one transaction.
 // It returns how many calls are resent; ErrConflict when the job is still
-// active.
+// active or was rejected. A job that needed approval is resent only while
+// its content is what was approved; otherwise it asks again (and waits).
 func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry, enqueue EnqueueCalls) (int, error) {
 	var refs []CallRef
 	err := s.inTx(ctx, func(tx Tx) error {
 		now := s.now().UnixMilli()
-		// A cancelled push stays cancelled: its calls are never sent.
-		res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0
-			WHERE id = ? AND status NOT IN (?, ?) AND outcome <> ?`, PushQueued, now, id, PushQueued, PushRunning, OutcomeCancelled)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		// A cancelled push stays cancelled and a rejected one is never sent.
+		var approval string
+		err := tx.QueryRowContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0
+			WHERE id = ? AND status NOT IN (?, ?) AND outcome <> ? AND approval <> ? RETURNING approval`,
+			PushQueued, now, id, PushQueued, PushRunning, OutcomeCancelled, ApprovalRejected).Scan(&approval)
+		if errors.Is(err, sql.ErrNoRows) {
 			if _, err := scanPushJob(tx.QueryRowContext(ctx, `SELECT `+pushJobCols+` FROM card_push_jobs WHERE id = ?`, id)); err != nil {
 				return err
 			}
 			return ErrConflict
 		}
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`,
 			CallPending, now, id, CallFailed, CallUnknown); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT seq, attempts FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq`, id, CallPending)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var r CallRef
-			if err := rows.Scan(&r.Seq, &r.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			refs = append(refs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if refs, err = pendingCalls(ctx, tx, id); err != nil {
 			return err
 		}
 		if len(refs) == 0 {
 			_, err := s.finishIfDone(ctx, tx, id) // nothing to resend: back to its outcome
 			return err
 		}
-		if err := enqueue(ctx, tx.Tx, id, refs); err != nil {
-			return err
-		}
 		if audit.Target == "" {
 			audit.Target = fmt.Sprintf("job %d", id)
 		}
 		audit.Detail = strings.TrimSpace(audit.Detail + fmt.Sprintf(" calls=%d", len(refs)))
-		return s.appendAudit(ctx, tx, audit)
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		state, run, err := s.gate(ctx, tx, ApprovalPush, id, approval != "", audit)
+		if err != nil {
+			return err
+		}
+		if !run {
+			_, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET approval = ? WHERE id = ?`, state, id)
+			return err
+		}
+		return enqueue(ctx, tx.Tx, id, refs)
 	})
 	if err != nil {
 		return 0, err

@@ -133,16 +133,35 @@ type MessageSend struct {
 	StartedAt       time.Time
 	FinishedAt      time.Time // zero while queued or sending
 	Schedule                  // a scheduled send: when it was set to start, and when it did
+	// Approval is the state of the send's latest approval request ("" =
+	// none needed). Queue (or requeue) it with ApprovalPending to have it
+	// wait for an admin: nothing is enqueued until approved.
+	Approval string
+}
+
+// State is what the pages show: the status, that the send waits for an
+// approval or was rejected, or that it waits for its time.
+func (m MessageSend) State() string {
+	switch m.Approval {
+	case ApprovalPending:
+		return StateAwaitingApproval
+	case ApprovalRejected:
+		return OutcomeRejected
+	}
+	if m.Status == SendQueued && m.waiting() {
+		return StateScheduled
+	}
+	return m.Status
 }
 
 const sendCols = `id, busi_id, msg_type, title, sender, recipients, request, form, status, upstream_code,
-	upstream_message, msg_id, response, attempts, started_at, finished_at, send_at, fired_at, start_job`
+	upstream_message, msg_id, response, attempts, started_at, finished_at, send_at, fired_at, start_job, approval`
 
 func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 	var m MessageSend
 	var started, finished, sendAt, firedAt int64
 	err := row.Scan(&m.ID, &m.BusiID, &m.MsgType, &m.Title, &m.Sender, &m.Recipients, &m.Request, &m.Form, &m.Status,
-		&m.UpstreamCode, &m.UpstreamMessage, &m.MsgID, &m.Response, &m.Attempts, &started, &finished, &sendAt, &firedAt, &m.StartJob)
+		&m.UpstreamCode, &m.UpstreamMessage, &m.MsgID, &m.Response, &m.Attempts, &started, &finished, &sendAt, &firedAt, &m.StartJob, &m.Approval)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MessageSend{}, ErrNotFound
 	}
@@ -160,7 +179,8 @@ func scanSend(row interface{ Scan(...any) error }) (MessageSend, error) {
 // QueueSend records a send of m.BusiID as queued, with its audit entry and
 // its job, in one transaction. created is false when the busiId is already
 // in the history: nothing is queued and the first row is returned, so a
-// double submit or a second tab never sends twice.
+// double submit or a second tab never sends twice. With m.Approval
+// ApprovalPending the send gets an approval request instead of its job.
 func (s *Store) QueueSend(ctx context.Context, m MessageSend, audit AuditEntry, enqueue Enqueue) (MessageSend, bool, error) {
 	m.SendAt = time.Time{}
 	return s.recordSend(ctx, m, audit, func(tx Tx, id int64) error { return enqueue(ctx, tx.Tx, id, 0) })
@@ -189,10 +209,10 @@ func (s *Store) recordSend(ctx context.Context, m MessageSend, audit AuditEntry,
 			return fmt.Errorf("store: queue send: %w", err)
 		}
 		created = true
-		if err := then(tx, out.ID); err != nil {
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, audit)
+		return s.queueGated(ctx, tx, &out, m.Approval != "", audit, func(tx Tx) error { return then(tx, out.ID) })
 	})
 	if err != nil {
 		return MessageSend{}, false, err
@@ -202,15 +222,17 @@ func (s *Store) recordSend(ctx context.Context, m MessageSend, audit AuditEntry,
 
 // RequeueSend queues a failed or unknown send again with m's content (the
 // same busiId, possibly edited in the composer; a new job). ErrConflict: the
-// send is not failed or unknown (any more).
+// send is not failed or unknown (any more), or was rejected. A send that
+// needs approval (m.Approval ApprovalPending) is enqueued only when that
+// content was approved; otherwise it asks again and waits.
 func (s *Store) RequeueSend(ctx context.Context, id int64, m MessageSend, audit AuditEntry, enqueue Enqueue) (MessageSend, error) {
 	var out MessageSend
 	err := s.inTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = scanSend(tx.QueryRowContext(ctx, `UPDATE message_sends SET status = ?, msg_type = ?, title = ?, sender = ?,
 			recipients = ?, request = ?, form = ?, upstream_code = '', upstream_message = '', msg_id = '', response = '',
-			started_at = ?, finished_at = 0 WHERE id = ? AND status IN (?, ?) RETURNING `+sendCols,
-			SendQueued, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, s.now().UnixMilli(), id, SendFailed, SendUnknown))
+			started_at = ?, finished_at = 0 WHERE id = ? AND status IN (?, ?) AND approval <> ? RETURNING `+sendCols,
+			SendQueued, m.MsgType, m.Title, m.Sender, m.Recipients, m.Request, m.Form, s.now().UnixMilli(), id, SendFailed, SendUnknown, ApprovalRejected))
 		if errors.Is(err, ErrNotFound) {
 			if _, err := scanSend(tx.QueryRowContext(ctx, sendByID, id)); err != nil {
 				return err
@@ -220,12 +242,31 @@ func (s *Store) RequeueSend(ctx context.Context, id int64, m MessageSend, audit 
 		if err != nil {
 			return fmt.Errorf("store: requeue send: %w", err)
 		}
-		if err := enqueue(ctx, tx.Tx, id, out.Attempts); err != nil {
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, audit)
+		return s.queueGated(ctx, tx, &out, m.Approval != "", audit, func(tx Tx) error { return enqueue(ctx, tx.Tx, out.ID, out.Attempts) })
 	})
 	return out, err
+}
+
+// queueGated enqueues a queued send's job, or files its approval request
+// when it needs one not granted for this content (gate).
+func (s *Store) queueGated(ctx context.Context, tx Tx, m *MessageSend, needs bool, audit AuditEntry, then func(tx Tx) error) error {
+	state, run, err := s.gate(ctx, tx, ApprovalSend, m.ID, needs, audit)
+	if err != nil {
+		return err
+	}
+	if state != m.Approval {
+		if _, err := tx.ExecContext(ctx, `UPDATE message_sends SET approval = ? WHERE id = ?`, state, m.ID); err != nil {
+			return err
+		}
+		m.Approval = state
+	}
+	if !run {
+		return nil
+	}
+	return then(tx)
 }
 
 // ClaimSend marks a queued send as sending for one attempt of its job and
@@ -236,7 +277,7 @@ func (s *Store) ClaimSend(ctx context.Context, id int64) (MessageSend, bool, err
 	if err != nil {
 		return MessageSend{}, false, err
 	}
-	m, err := scanSend(st[0].QueryRowContext(ctx, SendSending, s.now().UnixMilli(), id, SendQueued, SendSending))
+	m, err := scanSend(st[0].QueryRowContext(ctx, SendSending, s.now().UnixMilli(), id, SendQueued, SendSending, ApprovalPending))
 	if errors.Is(err, ErrNotFound) {
 		m, err = s.MessageSendByID(ctx, id)
 		return m, false, err
@@ -294,8 +335,9 @@ const (
 	// on PostgreSQL a failed statement would abort the whole transaction.
 	insertSend = `INSERT INTO message_sends (busi_id, msg_type, title, sender, recipients, request, form,
 		status, attempts, started_at, send_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (busi_id) DO NOTHING RETURNING id`
+	// A send waiting for approval is never claimed, whatever job asks.
 	claimSend = `UPDATE message_sends SET status = ?, attempts = attempts + 1, started_at = ?
-		WHERE id = ? AND status IN (?, ?) RETURNING ` + sendCols
+		WHERE id = ? AND status IN (?, ?) AND approval <> ? RETURNING ` + sendCols
 	finishSend = `UPDATE message_sends SET status = ?, upstream_code = ?, upstream_message = ?,
 		msg_id = ?, response = ?, finished_at = ? WHERE id = ? AND status = ? RETURNING ` + sendCols
 )

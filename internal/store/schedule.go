@@ -50,15 +50,6 @@ func (s Schedule) waiting() bool { return !s.SendAt.IsZero() && s.FiredAt.IsZero
 // for its time (its status is still queued).
 const StateScheduled = "scheduled"
 
-// State is what the pages show for a send: scheduled while it waits for its
-// time, else its status.
-func (m MessageSend) State() string {
-	if m.Status == SendQueued && m.waiting() {
-		return StateScheduled
-	}
-	return m.Status
-}
-
 // Statuses of a cancelled item: a send and a push call are cancelled; a push
 // job is done (nothing more will happen) with the cancelled outcome.
 const (
@@ -278,27 +269,10 @@ func (s *Store) StartScheduledPush(ctx context.Context, id, startJob int64, enqu
 	return started, err
 }
 
-// pendingCalls are the rounds of a job's pending calls, in order.
-func pendingCalls(ctx context.Context, tx Tx, id int64) ([]CallRef, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, attempts FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq`, id, CallPending)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var refs []CallRef
-	for rows.Next() {
-		var r CallRef
-		if err := rows.Scan(&r.Seq, &r.Attempts); err != nil {
-			return nil, err
-		}
-		refs = append(refs, r)
-	}
-	return refs, rows.Err()
-}
-
 // CancelScheduled cancels a send or push that waits for its time: the row
 // (a push's calls too) becomes cancelled and its start job is cancelled, with
-// the audit entry, in one transaction. ErrNotFound: no such item;
+// the audit entry, in one transaction; a request for its approval still
+// waiting is withdrawn. ErrNotFound: no such item;
 // ErrConflict: it has started (or was cancelled) already.
 func (s *Store) CancelScheduled(ctx context.Context, item string, id int64, audit AuditEntry, sch Scheduler) error {
 	k, ok := scheduled[item]
@@ -331,13 +305,23 @@ func (s *Store) CancelScheduled(ctx context.Context, item string, id int64, audi
 		if err := sch.CancelStart(ctx, tx.Tx, job); err != nil {
 			return err
 		}
+		// A request still waiting for a decision goes with the item.
+		if _, err := tx.ExecContext(ctx, `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?
+			WHERE kind = ? AND ref_id = ? AND state = ?`, ApprovalWithdrawn, audit.Actor, now, item, id, ApprovalPending); err != nil {
+			return fmt.Errorf("store: withdraw approval: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET approval = '' WHERE id = ? AND approval = ?`, id, ApprovalPending); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, audit)
 	})
 }
 
 // Reschedule moves a send or push that waits for its time to at: the old
 // start job is cancelled and a new one enqueued, with the audit entry, in
-// one transaction. ErrNotFound / ErrConflict as CancelScheduled.
+// one transaction. An item that needed approval needs it again for the new
+// time: it gets a request instead of a start job (approving schedules it).
+// ErrNotFound / ErrConflict as CancelScheduled.
 func (s *Store) Reschedule(ctx context.Context, item string, id int64, at time.Time, audit AuditEntry, sch Scheduler) error {
 	k, ok := scheduled[item]
 	if !ok {
@@ -345,8 +329,9 @@ func (s *Store) Reschedule(ctx context.Context, item string, id int64, at time.T
 	}
 	return s.inTx(ctx, func(tx Tx) error {
 		var old int64
-		err := tx.QueryRowContext(ctx, `UPDATE `+k.table+` SET send_at = ? WHERE id = ? AND `+k.waiting+` RETURNING start_job`,
-			at.UnixMilli(), id).Scan(&old)
+		var approval string
+		err := tx.QueryRowContext(ctx, `UPDATE `+k.table+` SET send_at = ? WHERE id = ? AND `+k.waiting+` RETURNING start_job, approval`,
+			at.UnixMilli(), id).Scan(&old, &approval)
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.whyNotWaiting(ctx, tx, item, id)
 		}
@@ -356,10 +341,19 @@ func (s *Store) Reschedule(ctx context.Context, item string, id int64, at time.T
 		if err := sch.CancelStart(ctx, tx.Tx, old); err != nil {
 			return err
 		}
-		if _, err := s.scheduleStart(ctx, tx, sch, item, id, at); err != nil {
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, audit)
+		state, run, err := s.gate(ctx, tx, item, id, approval != "", audit)
+		if err != nil {
+			return err
+		}
+		if !run {
+			_, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET approval = ?, start_job = 0 WHERE id = ?`, state, id)
+			return err
+		}
+		_, err = s.scheduleStart(ctx, tx, sch, item, id, at)
+		return err
 	})
 }
 

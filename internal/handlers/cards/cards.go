@@ -22,6 +22,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/approval"
 	"github.com/orgconsole/console/internal/auth"
 	cardpush "github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
@@ -48,6 +49,9 @@ type Handler struct {
 	store *store.Store
 	jobs  Enqueuer
 	fake  *sbchengxun.Fake // the sandbox platform; nil in live mode
+	// Approval decides which pushes wait for another admin (the zero
+	// policy: none).
+	Approval approval.Policy
 }
 
 // Enqueuer adds the jobs of a push's calls, or the start job of a
@@ -694,6 +698,7 @@ func (h *Handler) renderConfirm(c echo.Context, status int, d store.PushDraft, c
 		Draft: ck.card, Target: ck.target, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
 		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
 		Key: key, Version: version(d), SendAt: sendAt, Errs: errs,
+		NeedsApproval: h.Approval.Push(ck.plan.Target, ck.plan.Accounts()),
 	}))
 }
 
@@ -732,6 +737,9 @@ func (h *Handler) Push(c echo.Context) error {
 		return err
 	}
 	p := ck.plan
+	if h.Approval.Push(p.Target, p.Accounts()) {
+		j.Approval = store.ApprovalPending // stored with a request; approving enqueues it
+	}
 	audit := store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.create", IP: c.RealIP(),
 		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d",
 			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls))}
@@ -753,6 +761,8 @@ func (h *Handler) Push(c echo.Context) error {
 	switch {
 	case !created:
 		web.AddFlash(c, web.FlashInfo, "cards.push.already", strconv.FormatInt(job.ID, 10))
+	case job.Approval == store.ApprovalPending:
+		web.AddFlash(c, web.FlashInfo, "approvals.push_requested", strconv.FormatInt(job.ID, 10))
 	case !sendAt.IsZero():
 		web.AddFlash(c, web.FlashSuccess, "schedule.flash.scheduled", info.Time(sendAt, web.DateTime))
 	default:
@@ -805,6 +815,13 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 	if p.Progress, err = h.store.PushProgress(ctx, id); err != nil {
 		return p, err
 	}
+	if j.Approval != "" {
+		a, err := h.store.LatestApproval(ctx, store.ApprovalPush, id)
+		if err != nil {
+			return p, err
+		}
+		p.Approval = &a
+	}
 	for _, status := range []string{store.CallFailed, store.CallUnknown} {
 		calls, err := h.store.PushCalls(ctx, id, status)
 		if err != nil {
@@ -849,7 +866,15 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	case err != nil:
 		return err
 	default:
-		web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
+		j, err := h.store.PushJob(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		if j.Approval == store.ApprovalPending {
+			web.AddFlash(c, web.FlashInfo, "approvals.push_requested", strconv.FormatInt(id, 10))
+		} else {
+			web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
+		}
 	}
 	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
 }

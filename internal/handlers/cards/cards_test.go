@@ -35,8 +35,10 @@ const (
 	tplImage   = "ctpl1003"
 )
 
+// newEnv runs a console whose pushes never wait for approval: four eyes has
+// its own tests (internal/handlers/approvals).
 func newEnv(t *testing.T) *apptest.Env {
-	return apptest.New(t, map[string]string{"CONSOLE_PUSH_RATE": "0"})
+	return apptest.New(t, map[string]string{"CONSOLE_PUSH_RATE": "0", "CONSOLE_APPROVAL_ACCOUNTS": "0"})
 }
 
 // card returns editor values for a card of typ with the given items, each a

@@ -216,7 +216,7 @@ func TestDraftBelongsToItsOwner(t *testing.T) {
 func TestTenMegabyteCSVIsUploadedOnce(t *testing.T) {
 	// Each call carries 200 rows of four 270-character links (~230 kB):
 	// give a slow (race-instrumented) sandbox time to answer.
-	env := apptest.New(t, map[string]string{"CONSOLE_PUSH_RATE": "0", "CONSOLE_UPSTREAM_TIMEOUT": "60s"})
+	env := apptest.New(t, map[string]string{"CONSOLE_PUSH_RATE": "0", "CONSOLE_UPSTREAM_TIMEOUT": "60s", "CONSOLE_APPROVAL_ACCOUNTS": "0"})
 	b := env.As(t, auth.RoleAdmin)
 	b.Get("/cards/editor?template=" + tplKeyData)
 	targets := toTargets(t, b, card(tplKeyData, "KEYDATA", tile("人数", "20")))

@@ -26,12 +26,11 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/riverqueue/river"
 
 	"github.com/orgconsole/console/internal/auth"
+	"github.com/orgconsole/console/internal/approval"
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/forms"
-	"github.com/orgconsole/console/internal/jobs"
 	"github.com/orgconsole/console/internal/store"
 	"github.com/orgconsole/console/internal/web"
 	tpl "github.com/orgconsole/console/web/templates/messages"
@@ -44,10 +43,10 @@ type Sender interface {
 	CurlCommand(body []byte) string
 }
 
-// Enqueuer adds a job to the store's transaction, or the start job of a
-// scheduled send (*jobs.Queue).
+// Enqueuer adds a send's job to the store's transaction, or the start job
+// of a scheduled send (*jobs.Queue).
 type Enqueuer interface {
-	Enqueue(ctx context.Context, tx *sql.Tx, args river.JobArgs) error
+	EnqueueSend(ctx context.Context, tx *sql.Tx, id int64, round int) error
 	store.Scheduler
 }
 
@@ -66,6 +65,7 @@ type Handler struct {
 	picker Picker // nil: plain org id inputs
 	orgID  string
 	now    func() time.Time
+	policy approval.Policy
 }
 
 // Options configures a Handler.
@@ -73,6 +73,7 @@ type Options struct {
 	Picker       Picker
 	DefaultOrgID string // the org the picker opens
 	Now          func() time.Time
+	Approval     approval.Policy // which messages wait for an admin (the zero policy: none)
 }
 
 // New returns the handler.
@@ -80,7 +81,7 @@ func New(st *store.Store, client Sender, queue Enqueuer, o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Handler{store: st, tze: client, jobs: queue, picker: o.Picker, orgID: o.DefaultOrgID, now: o.Now}
+	return &Handler{store: st, tze: client, jobs: queue, picker: o.Picker, orgID: o.DefaultOrgID, now: o.Now, policy: o.Approval}
 }
 
 // orgField is the posted name of the picked org node ids.
@@ -244,7 +245,8 @@ func (h *Handler) confirmProps(c echo.Context, p tpl.ComposerProps, pp orgtpl.Pi
 		return tpl.ConfirmProps{}, err
 	}
 	cp := tpl.ConfirmProps{Form: p.Form, DraftID: p.DraftID, Body: string(body),
-		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names, Errs: forms.Errors{}}
+		Users: len(to.UserIDs), Orgs: len(to.OrgIDs), OrgNames: names, Errs: forms.Errors{},
+		NeedsApproval: h.policy.Send(len(to.UserIDs), len(to.OrgIDs))}
 	// The cURL command is for admins debugging the platform; content staff
 	// send from the console and are not shown how to go around it.
 	if web.Current(c).Viewer.Role == auth.RoleAdmin {
@@ -317,12 +319,15 @@ func (h *Handler) Send(c echo.Context) error {
 	actor, ip := web.Actor(c), c.RealIP()
 	m := store.MessageSend{BusiID: f.BusiID, MsgType: f.Type, Title: f.Headline(), Sender: actor, Recipients: to.Count(),
 		Request: string(body), Form: tpl.FormValues(f).Encode()}
+	if h.policy.Send(len(to.UserIDs), len(to.OrgIDs)) {
+		m.Approval = store.ApprovalPending // stored with a request; approving enqueues it
+	}
 	audit := store.AuditEntry{Actor: actor, Action: "messages.send", Target: f.BusiID, Outcome: store.SendQueued, IP: ip,
 		Detail: fmt.Sprintf("type=%s recipients=%d", f.Type, to.Count())}
 	var row store.MessageSend
 	var created bool
 	if sendAt.IsZero() {
-		row, created, err = h.store.QueueSend(ctx, m, audit, h.enqueue)
+		row, created, err = h.store.QueueSend(ctx, m, audit, h.jobs.EnqueueSend)
 	} else {
 		m.SendAt = sendAt
 		sched := audit
@@ -336,6 +341,10 @@ func (h *Handler) Send(c echo.Context) error {
 	}
 	if !created {
 		switch {
+		case row.Approval == store.ApprovalRejected:
+			// Turned down by an admin: this busiId is never sent.
+			web.AddFlash(c, web.FlashError, "approvals.send_rejected_final", f.BusiID)
+			return web.SeeOther(c, historyURL(row.ID))
 		case (row.Status == store.SendFailed || row.Status == store.SendUnknown) && !sendAt.IsZero():
 			// Sending again is at once (the review page of a retry has no time).
 			atErrs.Add(forms.SendAtField, "schedule.err.retry")
@@ -347,7 +356,7 @@ func (h *Handler) Send(c echo.Context) error {
 				return h.renderComposer(c, http.StatusConflict, p, vals)
 			}
 			audit.Action = "messages.send.retry"
-			again, err := h.store.RequeueSend(ctx, row.ID, m, audit, h.enqueue)
+			again, err := h.store.RequeueSend(ctx, row.ID, m, audit, h.jobs.EnqueueSend)
 			if err != nil && !errors.Is(err, store.ErrConflict) { // conflict: a second click already requeued it
 				return err
 			}
@@ -371,9 +380,12 @@ func (h *Handler) Send(c echo.Context) error {
 			return err
 		}
 	}
-	if created && !sendAt.IsZero() {
+	switch {
+	case row.Approval == store.ApprovalPending:
+		web.AddFlash(c, web.FlashInfo, "approvals.send_requested", f.BusiID)
+	case created && !sendAt.IsZero():
 		web.AddFlash(c, web.FlashSuccess, "schedule.flash.scheduled", web.Current(c).Time(sendAt, web.DateTime))
-	} else {
+	default:
 		web.AddFlash(c, web.FlashSuccess, "messages.flash.queued", f.BusiID)
 	}
 	return web.SeeOther(c, historyURL(row.ID))
@@ -382,11 +394,6 @@ func (h *Handler) Send(c echo.Context) error {
 // confirmResend is the checkbox that sends an unknown text message again
 // knowing it may be delivered twice.
 const confirmResend = "confirm_resend"
-
-// enqueue adds the send's job to the transaction that records it.
-func (h *Handler) enqueue(ctx context.Context, tx *sql.Tx, id int64, round int) error {
-	return h.jobs.Enqueue(ctx, tx, jobs.MessageSendArgs{SendID: id, Round: round})
-}
 
 func historyURL(id int64) string { return "/messages/history/" + strconv.FormatInt(id, 10) }
 
@@ -567,7 +574,15 @@ func (h *Handler) Detail(c echo.Context) error {
 		return web.Render(c, http.StatusOK, tpl.DetailStatus(s))
 	}
 	f, _ := storedForm(s.Form)
-	return web.Render(c, http.StatusOK, tpl.Detail(tpl.DetailProps{Send: s, Form: f}))
+	p := tpl.DetailProps{Send: s, Form: f}
+	if s.Approval != "" {
+		a, err := h.store.LatestApproval(c.Request().Context(), store.ApprovalSend, s.ID)
+		if err != nil {
+			return err
+		}
+		p.Approval = &a
+	}
+	return web.Render(c, http.StatusOK, tpl.Detail(p))
 }
 
 // Duplicate saves a sent message as a new draft of the viewer, with a new busiId.
@@ -591,7 +606,7 @@ func (h *Handler) Retry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.Status != store.SendFailed && s.Status != store.SendUnknown {
+	if s.Status != store.SendFailed && s.Status != store.SendUnknown || s.Approval == store.ApprovalRejected {
 		return c.Redirect(http.StatusSeeOther, historyURL(s.ID))
 	}
 	f, _ := storedForm(s.Form)

@@ -824,7 +824,7 @@ func TestHistoryFiltersPagesAndDuplicates(t *testing.T) {
 // --- org picker ---
 
 func TestRecipientsFromTheOrgPicker(t *testing.T) {
-	env := apptest.New(t, nil)
+	env := apptest.New(t, map[string]string{"CONSOLE_APPROVAL_RECIPIENTS": "0"}) // approval: internal/handlers/approvals
 	b := signIn(t, env, auth.RoleContent)
 	v := with(oaVals(), "accountIds", "")
 	// JS off: search, then add a result.

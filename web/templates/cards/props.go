@@ -112,6 +112,8 @@ type ConfirmProps struct {
 	Err          error
 	SendAt       string       // the optional start time as typed (forms.SendAtField)
 	Errs         forms.Errors // send_at's error
+	// NeedsApproval: the push will wait for another admin (approval.Policy).
+	NeedsApproval bool
 }
 
 // JobsProps is the list of push jobs.
@@ -125,7 +127,8 @@ type JobProps struct {
 	Job      store.PushJob
 	Progress store.PushProgress
 	Failed   []store.PushCall
-	Running  bool // this console's runner works on it now
+	Running  bool            // this console's runner works on it now
+	Approval *store.Approval // the job's latest approval request, if it needed one
 }
 
 // SandboxProps is the inspector of what the fake 橙讯 platform holds.
@@ -161,9 +164,9 @@ func statusBadgeClass(s string) string {
 	switch s {
 	case store.PushDone:
 		return "badge ok"
-	case store.PushFailed, store.OutcomeAllFailed:
+	case store.PushFailed, store.OutcomeAllFailed, store.OutcomeRejected:
 		return "badge err"
-	case store.PushInterrupted, store.OutcomeUnknown:
+	case store.PushInterrupted, store.OutcomeUnknown, store.StateAwaitingApproval:
 		return "badge warn"
 	}
 	return "badge"
@@ -242,7 +245,7 @@ func jobPoll(j store.PushJob) string {
 	switch {
 	case j.State() == store.StateScheduled:
 		return "every 5s"
-	case j.Active():
+	case j.Active() && j.Approval != store.ApprovalPending:
 		return "every 1s"
 	}
 	return ""

@@ -44,6 +44,8 @@ type ConfirmProps struct {
 	Earlier *store.MessageSend
 	SendAt  string       // the optional start time as typed (forms.SendAtField)
 	Errs    forms.Errors // send_at's error
+	// NeedsApproval: the message will wait for an admin (approval.Policy).
+	NeedsApproval bool
 }
 
 // NeedsResendConfirm: sending again may deliver a text message twice.
@@ -70,6 +72,7 @@ type HistoryProps struct {
 
 // DetailProps is one send: its request, response and outcome.
 type DetailProps struct {
-	Send store.MessageSend
-	Form forms.MessageForm // parsed from the stored values, for the preview
+	Send     store.MessageSend
+	Form     forms.MessageForm // parsed from the stored values, for the preview
+	Approval *store.Approval   // the send's latest approval request, if it needed one
 }

@@ -173,7 +173,7 @@ func statusClass(status string) string {
 	switch status {
 	case store.SendOK:
 		return "badge ok"
-	case store.SendFailed:
+	case store.SendFailed, store.OutcomeRejected:
 		return "badge err"
 	case store.SendCancelled:
 		return "badge"
