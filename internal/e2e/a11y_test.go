@@ -59,6 +59,7 @@ func TestJourneyEveryPageAccessible(t *testing.T) {
 			}{
 				{"signed-out", walkSignedOut}, {"cards", walkCards}, {"messages", walkMessages},
 				{"channel-codes", walkChannelCodes}, {"org", walkOrg}, {"admin", walkAdmin}, {"schedule", walkSchedule},
+				{"approvals", walkApprovals},
 			} {
 				t.Run(area.name, func(t *testing.T) {
 					b := Start(t, nil)
@@ -396,6 +397,29 @@ func walkSchedule(w *walker) {
 	w.audit("reschedule refused")
 	w.click(`[data-testid="cancel-scheduled"]`, `[data-testid="cancelled-note"]`)
 	w.audit("scheduled send cancelled")
+}
+
+// Approvals: a push waiting (the requester's job page and own request),
+// the list and request as the other admin, a rejection without a reason,
+// and the rejected push.
+func walkApprovals(w *walker) {
+	w.b.Env.AddUser(w.t, secondAdmin, auth.RoleAdmin, secondAdminPW)
+	job := requestWidePush(w.b, w.lang == "en")
+	w.audit("push awaiting approval")
+	w.open("/approvals")
+	request := w.attr(`[data-testid=approvals-pending] [data-testid=approval-open]`, "href")
+	w.open(request)
+	w.b.logout()
+	w.b.loginAs(secondAdmin, secondAdminPW)
+	w.open("/approvals")
+	w.open(request)
+	w.submitUnchecked(`[data-testid=reject]`, `[data-testid=reject-form] .field-error`)
+	w.audit("reject without a reason")
+	w.type_(`[data-testid=reject-form] textarea`, "名单有误")
+	w.click(`[data-testid=reject]`, `[data-testid=approval-state]`)
+	w.audit("push rejected")
+	w.open(job)
+	w.open("/")
 }
 
 // routeOf is the route-table path that serves a URL.

@@ -194,7 +194,7 @@ func sendPoll(s store.MessageSend) string {
 	switch {
 	case s.State() == store.StateScheduled:
 		return "every 5s"
-	case s.Status == store.SendQueued || s.Status == store.SendSending:
+	case s.State() == store.SendQueued || s.State() == store.SendSending:
 		return "every 500ms"
 	}
 	return ""
