@@ -48,8 +48,8 @@ var auditZH = Catalog{
 	"audit.act.cards.push.cancel":        "取消推送",
 	"audit.outcomes.scheduled":           "已定时",
 	"audit.outcomes.cancelled":           "已取消",
-	"audit.outcomes.pending":            "等待审批",
-	"audit.outcomes.denied":             "已拒绝",
+	"audit.outcomes.pending":             "等待审批",
+	"audit.outcomes.denied":              "已拒绝",
 }
 
 var auditEN = Catalog{
@@ -96,6 +96,6 @@ var auditEN = Catalog{
 	"audit.act.cards.push.cancel":        "Push cancelled",
 	"audit.outcomes.scheduled":           "Scheduled",
 	"audit.outcomes.cancelled":           "Cancelled",
-	"audit.outcomes.pending":            "Awaiting approval",
-	"audit.outcomes.denied":             "Refused",
+	"audit.outcomes.pending":             "Awaiting approval",
+	"audit.outcomes.denied":              "Refused",
 }

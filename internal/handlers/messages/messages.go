@@ -27,8 +27,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/approval"
+	"github.com/orgconsole/console/internal/auth"
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/store"
