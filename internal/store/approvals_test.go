@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -206,5 +207,102 @@ func TestASendNeedingNoApprovalIsEnqueuedAtOnce(t *testing.T) {
 		assert.Equal(t, "", row.Approval)
 		_, err = s.LatestApproval(ctx, ApprovalSend, row.ID)
 		assert.ErrorIs(t, err, ErrNotFound)
+	})
+}
+
+// A scheduled push that needs approval gets neither its start job nor its
+// calls before the approval; approving schedules its start at its time;
+// moving it after that asks again; cancelling withdraws the request.
+func TestAScheduledPushWaitsForApprovalThenForItsTime(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openTest(t)
+		ctx := context.Background()
+		q, sends, sch := &callQueue{}, &countingEnqueue{}, &fakeScheduler{}
+		j, calls := sampleJob("k-scheduled-approval")
+		j.Approval = ApprovalPending
+		j.SendAt = time.UnixMilli(time.Now().Add(2 * time.Hour).UnixMilli())
+		job, created, err := s.SchedulePush(ctx, j, calls, AuditEntry{Actor: "amy", Action: "cards.push.schedule"}, sch)
+		require.NoError(t, err)
+		require.True(t, created)
+		assert.Zero(t, sch.next, "no start job before the approval")
+		assert.Empty(t, q.refs)
+		assert.Equal(t, StateAwaitingApproval, job.State())
+
+		a, err := s.LatestApproval(ctx, ApprovalPush, job.ID)
+		require.NoError(t, err)
+		fp, err := s.Fingerprint(ctx, ApprovalPush, job.ID)
+		require.NoError(t, err)
+		aq := ApprovalQueue{Calls: q.enqueue, Send: sends.enqueue, Start: sch}
+		_, err = s.ApproveRequest(ctx, a.ID, fp, AuditEntry{Actor: "bob"}, aq)
+		require.NoError(t, err)
+		assert.Empty(t, q.refs, "approved, but its time has not come: no calls yet")
+		require.Equal(t, int64(1), sch.next, "its start job")
+		assert.True(t, j.SendAt.Equal(sch.at[1]), "at its time")
+		job, err = s.PushJob(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, StateScheduled, job.State())
+		assert.Equal(t, int64(1), job.StartJob)
+
+		// Moved after the approval: the old start job is cancelled and the
+		// new time needs approval again.
+		later := j.SendAt.Add(time.Hour)
+		require.NoError(t, s.Reschedule(ctx, ItemPush, job.ID, later, AuditEntry{Actor: "amy", Action: "cards.push.reschedule"}, sch))
+		assert.Equal(t, []int64{1}, sch.cancelled)
+		assert.Equal(t, int64(1), sch.next, "no new start job before the new approval")
+		job, err = s.PushJob(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, StateAwaitingApproval, job.State())
+		again, err := s.LatestApproval(ctx, ApprovalPush, job.ID)
+		require.NoError(t, err)
+		assert.NotEqual(t, a.ID, again.ID)
+		assert.Equal(t, ApprovalPending, again.State)
+		newFP, err := s.Fingerprint(ctx, ApprovalPush, job.ID)
+		require.NoError(t, err)
+		assert.NotEqual(t, fp, newFP, "the start time is part of what is approved")
+		_, err = s.ApproveRequest(ctx, again.ID, fp, AuditEntry{Actor: "bob"}, aq)
+		assert.ErrorIs(t, err, ErrChanged, "the old approval's content is not what waits now")
+
+		// Cancelled while the request waits: the request is withdrawn.
+		require.NoError(t, s.CancelScheduled(ctx, ItemPush, job.ID, AuditEntry{Actor: "amy", Action: "cards.push.cancel"}, sch))
+		withdrawn, err := s.LatestApproval(ctx, ApprovalPush, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ApprovalWithdrawn, withdrawn.State)
+		n, err := s.PendingApprovalsFor(ctx, "bob")
+		require.NoError(t, err)
+		assert.Zero(t, n, "nothing left for bob to decide")
+		job, err = s.PushJob(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, OutcomeCancelled, job.State())
+		assert.Empty(t, q.refs, "never sent")
+	})
+}
+
+// A scheduled send approved after its time starts at once (and shows late).
+func TestAScheduledSendApprovedAfterItsTimeStartsAtOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _, _ := openMessages(t)
+		q, sch := &countingEnqueue{}, &fakeScheduler{}
+		m := sendRow("b-late-approval")
+		m.Approval = ApprovalPending
+		m.SendAt = time.UnixMilli(time.Now().Add(time.Hour).UnixMilli())
+		row, _, err := s.ScheduleSend(ctx, m, AuditEntry{Actor: "amy", Action: "messages.send.schedule"}, sch)
+		require.NoError(t, err)
+		assert.Zero(t, sch.next)
+		a, err := s.LatestApproval(ctx, ApprovalSend, row.ID)
+		require.NoError(t, err)
+		fp, err := s.Fingerprint(ctx, ApprovalSend, row.ID)
+		require.NoError(t, err)
+		s.SetClock(func() time.Time { return time.Now().Add(3 * time.Hour) }) // bob decides after the time
+		_, err = s.ApproveRequest(ctx, a.ID, fp, AuditEntry{Actor: "bob"}, ApprovalQueue{Send: q.enqueue, Start: sch})
+		require.NoError(t, err)
+		require.Equal(t, int64(1), sch.next)
+		started, err := s.StartScheduledSend(ctx, row.ID, 1, q.enqueue)
+		require.NoError(t, err)
+		require.True(t, started)
+		assert.Equal(t, 1, q.jobs)
+		got, err := s.MessageSendByID(ctx, row.ID)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, got.Late(), 2*time.Hour, "marked late by the wait for the approval")
 	})
 }

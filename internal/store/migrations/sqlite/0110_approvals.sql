@@ -10,7 +10,7 @@ CREATE TABLE approvals (
     ref_id       INTEGER NOT NULL, -- card_push_jobs.id or message_sends.id
     requested_by TEXT    NOT NULL, -- username
     requested_at INTEGER NOT NULL, -- unix milliseconds
-    state        TEXT    NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+    state        TEXT    NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'withdrawn')),
     decided_by   TEXT    NOT NULL DEFAULT '',
     decided_at   INTEGER NOT NULL DEFAULT 0,
     reason       TEXT    NOT NULL DEFAULT '',
