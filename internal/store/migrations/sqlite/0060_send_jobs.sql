@@ -1,6 +1,7 @@
 -- +goose Up
 -- Sends are jobs (internal/jobs): a send is queued before a worker takes it,
--- and an outcome the console cannot know is "unknown", not "failed".
+-- and an outcome the console cannot know is "unknown", not "failed";
+-- "cancelled" is for sends that wait (scheduled, awaiting approval).
 -- SQLite cannot change a CHECK constraint in place: the table is rebuilt.
 CREATE TABLE message_sends_new (
     id               INTEGER PRIMARY KEY,
@@ -11,7 +12,7 @@ CREATE TABLE message_sends_new (
     recipients       INTEGER NOT NULL DEFAULT 0,
     request          TEXT    NOT NULL, -- the exact JSON body posted upstream
     form             TEXT    NOT NULL, -- the composer's values (duplicate, retry)
-    status           TEXT    NOT NULL CHECK (status IN ('queued', 'sending', 'ok', 'failed', 'unknown')),
+    status           TEXT    NOT NULL CHECK (status IN ('queued', 'sending', 'ok', 'failed', 'unknown', 'cancelled')),
     upstream_code    TEXT    NOT NULL DEFAULT '',
     upstream_message TEXT    NOT NULL DEFAULT '',
     msg_id           TEXT    NOT NULL DEFAULT '',

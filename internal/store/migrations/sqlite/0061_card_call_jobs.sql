@@ -1,6 +1,7 @@
 -- +goose Up
 -- Card push calls are jobs (internal/jobs): a call whose outcome the console
--- cannot know after every attempt is "unknown", not "failed". SQLite cannot
+-- cannot know after every attempt is "unknown", not "failed"; a call of a
+-- cancelled push is "cancelled" (never sent). SQLite cannot
 -- change a CHECK constraint in place: the table is rebuilt.
 CREATE TABLE card_push_calls_new (
     job_id        INTEGER NOT NULL REFERENCES card_push_jobs (id),
@@ -8,7 +9,7 @@ CREATE TABLE card_push_calls_new (
     account_ids   TEXT    NOT NULL, -- JSON array, at most 200
     accounts      INTEGER NOT NULL,
     payload       TEXT    NOT NULL DEFAULT '', -- diff target: JSON of this call's per-account data
-    status        TEXT    NOT NULL CHECK (status IN ('pending', 'ok', 'failed', 'unknown')),
+    status        TEXT    NOT NULL CHECK (status IN ('pending', 'ok', 'failed', 'unknown', 'cancelled')),
     upstream_code TEXT    NOT NULL DEFAULT '',
     message       TEXT    NOT NULL DEFAULT '',
     attempts      INTEGER NOT NULL DEFAULT 0,
