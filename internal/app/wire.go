@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgconsole/console/internal/auth"
+	cardpush "github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/tze"
@@ -113,6 +114,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	if a.Sandbox != nil {
 		cardFake, _ = a.Sandbox.Platform(sbchengxun.Name).(*sbchengxun.Fake)
 	}
+	cardsHandler := cardsh.New(a.Chengxun, st, a.Jobs, cardFake)
+	cardsHandler.Pace = cardpush.Pace{Workers: cfg.PushWorkers, Rate: cfg.PushRate,
+		Latency: func() time.Duration { return a.Chengxun.Upstream().Stats.Snapshot().P50 }}
 	a.Echo, err = handlers.New(handlers.Deps{
 		Config: cfg,
 		Store:  st,
@@ -126,7 +130,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 		Upstreams: a.upstreams(cfg),
 		OrgCache:  orgHandler.Cache,
 		Features: handlers.Features{
-			Cards:        cardsh.New(a.Chengxun, st, a.Jobs, cardFake),
+			Cards:        cardsHandler,
 			ChannelCodes: channelcodes.New(channelcodes.Config{Codes: a.SCRM, SCRMBaseURL: cfg.SCRM.BaseURL, QRHosts: cfg.SCRM.QRHosts, QRTimeout: cfg.UpstreamTO, Log: log}),
 			Org:          orgHandler,
 			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID}),

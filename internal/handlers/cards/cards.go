@@ -47,12 +47,16 @@ type Handler struct {
 	store *store.Store
 	jobs  Enqueuer
 	fake  *sbchengxun.Fake // the sandbox platform; nil in live mode
+	// Pace estimates how long a push takes (confirmation) and has left (job
+	// page): CONSOLE_PUSH_WORKERS, CONSOLE_PUSH_RATE and 橙讯's recent latency.
+	Pace cardpush.Pace
 }
 
-// Enqueuer adds the jobs of a push's calls to the store's transaction
-// (*jobs.Queue).
+// Enqueuer adds the jobs of a push's calls to the store's transaction, and
+// cancels them there (*jobs.Queue).
 type Enqueuer interface {
 	EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error
+	CancelCalls(ctx context.Context, tx *sql.Tx, jobID int64, seqs []int) error
 }
 
 // New returns the handler. fake may be nil (live mode).
@@ -686,6 +690,7 @@ func (h *Handler) ConfirmPage(c echo.Context) error {
 		Draft: ck.card, Target: ck.target, Accounts: ck.plan.Accounts(), Calls: ck.plan.Calls(),
 		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
 		Key: newKey(), Version: version(d),
+		ETA: h.Pace.Estimate(ck.plan.Calls()), Workers: h.Pace.Workers, Rate: h.Pace.Rate,
 	}))
 }
 
@@ -714,10 +719,15 @@ func (h *Handler) Push(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A canary sends the first call alone, then waits for an admin.
+	canary := c.FormValue("canary") == "1" && len(calls) > 1
+	if canary {
+		j.Canary = store.CanaryWaiting
+	}
 	p := ck.plan
 	audit := store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.create", IP: c.RealIP(),
-		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d",
-			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls))}
+		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d canary=%t",
+			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls), canary)}
 	// The job, its calls and their queue jobs commit together.
 	job, created, err := h.store.CreatePushJob(c.Request().Context(), j, calls, audit, h.jobs.EnqueueCalls)
 	if err != nil {
@@ -775,6 +785,9 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 	if p.Progress, err = h.store.PushProgress(ctx, id); err != nil {
 		return p, err
 	}
+	if j.State() == store.PushQueued || j.State() == store.PushRunning {
+		p.Left = h.Pace.Estimate(p.Progress.Pending).Duration
+	}
 	for _, status := range []string{store.CallFailed, store.CallUnknown} {
 		calls, err := h.store.PushCalls(ctx, id, status)
 		if err != nil {
@@ -815,7 +828,11 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	case errors.Is(err, store.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound)
 	case errors.Is(err, store.ErrConflict):
-		web.AddFlash(c, web.FlashError, "cards.job.busy")
+		key := "cards.job.busy"
+		if j, err := h.store.PushJob(c.Request().Context(), id); err == nil && !j.CancelledAt.IsZero() {
+			key = "cards.job.stays_cancelled"
+		}
+		web.AddFlash(c, web.FlashError, key)
 	case err != nil:
 		return err
 	default:
@@ -823,6 +840,77 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	}
 	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
 }
+
+// PauseJob pauses a running push (POST /cards/jobs/:id/pause): no new call
+// starts; calls in flight finish.
+func (h *Handler) PauseJob(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.PausePushJob(c.Request().Context(), id, store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.pause", IP: c.RealIP()})
+	return h.afterControl(c, id, err, "cards.job.paused_flash", "cards.job.cannot_pause")
+}
+
+// ResumeJob continues a paused push, also after its canary call (POST
+// /cards/jobs/:id/resume).
+func (h *Handler) ResumeJob(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.store.ResumePushJob(c.Request().Context(), id,
+		store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.resume", IP: c.RealIP()}, h.jobs.EnqueueCalls)
+	return h.afterControl(c, id, err, "cards.job.resumed_flash", "cards.job.not_paused")
+}
+
+// CancelJobPage asks before cancelling (GET /cards/jobs/:id/cancel): it
+// cannot be undone.
+func (h *Handler) CancelJobPage(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.jobProps(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if !p.Job.Active() || !p.Job.CancelledAt.IsZero() {
+		web.AddFlash(c, web.FlashError, "cards.job.cannot_cancel")
+		return web.SeeOther(c, jobPath(id))
+	}
+	return web.Render(c, http.StatusOK, pages.CancelJob(p))
+}
+
+// CancelJob cancels what is left of a push (POST /cards/jobs/:id/cancel):
+// those calls and their queue jobs, in one transaction; they are never sent.
+func (h *Handler) CancelJob(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.store.CancelPushJob(c.Request().Context(), id,
+		store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.cancel", IP: c.RealIP()}, h.jobs.CancelCalls)
+	return h.afterControl(c, id, err, "cards.job.cancelled_flash", "cards.job.cannot_cancel", strconv.Itoa(n))
+}
+
+// afterControl answers a pause, resume or cancel: back to the job page with
+// what happened (conflict: the push's state did not allow it).
+func (h *Handler) afterControl(c echo.Context, id int64, err error, done, conflict string, args ...string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound)
+	case errors.Is(err, store.ErrConflict):
+		web.AddFlash(c, web.FlashError, conflict)
+	case err != nil:
+		return err
+	default:
+		web.AddFlash(c, web.FlashSuccess, done, append([]string{strconv.FormatInt(id, 10)}, args...)...)
+	}
+	return web.SeeOther(c, jobPath(id))
+}
+
+func jobPath(id int64) string { return "/cards/jobs/" + strconv.FormatInt(id, 10) }
 
 // --- sandbox inspector ---
 
