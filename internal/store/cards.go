@@ -115,9 +115,9 @@ type PushCall struct {
 
 // PushProgress counts a job's calls and the accounts they cover.
 type PushProgress struct {
-	Pending, OK, Failed, Unknown, Cancelled                                        int // calls
+	Pending, OK, Failed, Unknown, Cancelled                                         int // calls
 	AccountsPending, AccountsOK, AccountsFailed, AccountsUnknown, AccountsCancelled int
-	InFlight                                                                       int // pending calls being sent now
+	InFlight                                                                        int // pending calls being sent now
 }
 
 // Calls is the number of calls counted.
