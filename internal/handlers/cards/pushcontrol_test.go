@@ -305,3 +305,41 @@ func TestPushTimeEstimate(t *testing.T) {
 }
 
 func jobURL(id int64) string { return fmt.Sprintf("/cards/jobs/%d", id) }
+
+// Two replicas on one PostgreSQL database work one push: paused on one,
+// neither sends a call while paused; resumed on the other, every account
+// gets its data exactly once across both.
+func TestPauseAcrossReplicas(t *testing.T) {
+	dsn := pgtest.URL(t)
+	vars := map[string]string{"CONSOLE_DATABASE_URL": dsn, "CONSOLE_PUSH_WORKERS": "1"}
+	a, b := apptest.New(t, vars), apptest.New(t, vars)
+	adminA, adminB := a.As(t, auth.RoleAdmin), b.As(t, auth.RoleAdmin)
+	b.App.Sandbox.Faults.Set(fake.Name, sandbox.Fault{Latency: 300 * time.Millisecond})
+	id, list := startPush(t, a, adminA, 4000, false, 300*time.Millisecond) // 20 calls
+	both := func() (int, []string) {
+		ra, acc := sent(t, a)
+		rb, accB := sent(t, b)
+		all := append(acc, accB...)
+		sort.Strings(all)
+		return len(ra) + len(rb), all
+	}
+	require.Eventually(t, func() bool { return progressOf(t, a, id).OK >= 2 }, 20*time.Second, 5*time.Millisecond)
+	postAction(t, adminB, adminB.Get(jobURL(id)), "pause")
+	require.Eventually(t, func() bool { return progressOf(t, a, id).InFlight == 0 }, 10*time.Second, 5*time.Millisecond)
+	n, _ := both()
+	assert.Equal(t, progressOf(t, a, id).OK, n)
+	time.Sleep(time.Second)
+	again, _ := both()
+	assert.Equal(t, n, again, "no replica sends while paused")
+	assert.Less(t, n, 20)
+
+	postAction(t, adminA, adminA.Get(jobURL(id)), "resume")
+	assert.Equal(t, store.PushDone, waitJob(t, a, id).State())
+	n, accounts := both()
+	assert.Equal(t, 20, n, "each call once, whichever replica sent it")
+	sort.Strings(list)
+	assert.Equal(t, list, accounts, "every account exactly once")
+	ra, _ := sent(t, a)
+	rb, _ := sent(t, b)
+	t.Logf("calls sent by replica A: %d, B: %d", len(ra), len(rb))
+}
