@@ -738,7 +738,7 @@ func (h *Handler) Push(c echo.Context) error {
 	} else {
 		web.AddFlash(c, web.FlashSuccess, "cards.push.started", strconv.FormatInt(job.ID, 10))
 	}
-	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(job.ID, 10))
+	return web.SeeOther(c, jobPath(job.ID))
 }
 
 // --- jobs ---
@@ -785,7 +785,7 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 	if p.Progress, err = h.store.PushProgress(ctx, id); err != nil {
 		return p, err
 	}
-	if j.State() == store.PushQueued || j.State() == store.PushRunning {
+	if (j.State() == store.PushQueued || j.State() == store.PushRunning) && j.Canary != store.CanaryWaiting {
 		p.Left = h.Pace.Estimate(p.Progress.Pending).Duration
 	}
 	for _, status := range []string{store.CallFailed, store.CallUnknown} {
@@ -838,7 +838,7 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	default:
 		web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
 	}
-	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
+	return web.SeeOther(c, jobPath(id))
 }
 
 // PauseJob pauses a running push (POST /cards/jobs/:id/pause): no new call
