@@ -42,11 +42,13 @@ func confirmPush(b *Browser, n int) {
 	)
 }
 
-// click presses a button that submits a form and waits for the page it
-// lands on.
+// click presses a button that submits a form and waits for wait on the page
+// it lands on. The flashes of the page it leaves are removed first, so
+// waiting for a flash waits for the new page's.
 func click(b *Browser, sel, wait string) {
 	b.t.Helper()
-	b.Run(chromedp.Click(sel, chromedp.ByQuery), chromedp.WaitVisible(wait, chromedp.ByQuery))
+	b.Run(chromedp.Evaluate(`document.querySelectorAll('[data-testid=flash]').forEach(e => e.remove())`, nil),
+		chromedp.Click(sel, chromedp.ByQuery), chromedp.WaitVisible(wait, chromedp.ByQuery))
 }
 
 // sentTo counts the calls the sandbox received and the accounts in them.
@@ -109,7 +111,7 @@ func TestJourneyPauseAndResumePush(t *testing.T) {
 	assert.Equal(t, "已暂停", b.Text(`#job-progress [data-testid=job-status]`), "still paused after the polls")
 	b.Shot("push-paused")
 
-	click(b, `[data-testid=resume]`, `[data-testid=job-progress]`)
+	click(b, `[data-testid=resume]`, `[data-testid=flash]`)
 	assert.Contains(t, b.Text(`[data-testid=flash]`), "已继续")
 	cardsWait(b, `!document.querySelector('#job-progress').hasAttribute('hx-trigger')`)
 	assert.Equal(t, "已完成", b.Text(`[data-testid=job-status]`))
