@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgconsole/console/internal/approval"
 	"github.com/orgconsole/console/internal/auth"
+	cardpush "github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/clients/scrm"
 	"github.com/orgconsole/console/internal/clients/tze"
@@ -124,6 +125,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	policy := approval.Policy{Accounts: cfg.ApprovalAccounts, Recipients: cfg.ApprovalRecipients}
 	cards := cardsh.New(a.Chengxun, st, a.Jobs, cardFake)
 	cards.Approval = policy
+	cards.Pace = cardpush.Pace{Workers: cfg.PushWorkers, Rate: cfg.PushRate,
+		Latency: func() time.Duration { return a.Chengxun.Upstream().Stats.Snapshot().P50 }}
 	a.Echo, err = handlers.New(handlers.Deps{
 		Config:    cfg,
 		Store:     st,

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -190,6 +191,22 @@ func walkCards(w *walker) {
 	w.audit("cards job unknown")
 	w.open("/cards/jobs")
 	w.open("/sandbox/cards?account=stu0001")
+	// A canary push of 201 accounts: its first call alone, then paused for an
+	// admin; the cancel confirmation.
+	ids := make([]string, 201)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("stu%04d", i)
+	}
+	w.open(targets)
+	w.click(`[data-testid=target-accounts]`, `#f-account_ids`)
+	w.b.Run(chromedp.SetValue(`#f-account_ids`, strings.Join(ids, "\n"), chromedp.ByQuery))
+	w.click(`[data-testid=review]`, `[data-testid=canary]`)
+	w.audit("cards confirm with canary")
+	w.b.Run(chromedp.Click(`[data-testid=canary]`, chromedp.ByQuery))
+	w.click(`[data-testid=push-now]`, `[data-testid=job-progress]`)
+	w.poll(`!!document.querySelector('[data-testid=resume]')`)
+	w.audit("cards canary paused")
+	w.open(w.attr(`[data-testid=cancel]`, "href"))
 }
 
 // Messages: composer tabs, the picker, a rejected review, confirm (with the

@@ -54,9 +54,10 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		j, err := env.App.Store.PushJob(ctx, jobID)
-		return err == nil && j.Status != store.PushRunning
+		return err == nil && !j.Active()
 	}, 30*time.Second, 20*time.Millisecond)
 	env.App.Sandbox.Faults.Set("chengxun", sandbox.Fault{})
+	pausedJob, canaryJob, cancelledJob := controlledPushes(t, env, admin, kd)
 
 	sent := content.PostForm("/messages/send", url.Values{"type": {"text"}, "content": {"明天上午 9 点开会"}, "busiId": {"b1"}, "accountIds": {"u1001"}})
 	require.Equal(t, http.StatusSeeOther, sent.Status)
@@ -152,6 +153,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		"/schedule/sends/:id":           "/schedule/sends/" + sendID(scheduledSend),
 		"/schedule/pushes/:id":          "/schedule/pushes/" + strings.TrimPrefix(scheduledPush.Location, "/cards/jobs/"),
 		"/approvals/:id":                approvalURL,
+		"/cards/jobs/:id/cancel":        pausedJob + "/cancel",
 	}
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
@@ -186,6 +188,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["card targets"], pages["card confirm"] = cardWizard(t, admin, kd)
 		_, pages["card confirm, one call"] = cardWizard(t, admin, withVals(kd, "account_ids", "t00001"))
 		_, pages["card errors"] = cardWizard(t, admin, withVals(kd, "enterprise_id", "", "account_ids", "a b!"))
+		pages["job paused"], pages["job canary"], pages["job cancelled"] = admin.Get(pausedJob), admin.Get(canaryJob), admin.Get(cancelledJob)
+		pages["audit of pausing"] = admin.Get("/audit?action=cards.push")
 		pages["audit filtered"] = admin.Get("/audit?action=cards.push.create")
 		pages["audit bad filter"] = admin.Get("/audit?from=2026-13-01T00:00")
 		pages["history filtered"] = admin.Get("/messages/history?type=text&from=2020-01-01")
@@ -393,7 +397,7 @@ func cardWizard(t *testing.T, b *apptest.Browser, v url.Values) (targets, landed
 		}
 	}
 	next := b.PostForm("/cards/targets", card)
-	require.Equal(t, http.StatusSeeOther, next.Status, next.Text(".field-error"))
+	require.Equal(t, http.StatusSeeOther, next.Status, next.Text(".field-error")+next.Text("main"))
 	targets = b.Follow(next)
 	form := hiddenFields(targets, "targets-form")
 	for k, vs := range rest {

@@ -103,6 +103,10 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodGet, Path: "/cards/jobs", Roles: adminOnly, Handler: h.JobsPage},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id", Roles: adminOnly, Handler: h.JobPage},
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/retry", Roles: adminOnly, Handler: h.RetryJob},
+			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/pause", Roles: adminOnly, Handler: h.PauseJob},
+			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/resume", Roles: adminOnly, Handler: h.ResumeJob},
+			Route{Method: http.MethodGet, Path: "/cards/jobs/:id/cancel", Roles: adminOnly, Handler: h.CancelJobPage},
+			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/cancel", Roles: adminOnly, Handler: h.CancelJob},
 		)
 	}
 	// --- messages (issue 4) ---

@@ -106,7 +106,7 @@ var cardsZH = Catalog{
 	"cards.job.interrupted":      "此任务在旧版控制台重启时中断 — 剩余调用未发送，可重试发送。",
 	"cards.job.retry":            "重新发送失败、结果未知和未发送的调用（%d 次）",
 	"cards.job.calls_unknown":    "结果未知调用",
-	"cards.job.running_hint":     "推送进行中，本页会自动更新（未启用 JavaScript 时请刷新）。",
+	"cards.job.running_hint":     "推送进行中，本页会自动更新（浏览器禁用脚本时请手动刷新）。",
 	"cards.job.refresh":          "刷新",
 	"cards.job.unknown_note":     "部分调用已发出但没有收到平台的明确答复：这些账号可能已经显示新数据，也可能没有。重新发送是安全的（设置数据会覆盖）。",
 	"cards.job.outcome":          "结果",

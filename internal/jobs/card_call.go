@@ -19,6 +19,9 @@ type CardCallArgs struct {
 	JobID   int64 `json:"job_id"`
 	Seq     int   `json:"seq"`
 	Attempt int   `json:"attempt"` // attempts the call had when queued: a retry is a new round
+	// Resumes is the push's resume count when a parked call was queued
+	// again: a new round too (store.ResumePushJob).
+	Resumes int `json:"resumes,omitempty"`
 }
 
 func (CardCallArgs) Kind() string { return "card_call" }
@@ -34,6 +37,12 @@ func (CardCallArgs) InsertOpts() river.InsertOpts {
 // attempt is it recorded as failed or unknown. Calls are paced by one rate
 // limit that every replica shares (CONSOLE_PUSH_RATE); how many run at once
 // on a replica is the queue's worker count (CONSOLE_PUSH_WORKERS).
+//
+// Each attempt is claimed in the store just before it is sent
+// (store.ClaimPushCall): a paused push parks the call instead (its job ends;
+// resume queues it again), a cancelled one cancels it. The claim is the one
+// place that decides, in a transaction on the push's row, so pausing and
+// cancelling are exact on any number of replicas.
 type CardCallWorker struct {
 	river.WorkerDefaults[CardCallArgs]
 	Store *store.Store
@@ -63,16 +72,24 @@ func (w *CardCallWorker) Work(ctx context.Context, job *river.Job[CardCallArgs])
 	if call.Status != store.CallPending || j.Approval == store.ApprovalPending {
 		return nil // recorded already (a job attempt that ran twice), or not approved yet (approving enqueues it again)
 	}
-	if err := w.Store.StartPushJob(ctx, j.ID); err != nil {
-		return err
+	if j.PausedAt.IsZero() && j.CancelledAt.IsZero() { // a call about to park takes no rate slot
+		if err := w.pace(ctx); err != nil {
+			return err
+		}
 	}
-	if err := w.pace(ctx); err != nil {
-		return err
+	claim, err := w.Store.ClaimPushCall(ctx, j.ID, call.Seq)
+	if err != nil || claim != store.ClaimSend {
+		return err // parked, cancelled or done: nothing to send
 	}
 	sendErr := cards.Send(ctx, w.Cards, j, call)
 	out := Classify(sendErr)
 	if (out == NotSent || out == Unknown) && job.Attempt < job.MaxAttempts {
-		return sendErr // resending a set-data call is harmless
+		// Resending a set-data call is harmless; until then it is not in
+		// flight (a pause or cancel meanwhile holds it).
+		if err := w.Store.ReleasePushCall(context.WithoutCancel(ctx), j.ID, call.Seq); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		return sendErr
 	}
 	o := store.CallOutcome{JobID: j.ID, Seq: call.Seq, Status: store.CallOK, Code: "0"}
 	switch out {

@@ -223,9 +223,44 @@ func (q *Queue) EnqueueMany(ctx context.Context, tx *sql.Tx, args []river.JobArg
 func (q *Queue) EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error {
 	args := make([]river.JobArgs, len(calls))
 	for i, c := range calls {
-		args[i] = CardCallArgs{JobID: jobID, Seq: c.Seq, Attempt: c.Attempts}
+		args[i] = CardCallArgs{JobID: jobID, Seq: c.Seq, Attempt: c.Attempts, Resumes: c.Resumes}
 	}
 	return q.EnqueueMany(ctx, tx, args)
+}
+
+// CancelCalls cancels the queue jobs of a push's calls in the caller's
+// transaction (store.CancelCalls): the ones waiting never run; one already
+// fetched (waiting for its rate slot, not claimed) has its context cancelled
+// and ends without sending, since its call is cancelled.
+func (q *Queue) CancelCalls(ctx context.Context, tx *sql.Tx, jobID int64, seqs []int) error {
+	want := make(map[int]bool, len(seqs))
+	for _, s := range seqs {
+		want[s] = true
+	}
+	params := river.NewJobListParams().Kinds(CardCallArgs{}.Kind()).States(liveStates...).
+		Where("CAST(args ->> 'job_id' AS BIGINT) = @job_id", river.NamedArgs{"job_id": jobID}).First(10000)
+	for {
+		res, err := q.insert.JobListTx(ctx, tx, params)
+		if err != nil {
+			return fmt.Errorf("jobs: list calls of push %d: %w", jobID, err)
+		}
+		for _, row := range res.Jobs {
+			var a CardCallArgs
+			if err := json.Unmarshal(row.EncodedArgs, &a); err != nil {
+				return fmt.Errorf("jobs: job %d args: %w", row.ID, err)
+			}
+			if a.JobID != jobID || !want[a.Seq] {
+				continue
+			}
+			if _, err := q.insert.JobCancelTx(ctx, tx, row.ID); err != nil {
+				return fmt.Errorf("jobs: cancel job %d: %w", row.ID, err)
+			}
+		}
+		if len(res.Jobs) < 10000 || res.LastCursor == nil {
+			return nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }
 
 // Start works the queues until Stop.

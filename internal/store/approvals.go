@@ -370,9 +370,10 @@ func (s *Store) release(ctx context.Context, tx Tx, a Approval, now int64, q App
 	}
 }
 
-// pendingCalls are a job's calls still to make, as queue rounds.
+// pendingCalls are a job's calls still to make, as queue rounds (not those
+// parked behind a canary).
 func pendingCalls(ctx context.Context, tx Tx, jobID int64) ([]CallRef, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT seq, attempts FROM card_push_calls WHERE job_id = ? AND status = ? ORDER BY seq`, jobID, CallPending)
+	rows, err := tx.QueryContext(ctx, `SELECT seq, attempts FROM card_push_calls WHERE job_id = ? AND status = ? AND parked = 0 ORDER BY seq`, jobID, CallPending)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,9 @@ const (
 	CallOK      = "ok"
 	CallFailed  = "failed"
 	CallUnknown = "unknown"
+	// CallCancelled: the push was cancelled before this call was sent; it
+	// never will be.
+	CallCancelled = "cancelled"
 )
 
 // CallRef names one attempt round of a call for its job (internal/jobs):
@@ -38,6 +41,7 @@ const (
 type CallRef struct {
 	Seq      int
 	Attempts int // attempts made before this round
+	Resumes  int // the push's resumes when queued: a resumed call is a new round too
 }
 
 // EnqueueCalls adds the jobs of a push's calls to the transaction that
@@ -68,6 +72,14 @@ type PushJob struct {
 	// needed). Create a job with ApprovalPending to have it wait for another
 	// admin: it is stored queued and nothing is enqueued until approved.
 	Approval string
+	// Pausing, cancelling and canaries (pushcontrol.go).
+	PausedAt    time.Time // zero unless paused: no new call starts
+	PausedBy    string
+	PauseReason string    // PauseAdmin or PauseCanary
+	CancelledAt time.Time // zero unless cancelled: what is left is never sent
+	CancelledBy string
+	Canary      int // CanaryNone, CanaryWaiting or CanaryAnswered
+	Resumes     int // how often it was resumed (the round of its resumed calls' jobs)
 }
 
 // Outcomes of finished pushes, besides PushDone and OutcomeUnknown.
@@ -82,16 +94,19 @@ const (
 const StateAwaitingApproval = "awaiting_approval"
 
 // State names what a job is now for the pages: its outcome once finished,
-// else its status.
+// else cancelling or paused, else its status.
 func (j PushJob) State() string {
-	if j.Approval == ApprovalPending {
+	switch {
+	case j.Approval == ApprovalPending:
 		return StateAwaitingApproval
-	}
-	if j.Status == PushQueued && j.waiting() {
+	case j.Status == PushQueued && j.waiting():
 		return StateScheduled
-	}
-	if j.Outcome != "" && !j.Active() {
+	case j.Outcome != "" && !j.Active():
 		return j.Outcome
+	case j.Active() && !j.CancelledAt.IsZero():
+		return StateCancelling
+	case j.Active() && !j.PausedAt.IsZero():
+		return StatePaused
 	}
 	return j.Status
 }
@@ -114,24 +129,27 @@ type PushCall struct {
 
 // PushProgress counts a job's calls and the accounts they cover.
 type PushProgress struct {
-	Pending, OK, Failed, Unknown                                 int // calls
-	AccountsPending, AccountsOK, AccountsFailed, AccountsUnknown int
-	Cancelled, AccountsCancelled                                 int // calls never sent: the push was cancelled
+	Pending, OK, Failed, Unknown, Cancelled                                         int // calls
+	AccountsPending, AccountsOK, AccountsFailed, AccountsUnknown, AccountsCancelled int
+	InFlight                                                                        int // pending calls being sent now
 }
 
 // Calls is the number of calls counted.
-func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unknown }
+func (p PushProgress) Calls() int { return p.Pending + p.OK + p.Failed + p.Unknown + p.Cancelled }
+
+// Finished is the number of calls with an outcome (cancelled ones included).
+func (p PushProgress) Finished() int { return p.Calls() - p.Pending }
 
 const pushJobCols = `id, idempotency_key, created_by, created_at, updated_at, finished_at, template_id, template_name,
 	card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, outcome,
-	send_at, fired_at, start_job, approval`
+	send_at, fired_at, start_job, approval, paused_at, paused_by, pause_reason, cancelled_at, cancelled_by, canary, resumes`
 
 func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 	var j PushJob
-	var created, updated, finished, sendAt, firedAt int64
+	var created, updated, finished, sendAt, firedAt, paused, cancelled int64
 	err := row.Scan(&j.ID, &j.IdempotencyKey, &j.CreatedBy, &created, &updated, &finished, &j.TemplateID, &j.TemplateName,
 		&j.CardType, &j.Target, &j.EnterpriseID, &j.ShowOnAll, &j.DataJSON, &j.TotalAccounts, &j.TotalCalls, &j.Status, &j.Outcome,
-		&sendAt, &firedAt, &j.StartJob, &j.Approval)
+		&sendAt, &firedAt, &j.StartJob, &j.Approval, &paused, &j.PausedBy, &j.PauseReason, &cancelled, &j.CancelledBy, &j.Canary, &j.Resumes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PushJob{}, ErrNotFound
 	}
@@ -139,9 +157,7 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 		return PushJob{}, fmt.Errorf("store: push job: %w", err)
 	}
 	j.CreatedAt, j.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
-	if finished != 0 {
-		j.FinishedAt = time.UnixMilli(finished)
-	}
+	j.FinishedAt, j.PausedAt, j.CancelledAt = msTime(finished), msTime(paused), msTime(cancelled)
 	j.SendAt, j.FiredAt = msTime(sendAt), msTime(firedAt)
 	return j, nil
 }
@@ -151,6 +167,8 @@ func scanPushJob(row interface{ Scan(...any) error }) (PushJob, error) {
 // that job is returned with created = false: a double submit never pushes twice.
 // A job created with Approval ApprovalPending gets an approval request
 // instead of its queue jobs (ApproveRequest enqueues them).
+// A job with Canary set (and more than one call) queues only its first call;
+// the others wait, parked, until an admin continues it (pushcontrol.go).
 func (s *Store) CreatePushJob(ctx context.Context, j PushJob, calls []PushCall, audit AuditEntry, enqueue EnqueueCalls) (PushJob, bool, error) {
 	j.SendAt = time.Time{}
 	return s.createPushJob(ctx, j, calls, audit, func(tx Tx, id int64, refs []CallRef) error { return enqueue(ctx, tx.Tx, id, refs) })
@@ -165,31 +183,45 @@ func (s *Store) createPushJob(ctx context.Context, j PushJob, calls []PushCall, 
 	}
 	now := s.now()
 	j.CreatedAt, j.UpdatedAt, j.Status, j.TotalCalls = now, now, PushQueued, len(calls)
+	if j.Canary != CanaryNone {
+		j.Canary = CanaryNone
+		if len(calls) > 1 {
+			j.Canary = CanaryWaiting
+		}
+	}
 	err := s.inTx(ctx, func(tx Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO card_push_jobs (idempotency_key, created_by, created_at, updated_at,
-			template_id, template_name, card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, send_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			template_id, template_name, card_type, target, enterprise_id, show_on_all, data_json, total_accounts, total_calls, status, send_at, canary)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			j.IdempotencyKey, j.CreatedBy, now.UnixMilli(), now.UnixMilli(), j.TemplateID, j.TemplateName, j.CardType, j.Target,
-			j.EnterpriseID, j.ShowOnAll, j.DataJSON, j.TotalAccounts, j.TotalCalls, j.Status, timeMs(j.SendAt)).Scan(&j.ID)
+			j.EnterpriseID, j.ShowOnAll, j.DataJSON, j.TotalAccounts, j.TotalCalls, j.Status, timeMs(j.SendAt), j.Canary).Scan(&j.ID)
 		if err != nil {
 			if isUnique(err) {
 				return ErrConflict
 			}
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO card_push_calls (job_id, seq, account_ids, accounts, payload, status, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO card_push_calls (job_id, seq, account_ids, accounts, payload, status, updated_at, parked)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
+		var refs []CallRef
 		for i, c := range calls {
 			ids, err := json.Marshal(nonNil(c.AccountIDs))
 			if err != nil {
 				return err
 			}
-			if _, err := stmt.ExecContext(ctx, j.ID, i, string(ids), len(c.AccountIDs), c.Payload, CallPending, now.UnixMilli()); err != nil {
+			parked := 0
+			if j.Canary == CanaryWaiting && i > 0 {
+				parked = 1 // behind the canary: no queue job yet
+			}
+			if _, err := stmt.ExecContext(ctx, j.ID, i, string(ids), len(c.AccountIDs), c.Payload, CallPending, now.UnixMilli(), parked); err != nil {
 				return err
+			}
+			if parked == 0 {
+				refs = append(refs, CallRef{Seq: i})
 			}
 		}
 		audit.Target = fmt.Sprintf("job %d", j.ID)
@@ -203,10 +235,6 @@ func (s *Store) createPushJob(ctx context.Context, j PushJob, calls []PushCall, 
 		if j.Approval = state; !run {
 			_, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET approval = ? WHERE id = ?`, state, j.ID)
 			return err
-		}
-		refs := make([]CallRef, len(calls))
-		for i := range calls {
-			refs[i] = CallRef{Seq: i}
 		}
 		return then(tx, j.ID, refs)
 	})
@@ -261,29 +289,44 @@ func (s *Store) ListPushJobs(ctx context.Context, offset, limit int) ([]PushJob,
 
 // PushProgress counts the job's calls and accounts by status.
 func (s *Store) PushProgress(ctx context.Context, jobID int64) (PushProgress, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*), COALESCE(SUM(accounts), 0) FROM card_push_calls WHERE job_id = ? GROUP BY status`, jobID)
+	p, err := countCalls(ctx, s.db, jobID)
 	if err != nil {
 		return PushProgress{}, fmt.Errorf("store: push progress: %w", err)
+	}
+	return p, nil
+}
+
+// countCalls counts a job's calls by status, in a transaction or not.
+func countCalls(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}, jobID int64) (PushProgress, error) {
+	rows, err := q.QueryContext(ctx, `SELECT status, CASE WHEN in_flight > 0 THEN 1 ELSE 0 END, COUNT(*), COALESCE(SUM(accounts), 0)
+		FROM card_push_calls WHERE job_id = ? GROUP BY status, CASE WHEN in_flight > 0 THEN 1 ELSE 0 END`, jobID)
+	if err != nil {
+		return PushProgress{}, err
 	}
 	defer rows.Close()
 	var p PushProgress
 	for rows.Next() {
 		var status string
-		var n, accounts int
-		if err := rows.Scan(&status, &n, &accounts); err != nil {
+		var inFlight, n, accounts int
+		if err := rows.Scan(&status, &inFlight, &n, &accounts); err != nil {
 			return PushProgress{}, err
 		}
 		switch status {
 		case CallPending:
-			p.Pending, p.AccountsPending = n, accounts
+			p.Pending, p.AccountsPending = p.Pending+n, p.AccountsPending+accounts
+			if inFlight == 1 {
+				p.InFlight = n
+			}
 		case CallOK:
-			p.OK, p.AccountsOK = n, accounts
+			p.OK, p.AccountsOK = p.OK+n, p.AccountsOK+accounts
 		case CallFailed:
-			p.Failed, p.AccountsFailed = n, accounts
+			p.Failed, p.AccountsFailed = p.Failed+n, p.AccountsFailed+accounts
 		case CallUnknown:
-			p.Unknown, p.AccountsUnknown = n, accounts
+			p.Unknown, p.AccountsUnknown = p.Unknown+n, p.AccountsUnknown+accounts
 		case CallCancelled:
-			p.Cancelled, p.AccountsCancelled = n, accounts
+			p.Cancelled, p.AccountsCancelled = p.Cancelled+n, p.AccountsCancelled+accounts
 		}
 	}
 	return p, rows.Err()
@@ -373,7 +416,7 @@ func (s *Store) RecordPushCall(ctx context.Context, o CallOutcome) (finished boo
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?
+		res, err = tx.ExecContext(ctx, `UPDATE card_push_calls SET status = ?, upstream_code = ?, message = ?, attempts = attempts + 1, updated_at = ?, in_flight = 0
 			WHERE job_id = ? AND seq = ? AND status = ?`, o.Status, o.Code, o.Message, now, o.JobID, o.Seq, CallPending)
 		if err != nil {
 			return err
@@ -381,8 +424,10 @@ func (s *Store) RecordPushCall(ctx context.Context, o CallOutcome) (finished boo
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrConflict
 		}
-		finished, err = s.finishIfDone(ctx, tx, o.JobID)
-		return err
+		if finished, err = s.finishIfDone(ctx, tx, o.JobID); err != nil || finished || o.Seq != 0 {
+			return err
+		}
+		return s.canaryAnswered(ctx, tx, o)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: record push call: %w", err)
@@ -390,38 +435,23 @@ func (s *Store) RecordPushCall(ctx context.Context, o CallOutcome) (finished boo
 	return finished, nil
 }
 
-// finishIfDone sets the final status of a job without pending calls.
+// finishIfDone sets the final status of a job without pending calls: done,
+// failed (some calls failed or are unknown) or, once cancelled, cancelled
+// whatever its calls came to.
 func (s *Store) finishIfDone(ctx context.Context, tx Tx, id int64) (bool, error) {
-	p := PushProgress{}
-	rows, err := tx.QueryContext(ctx, `SELECT status, COUNT(*), COALESCE(SUM(accounts), 0) FROM card_push_calls WHERE job_id = ? GROUP BY status`, id)
-	if err != nil {
+	p, err := countCalls(ctx, tx, id)
+	if err != nil || p.Pending > 0 {
+		return false, err
+	}
+	var cancelled int64
+	if err := tx.QueryRowContext(ctx, `SELECT cancelled_at FROM card_push_jobs WHERE id = ?`, id).Scan(&cancelled); err != nil {
 		return false, err
 	}
 	code := ""
-	for rows.Next() {
-		var status string
-		var n, accounts int
-		if err := rows.Scan(&status, &n, &accounts); err != nil {
-			rows.Close()
-			return false, err
-		}
-		switch status {
-		case CallPending:
-			p.Pending = n
-		case CallOK:
-			p.OK, p.AccountsOK = n, accounts
-		case CallFailed:
-			p.Failed, p.AccountsFailed = n, accounts
-		case CallUnknown:
-			p.Unknown, p.AccountsUnknown = n, accounts
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || p.Pending > 0 {
-		return false, err
-	}
 	status, result, outcome := PushDone, PushDone, OutcomeOK
 	switch {
+	case cancelled != 0:
+		status, result, outcome = PushDone, OutcomeCancelled, OutcomeCancelled
 	case p.Failed > 0:
 		status, result, outcome = PushFailed, OutcomePartial, OutcomeFailed
 		if p.OK == 0 && p.Unknown == 0 {
@@ -432,7 +462,7 @@ func (s *Store) finishIfDone(ctx context.Context, tx Tx, id int64) (bool, error)
 		status, result, outcome = PushFailed, OutcomeUnknown, OutcomeUnknown
 	}
 	now := s.now().UnixMilli()
-	res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = ?, updated_at = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)`,
+	res, err := tx.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = ?, updated_at = ?, finished_at = ?, paused_at = 0 WHERE id = ? AND status IN (?, ?)`,
 		status, result, now, now, id, PushQueued, PushRunning)
 	if err != nil {
 		return false, err
@@ -442,26 +472,16 @@ func (s *Store) finishIfDone(ctx context.Context, tx Tx, id int64) (bool, error)
 	}
 	return true, s.appendAudit(ctx, tx, AuditEntry{Actor: "system", Action: "cards.push.finish", Target: fmt.Sprintf("job %d", id),
 		Outcome: outcome, UpstreamCode: code,
-		Detail: fmt.Sprintf("status=%s calls ok=%d failed=%d unknown=%d accounts ok=%d failed=%d unknown=%d",
-			status, p.OK, p.Failed, p.Unknown, p.AccountsOK, p.AccountsFailed, p.AccountsUnknown)})
-}
-
-// StartPushJob moves a queued job to running (its first call is under way).
-// A job in any other state is left as it is.
-func (s *Store) StartPushJob(ctx context.Context, id int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE card_push_jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
-		PushRunning, s.now().UnixMilli(), id, PushQueued)
-	if err != nil {
-		return fmt.Errorf("store: start push job: %w", err)
-	}
-	return nil
+		Detail: fmt.Sprintf("status=%s calls ok=%d failed=%d unknown=%d cancelled=%d accounts ok=%d failed=%d unknown=%d cancelled=%d",
+			status, p.OK, p.Failed, p.Unknown, p.Cancelled, p.AccountsOK, p.AccountsFailed, p.AccountsUnknown, p.AccountsCancelled)})
 }
 
 // RetryFailedPushCalls puts a finished job's failed and unknown calls (and
 // any left pending) back in the queue, with their jobs, in one transaction.
 // It returns how many calls are resent; ErrConflict when the job is still
-// active or was rejected. A job that needed approval is resent only while
-// its content is what was approved; otherwise it asks again (and waits).
+// active, was cancelled (a cancelled push stays cancelled) or was rejected.
+// A job that needed approval is resent only while its content is what was
+// approved; otherwise it asks again (and waits).
 func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditEntry, enqueue EnqueueCalls) (int, error) {
 	var refs []CallRef
 	err := s.inTx(ctx, func(tx Tx) error {
@@ -469,8 +489,8 @@ func (s *Store) RetryFailedPushCalls(ctx context.Context, id int64, audit AuditE
 		// A cancelled push stays cancelled and a rejected one is never sent.
 		var approval string
 		err := tx.QueryRowContext(ctx, `UPDATE card_push_jobs SET status = ?, outcome = '', updated_at = ?, finished_at = 0
-			WHERE id = ? AND status NOT IN (?, ?) AND outcome <> ? AND approval <> ? RETURNING approval`,
-			PushQueued, now, id, PushQueued, PushRunning, OutcomeCancelled, ApprovalRejected).Scan(&approval)
+			WHERE id = ? AND status NOT IN (?, ?) AND cancelled_at = 0 AND approval <> ? RETURNING approval`,
+			PushQueued, now, id, PushQueued, PushRunning, ApprovalRejected).Scan(&approval)
 		if errors.Is(err, sql.ErrNoRows) {
 			if _, err := scanPushJob(tx.QueryRowContext(ctx, `SELECT `+pushJobCols+` FROM card_push_jobs WHERE id = ?`, id)); err != nil {
 				return err

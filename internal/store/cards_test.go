@@ -89,7 +89,9 @@ func TestPushCallsFinishTheJob(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []CallRef{{Seq: 0}, {Seq: 1}}, q.refs, "one queue job per call, in the same transaction")
 
-		require.NoError(t, s.StartPushJob(ctx, j.ID))
+		claim, err := s.ClaimPushCall(ctx, j.ID, 0)
+		require.NoError(t, err)
+		assert.Equal(t, ClaimSend, claim)
 		got, _ := s.PushJob(ctx, j.ID)
 		assert.Equal(t, PushRunning, got.Status)
 		done, err := s.RecordPushCall(ctx, CallOutcome{JobID: j.ID, Seq: 0, Status: CallOK, Code: "0"})

@@ -50,13 +50,9 @@ func (s Schedule) waiting() bool { return !s.SendAt.IsZero() && s.FiredAt.IsZero
 // for its time (its status is still queued).
 const StateScheduled = "scheduled"
 
-// Statuses of a cancelled item: a send and a push call are cancelled; a push
-// job is done (nothing more will happen) with the cancelled outcome.
-const (
-	SendCancelled    = "cancelled"
-	CallCancelled    = "cancelled"
-	OutcomeCancelled = "cancelled"
-)
+// SendCancelled is the status of a scheduled send cancelled before its
+// time (a push cancelled: CallCancelled calls, OutcomeCancelled).
+const SendCancelled = "cancelled"
 
 // Kinds of scheduled items.
 const (
@@ -284,8 +280,9 @@ func (s *Store) CancelScheduled(ctx context.Context, item string, id int64, audi
 		set := `status = '` + SendCancelled + `', finished_at = ?`
 		args := []any{now}
 		if item == ItemPush {
-			set = `status = '` + PushDone + `', outcome = '` + OutcomeCancelled + `', finished_at = ?, updated_at = ?`
-			args = append(args, now)
+			set = `status = '` + PushDone + `', outcome = '` + OutcomeCancelled + `', finished_at = ?, updated_at = ?,
+				cancelled_at = ?, cancelled_by = ?`
+			args = append(args, now, now, audit.Actor)
 		}
 		var job int64
 		err := tx.QueryRowContext(ctx, `UPDATE `+k.table+` SET `+set+` WHERE id = ? AND `+k.waiting+` RETURNING start_job`,

@@ -52,12 +52,17 @@ type Handler struct {
 	// Approval decides which pushes wait for another admin (the zero
 	// policy: none).
 	Approval approval.Policy
+	// Pace estimates how long a push takes (confirmation) and has left (job
+	// page): CONSOLE_PUSH_WORKERS, CONSOLE_PUSH_RATE and 橙讯's recent latency.
+	Pace cardpush.Pace
 }
 
 // Enqueuer adds the jobs of a push's calls, or the start job of a
-// scheduled push, to the store's transaction (*jobs.Queue).
+// scheduled push, to the store's transaction, and cancels them there
+// (*jobs.Queue).
 type Enqueuer interface {
 	EnqueueCalls(ctx context.Context, tx *sql.Tx, jobID int64, calls []store.CallRef) error
+	CancelCalls(ctx context.Context, tx *sql.Tx, jobID int64, seqs []int) error
 	store.Scheduler
 }
 
@@ -699,6 +704,7 @@ func (h *Handler) renderConfirm(c echo.Context, status int, d store.PushDraft, c
 		Path: path, FirstJSON: pretty.String(), FirstExcerpt: excerpt, Preview: ck.preview, PreviewNote: ck.note,
 		Key: key, Version: version(d), SendAt: sendAt, Errs: errs,
 		NeedsApproval: h.Approval.Push(ck.plan.Target, ck.plan.Accounts()),
+		ETA:           h.Pace.Estimate(ck.plan.Calls()), Workers: h.Pace.Workers, Rate: h.Pace.Rate,
 	}))
 }
 
@@ -736,13 +742,18 @@ func (h *Handler) Push(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A canary sends the first call alone, then waits for an admin.
+	canary := c.FormValue("canary") == "1" && len(calls) > 1
+	if canary {
+		j.Canary = store.CanaryWaiting
+	}
 	p := ck.plan
 	if h.Approval.Push(p.Target, p.Accounts()) {
 		j.Approval = store.ApprovalPending // stored with a request; approving enqueues it
 	}
 	audit := store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.create", IP: c.RealIP(),
-		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d",
-			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls))}
+		Detail: fmt.Sprintf("template=%s type=%s target=%s enterprise=%s all=%t accounts=%d calls=%d canary=%t",
+			p.TemplateID, p.Type(), p.Target, p.EnterpriseID, p.ShowOnAll, p.Accounts(), len(calls), canary)}
 	// The job, its calls and their queue jobs (or its start job) commit together.
 	var job store.PushJob
 	var created bool
@@ -768,7 +779,7 @@ func (h *Handler) Push(c echo.Context) error {
 	default:
 		web.AddFlash(c, web.FlashSuccess, "cards.push.started", strconv.FormatInt(job.ID, 10))
 	}
-	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(job.ID, 10))
+	return web.SeeOther(c, jobPath(job.ID))
 }
 
 // --- jobs ---
@@ -822,6 +833,9 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 		}
 		p.Approval = &a
 	}
+	if (j.State() == store.PushQueued || j.State() == store.PushRunning) && j.Canary != store.CanaryWaiting {
+		p.Left = h.Pace.Estimate(p.Progress.Pending).Duration
+	}
 	for _, status := range []string{store.CallFailed, store.CallUnknown} {
 		calls, err := h.store.PushCalls(ctx, id, status)
 		if err != nil {
@@ -862,7 +876,11 @@ func (h *Handler) RetryJob(c echo.Context) error {
 	case errors.Is(err, store.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound)
 	case errors.Is(err, store.ErrConflict):
-		web.AddFlash(c, web.FlashError, "cards.job.busy")
+		key := "cards.job.busy"
+		if j, err := h.store.PushJob(c.Request().Context(), id); err == nil && !j.CancelledAt.IsZero() {
+			key = "cards.job.stays_cancelled"
+		}
+		web.AddFlash(c, web.FlashError, key)
 	case err != nil:
 		return err
 	default:
@@ -876,8 +894,79 @@ func (h *Handler) RetryJob(c echo.Context) error {
 			web.AddFlash(c, web.FlashSuccess, "cards.job.retrying", strconv.Itoa(n))
 		}
 	}
-	return web.SeeOther(c, "/cards/jobs/"+strconv.FormatInt(id, 10))
+	return web.SeeOther(c, jobPath(id))
 }
+
+// PauseJob pauses a running push (POST /cards/jobs/:id/pause): no new call
+// starts; calls in flight finish.
+func (h *Handler) PauseJob(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.PausePushJob(c.Request().Context(), id, store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.pause", IP: c.RealIP()})
+	return h.afterControl(c, id, err, "cards.job.paused_flash", "cards.job.cannot_pause")
+}
+
+// ResumeJob continues a paused push, also after its canary call (POST
+// /cards/jobs/:id/resume).
+func (h *Handler) ResumeJob(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.store.ResumePushJob(c.Request().Context(), id,
+		store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.resume", IP: c.RealIP()}, h.jobs.EnqueueCalls)
+	return h.afterControl(c, id, err, "cards.job.resumed_flash", "cards.job.not_paused")
+}
+
+// CancelJobPage asks before cancelling (GET /cards/jobs/:id/cancel): it
+// cannot be undone.
+func (h *Handler) CancelJobPage(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.jobProps(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if !p.Job.Active() || !p.Job.CancelledAt.IsZero() {
+		web.AddFlash(c, web.FlashError, "cards.job.cannot_cancel")
+		return web.SeeOther(c, jobPath(id))
+	}
+	return web.Render(c, http.StatusOK, pages.CancelJob(p))
+}
+
+// CancelJob cancels what is left of a push (POST /cards/jobs/:id/cancel):
+// those calls and their queue jobs, in one transaction; they are never sent.
+func (h *Handler) CancelJob(c echo.Context) error {
+	id, err := h.jobID(c)
+	if err != nil {
+		return err
+	}
+	n, err := h.store.CancelPushJob(c.Request().Context(), id,
+		store.AuditEntry{Actor: web.Actor(c), Action: "cards.push.cancel", IP: c.RealIP()}, h.jobs.CancelCalls)
+	return h.afterControl(c, id, err, "cards.job.cancelled_flash", "cards.job.cannot_cancel", strconv.Itoa(n))
+}
+
+// afterControl answers a pause, resume or cancel: back to the job page with
+// what happened (conflict: the push's state did not allow it).
+func (h *Handler) afterControl(c echo.Context, id int64, err error, done, conflict string, args ...string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound)
+	case errors.Is(err, store.ErrConflict):
+		web.AddFlash(c, web.FlashError, conflict)
+	case err != nil:
+		return err
+	default:
+		web.AddFlash(c, web.FlashSuccess, done, append([]string{strconv.FormatInt(id, 10)}, args...)...)
+	}
+	return web.SeeOther(c, jobPath(id))
+}
+
+func jobPath(id int64) string { return "/cards/jobs/" + strconv.FormatInt(id, 10) }
 
 // --- sandbox inspector ---
 

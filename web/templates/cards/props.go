@@ -5,10 +5,12 @@ package cards
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	cardpush "github.com/orgconsole/console/internal/cards"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/i18n"
@@ -112,6 +114,9 @@ type ConfirmProps struct {
 	Err          error
 	SendAt       string       // the optional start time as typed (forms.SendAtField)
 	Errs         forms.Errors // send_at's error
+	ETA          cardpush.ETA // how long the push will take
+	Workers      int          // what the estimate assumed (CONSOLE_PUSH_WORKERS, CONSOLE_PUSH_RATE)
+	Rate         float64
 	// NeedsApproval: the push will wait for another admin (approval.Policy).
 	NeedsApproval bool
 }
@@ -129,6 +134,7 @@ type JobProps struct {
 	Failed   []store.PushCall
 	Running  bool            // this console's runner works on it now
 	Approval *store.Approval // the job's latest approval request, if it needed one
+	Left     time.Duration   // estimated time left while it runs (not paused): 0 = not shown
 }
 
 // SandboxProps is the inspector of what the fake 橙讯 platform holds.
@@ -166,7 +172,7 @@ func statusBadgeClass(s string) string {
 		return "badge ok"
 	case store.PushFailed, store.OutcomeAllFailed, store.OutcomeRejected:
 		return "badge err"
-	case store.PushInterrupted, store.OutcomeUnknown, store.StateAwaitingApproval:
+	case store.PushInterrupted, store.OutcomeUnknown, store.StateAwaitingApproval, store.StatePaused, store.StateCancelling:
 		return "badge warn"
 	}
 	return "badge"
@@ -177,8 +183,37 @@ func percent(p store.PushProgress) string {
 	if p.Calls() == 0 {
 		return "0"
 	}
-	return strconv.Itoa((p.OK + p.Failed + p.Unknown) * 100 / p.Calls())
+	return strconv.Itoa(p.Finished() * 100 / p.Calls())
 }
+
+// durationText says roughly how long something takes: "less than a
+// minute", "about 3 minutes", "about 2 hours".
+func durationText(ctx context.Context, d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return i18n.T(ctx, "cards.eta.under_minute")
+	case d < 90*time.Minute:
+		return i18n.T(ctx, "cards.eta.minutes", int(math.Round(d.Minutes())))
+	}
+	return i18n.T(ctx, "cards.eta.hours", int(math.Round(d.Hours())))
+}
+
+// etaBasis says what an estimate assumed.
+func etaBasis(ctx context.Context, p ConfirmProps) string {
+	rate := i18n.T(ctx, "cards.eta.rate_unlimited")
+	if p.Rate > 0 {
+		rate = i18n.T(ctx, "cards.eta.rate", strconv.FormatFloat(p.Rate, 'f', -1, 64))
+	}
+	latency := "cards.eta.latency_assumed"
+	if p.ETA.Measured {
+		latency = "cards.eta.latency"
+	}
+	ms := int(math.Ceil(float64(p.ETA.Latency) / float64(time.Millisecond))) // a loopback sandbox answers in under 1 ms
+	return i18n.T(ctx, "cards.eta.basis", p.Workers, rate, i18n.T(ctx, latency, ms))
+}
+
+// notSent is the number of a job's pending calls not in flight.
+func notSent(p store.PushProgress) int { return p.Pending - p.InFlight }
 
 // whenText shows a LIST row's time as the preview does ("" when empty or
 // invalid); it was typed, and is shown, in the console's zone.
