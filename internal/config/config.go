@@ -52,6 +52,8 @@ type Config struct {
 	SandboxTokTTL  time.Duration // lifetime of tokens the sandbox issues
 	PasswordKiB    int           // argon2id memory per password hash
 	PasswordHashes int           // argon2id hashes running at once (bounds memory under a sign-in flood)
+	FeedHosts      []string      // hosts (host or host:port) card data feeds may be fetched from
+	DemoFeed       bool          // sandbox mode: configure the demo card data feed on start
 
 	Location *time.Location // CONSOLE_TIMEZONE: the zone every time is shown, exported and entered in
 }
@@ -134,6 +136,8 @@ var Settings = []Setting{
 	{"CONSOLE_PASSWORD_MEMORY_KIB", "19456", "argon2id memory per password hash in KiB (OWASP baseline 19456; t=2, p=1)"},
 	{"CONSOLE_PASSWORD_HASHES", "4", "argon2id hashes at once (each takes CONSOLE_PASSWORD_MEMORY_KIB); a sign-in waits up to 2 s for a turn, then is told the server is busy"},
 	{"CONSOLE_TIMEZONE", "Asia/Shanghai", "IANA time zone every time is shown, exported, entered and named in (Beijing time; time zone data is built in)"},
+	{"CONSOLE_FEED_HOSTS", "", "comma-separated hosts (host or host:port) card data feeds may fetch their JSON from, redirects included (sandbox mode adds the sandbox's own)"},
+	{"CONSOLE_SANDBOX_DEMO_FEED", "true", "sandbox mode: configure the demo card data feed (今日出勤率 from the sandbox, every 5 minutes) on start"},
 }
 
 // Load reads the settings through getenv and checks them.
@@ -215,6 +219,8 @@ func Load(getenv func(string) string) (Config, error) {
 		c.Location = loc
 	}
 	c.SCRM.QRHosts = list(get("CONSOLE_SCRM_QR_HOSTS"))
+	c.FeedHosts = list(get("CONSOLE_FEED_HOSTS"))
+	c.DemoFeed = get("CONSOLE_SANDBOX_DEMO_FEED") == "true"
 	if c.Mode != ModeSandbox && c.Mode != ModeLive {
 		errs = append(errs, fmt.Errorf("CONSOLE_MODE: must be sandbox or live, not %q", c.Mode))
 	}

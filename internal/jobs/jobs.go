@@ -5,6 +5,7 @@
 //
 //	card_call.go     one 橙讯 card-data call of a push (≤ 200 accounts)
 //	message_send.go  one tze.cn message send
+//	feed_run.go      one run of a card data feed, and the tick that starts scheduled runs
 //
 // and outcome.go says what a platform call's error means: applied, refused,
 // never sent, or unknown.
@@ -37,6 +38,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orgconsole/console/internal/cards"
+	"github.com/orgconsole/console/internal/feeds"
 	"github.com/orgconsole/console/internal/store"
 )
 
@@ -44,6 +46,7 @@ import (
 const (
 	QueueChengxun = "chengxun"
 	QueueTze      = "tze"
+	QueueFeeds    = "feeds" // card data feeds: fetching their sources (their pushes are chengxun calls)
 )
 
 // Config tunes the queues.
@@ -61,6 +64,8 @@ type Config struct {
 	// RetryBackoff is the wait before a write's second attempt, doubled for
 	// each further one (CONSOLE_RETRY_BACKOFF).
 	RetryBackoff time.Duration
+	// Location is the console's zone: feeds scheduled daily at HH:MM run then.
+	Location *time.Location
 }
 
 // Queue enqueues and works the console's jobs.
@@ -89,14 +94,25 @@ func ReplicaID() string {
 type Platforms struct {
 	Chengxun cards.Pusher
 	Tze      MessageSender
+	Feeds    *feeds.Fetcher // card data feeds' sources (CONSOLE_FEED_HOSTS)
 }
 
 // workers registers every job kind's worker: the one list of deferred work.
-func workers(st *store.Store, p Platforms, cfg Config) *river.Workers {
+func workers(st *store.Store, p Platforms, cfg Config, q *Queue) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &CardCallWorker{Store: st, Cards: p.Chengxun, Rate: cfg.PushRate})
 	river.AddWorker(w, &MessageSendWorker{Store: st, Tze: p.Tze})
+	river.AddWorker(w, &FeedRunWorker{Store: st, Fetcher: p.Feeds, Enqueue: q.EnqueueCalls})
+	river.AddWorker(w, &FeedTickWorker{Store: st, Loc: cfg.Location, Enqueue: q.EnqueueFeedRun})
 	return w
+}
+
+// periodicJobs are the jobs River's leader inserts on a schedule.
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(FeedTick), func() (river.JobArgs, *river.InsertOpts) { return FeedTickArgs{}, nil },
+			&river.PeriodicJobOpts{ID: FeedTickArgs{}.Kind(), RunOnStart: true}),
+	}
 }
 
 // New builds the queue over the store's database. Nothing is worked until
@@ -123,13 +139,22 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if p.Feeds == nil {
+		p.Feeds = feeds.NewFetcher(nil, cfg.CallTimeout) // no host allowed: every run fails "host not allowed"
+	}
+	q := &Queue{id: sanitizeID(cfg.ReplicaID)}
 	rc := &river.Config{
-		ID:      sanitizeID(cfg.ReplicaID),
-		Logger:  cfg.Log.With("component", "jobs"),
-		Workers: workers(st, p, cfg),
+		ID:           q.id,
+		Logger:       cfg.Log.With("component", "jobs"),
+		Workers:      workers(st, p, cfg, q),
+		PeriodicJobs: periodicJobs(),
 		Queues: map[string]river.QueueConfig{
 			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
+			QueueFeeds:    {MaxWorkers: 2},
 		},
 		// A job is one platform call: it may take the whole upstream budget
 		// plus the bookkeeping around it. A job still held after that by a
@@ -142,7 +167,6 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff},
 		ErrorHandler:         &errorHandler{log: cfg.Log},
 	}
-	q := &Queue{id: rc.ID}
 	if st.Backend() == store.Postgres {
 		pool, err := pgxpool.New(ctx, cfg.DSN)
 		if err != nil {

@@ -124,6 +124,14 @@ type JobProps struct {
 	Progress store.PushProgress
 	Failed   []store.PushCall
 	Running  bool // this console's runner works on it now
+	Feed     *JobFeed // the card data feed whose run pushed it (nil: a push from the wizard)
+}
+
+// JobFeed is the feed run a push came from.
+type JobFeed struct {
+	FeedID int64
+	Name   string
+	RunID  int64
 }
 
 // SandboxProps is the inspector of what the fake 橙讯 platform holds.
