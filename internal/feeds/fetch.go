@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orgconsole/console/internal/forms"
 )
 
 // MaxBytes bounds a feed's answer: four KEYDATA tiles of the longest
@@ -160,7 +162,7 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (Fetched, error) {
 		out.Duration = time.Since(start)
 		return out, err
 	}
-	limit := &FetchError{Kind: FailTooLarge, Detail: strconv.Itoa(MaxBytes)}
+	limit := &FetchError{Kind: FailTooLarge, Detail: forms.SizeText(MaxBytes)}
 	if resp.ContentLength > MaxBytes {
 		out.Duration = time.Since(start)
 		return out, limit // not read at all
