@@ -19,8 +19,8 @@ import (
 // last push.
 type Checked struct {
 	Fetched Fetched
-	Errs    forms.Errors   // not OK: the answer is invalid, nothing is pushed
-	Job     store.PushJob  // the push (IdempotencyKey: the run's)
+	Errs    forms.Errors  // not OK: the answer is invalid, nothing is pushed
+	Job     store.PushJob // the push (IdempotencyKey: the run's)
 	Calls   []store.PushCall
 	Hash    string // sha256 of the canonical card
 	Changed bool   // Job's card differs from lastCard

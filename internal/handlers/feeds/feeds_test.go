@@ -339,7 +339,9 @@ func TestFeedFollowsRedirectsOnAllowedHosts(t *testing.T) {
 	src := newSource(t)
 	env, _ := newEnv(t, src)
 	admin := env.As(t, auth.RoleAdmin)
-	src.handle("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new.json", http.StatusMovedPermanently) })
+	src.handle("/old", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new.json", http.StatusMovedPermanently)
+	})
 	src.json("/new.json", `{"items":[{"key":"到校人数","data":"1200"}]}`)
 	id := createFeed(t, admin, feedForm("搬家", src.URL+"/old"))
 	assert.Equal(t, store.FeedRunPushed, runNow(t, env, admin, id).Status)

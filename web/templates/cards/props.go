@@ -123,7 +123,7 @@ type JobProps struct {
 	Job      store.PushJob
 	Progress store.PushProgress
 	Failed   []store.PushCall
-	Running  bool // this console's runner works on it now
+	Running  bool     // this console's runner works on it now
 	Feed     *JobFeed // the card data feed whose run pushed it (nil: a push from the wizard)
 }
 
