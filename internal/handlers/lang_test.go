@@ -82,6 +82,9 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	admin.PostForm("/status/probe", url.Values{"platform": {"tze"}})
 	env.App.Sandbox.Faults.Set("tze", sandbox.Fault{})
 
+	// A card data feed with a run of every outcome, paused after failing.
+	feedURL := feedWithEveryRun(t, env, admin)
+
 	// The users' display names are data ("演示管理员"), shown inside sentences too.
 	users, err := env.App.Store.ListUsers(ctx)
 	require.NoError(t, err)
@@ -89,6 +92,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	for _, u := range users {
 		names = append(names, u.DisplayName)
 	}
+	names = append(names, "Attendance") // the feed's name
 
 	ids := map[string]string{
 		"/cards/templates/:id/edit":   "/cards/templates/ctpl1001/edit",
@@ -101,6 +105,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		"/org/node/:id":               "/org/node/" + faketze.SeedSchoolID,
 		"/admin/users/:id":            "/admin/users/" + strconv.FormatInt(spare, 10),
 		"/admin/users/:id/password":   "/admin/users/" + strconv.FormatInt(spare, 10) + "/password",
+		"/cards/feeds/:id":            feedURL,
+		"/cards/feeds/:id/edit":       feedURL + "/edit",
 	}
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
@@ -142,6 +148,10 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["org unknown"] = admin.Get("/org?org=x404")
 		pages["sandbox card"] = admin.Get("/sandbox/cards?account=t00001&enterprise=e1")
 		pages["new user errors"] = admin.PostForm("/admin/users", url.Values{"username": {"x"}, "password": {"short"}, "role": {"admin"}})
+		admin.Get("/cards/feeds/new")
+		pages["feed errors"] = admin.PostForm("/cards/feeds", url.Values{"name": {"x"}, "url": {"https://evil.example/a.json"}, "target": {"accounts"},
+			"account_ids": {"a b!"}, "schedule": {"every"}, "every_minutes": {"1"}})
+		pages["feed errors, daily"] = admin.PostForm("/cards/feeds", url.Values{"schedule": {"daily"}, "daily_at": {"25:00"}, "target": {"diff"}})
 
 		titles := make([]string, 0, len(pages))
 		for n := range pages {
@@ -354,4 +364,33 @@ func createUser(t *testing.T, env *apptest.Env, name string) int64 {
 		store.AuditEntry{Action: "user.create", Target: name})
 	require.NoError(t, err)
 	return u.ID
+}
+
+// feedWithEveryRun creates a card data feed against the sandbox's source and
+// runs it to every outcome: pushed, unchanged, failed (an HTML error page),
+// invalid (broken JSON), and failed again, which pauses it. It returns the
+// feed's page.
+func feedWithEveryRun(t *testing.T, env *apptest.Env, admin *apptest.Browser) string {
+	t.Helper()
+	admin.Get("/cards/feeds/new")
+	p := admin.PostForm("/cards/feeds", url.Values{"name": {"Attendance"}, "template": {"ctpl1001"}, "target": {"org"}, "enterprise_id": {"e1"},
+		"url": {env.App.Sandbox.BaseURL("feeds") + "/attendance.json"}, "schedule": {"every"}, "every_minutes": {"5"}, "enabled": {"true"}})
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Text(".field-error"))
+	page := p.Location
+	id, err := strconv.ParseInt(strings.TrimPrefix(page, "/cards/feeds/"), 10, 64)
+	require.NoError(t, err)
+	for _, fault := range []sandbox.FaultKind{sandbox.FaultNone, sandbox.FaultNone, sandbox.FaultHTTP500, sandbox.FaultMalformed, sandbox.FaultHTTP500} {
+		env.App.Sandbox.Faults.Set("feeds", sandbox.Fault{Kind: fault})
+		admin.Get(page)
+		require.Equal(t, http.StatusSeeOther, admin.PostForm(page+"/run", nil).Status)
+		require.Eventually(t, func() bool {
+			runs, _, err := env.App.Store.FeedRuns(t.Context(), id, 0, 1)
+			return err == nil && len(runs) == 1 && runs[0].Finished()
+		}, 30*time.Second, 10*time.Millisecond)
+	}
+	env.App.Sandbox.Faults.Set("feeds", sandbox.Fault{})
+	f, err := env.App.Store.Feed(t.Context(), id)
+	require.NoError(t, err)
+	require.True(t, f.Paused(), "three failing runs in a row")
+	return page
 }
