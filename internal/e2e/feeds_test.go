@@ -35,6 +35,16 @@ func fillFeed(b *Browser, name, src string) {
 	)
 }
 
+// submit presses a button that posts a form and waits for the page it
+// lands on (the flash it shows): the flash of the page before is removed
+// first, so it cannot be mistaken for the new one.
+func submit(b *Browser, button string) {
+	b.t.Helper()
+	var ok bool
+	b.Run(chromedp.Evaluate(`document.querySelectorAll('[data-testid=flash]').forEach(e => e.remove()); true`, &ok),
+		chromedp.Click(button, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery))
+}
+
 // runStatuses are the statuses of the feed page's runs, newest first.
 func runStatuses(b *Browser) string {
 	var s string
@@ -70,11 +80,11 @@ func TestJourneyFeed(t *testing.T) {
 	feedPage := b.Location()
 	require.True(t, strings.HasPrefix(feedPage, "/cards/feeds/"), feedPage)
 
-	b.Run(chromedp.Click(`[data-testid=run-now]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=run]`, chromedp.ByQuery))
-	cardsWait(b, `document.querySelector('[data-testid=run]').dataset.status === 'pushed'`)
+	submit(b, `[data-testid=run-now]`)
+	cardsWait(b, `document.querySelector('[data-testid=run]')?.dataset.status === 'pushed'`)
 	cardsWait(b, `!document.querySelector('#feed-runs').hasAttribute('hx-trigger')`)
 	assert.Equal(t, "已推送", b.Text(`[data-testid=run-status]`))
-	b.Run(chromedp.Click(`[data-testid=run-now]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery))
+	submit(b, `[data-testid=run-now]`)
 	cardsWait(b, `document.querySelectorAll('[data-testid=run]').length === 2 && document.querySelector('[data-testid=run]').dataset.status === 'unchanged'`)
 	assert.Equal(t, "unchanged,pushed", runStatuses(b))
 	assert.Contains(t, b.Text(`[data-testid=run-detail]`), "与上次推送的数据相同")
@@ -106,11 +116,11 @@ func TestJourneyFeedWithoutJavaScript(t *testing.T) {
 	assert.Equal(t, "every 5 minutes", b.Text(`[data-testid=feed-schedule-text]`))
 	feedPage := b.Location()
 
-	b.Run(chromedp.Click(`[data-testid=run-now]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery))
+	submit(b, `[data-testid=run-now]`)
 	assert.Contains(t, b.Text(`[data-testid=flash]`), "queued")
 	refreshUntil(b, feedPage, `[data-testid=run][data-status=pushed]`)
 	assert.Equal(t, "Pushed", b.Text(`[data-testid=run-status]`))
-	b.Run(chromedp.Click(`[data-testid=run-now]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=flash]`, chromedp.ByQuery))
+	submit(b, `[data-testid=run-now]`)
 	refreshUntil(b, feedPage, `[data-testid=run][data-status=unchanged]`)
 	assert.Equal(t, "unchanged,pushed", runStatuses(b))
 	assert.Contains(t, b.Text(`[data-testid=run-detail]`), "The same data as the last push")
