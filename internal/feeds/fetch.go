@@ -117,12 +117,6 @@ func NewFetcher(hosts Hosts, timeout time.Duration) *Fetcher {
 // Hosts are the allowed hosts.
 func (f *Fetcher) Hosts() Hosts { return f.hosts }
 
-// Allows reports whether raw may be fetched (the feed form checks it at save).
-func (f *Fetcher) Allows(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && f.hosts.Allows(u)
-}
-
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > MaxRedirects || !f.hosts.Allows(req.URL) {
 		return &FetchError{Kind: FailRedirect, Detail: req.URL.Redacted()}

@@ -142,9 +142,6 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	if p.Feeds == nil {
-		p.Feeds = feeds.NewFetcher(nil, cfg.CallTimeout) // no host allowed: every run fails "host not allowed"
-	}
 	q := &Queue{id: sanitizeID(cfg.ReplicaID)}
 	rc := &river.Config{
 		ID:           q.id,
