@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,10 +20,13 @@ import (
 	"github.com/orgconsole/console/internal/clients/tze"
 	"github.com/orgconsole/console/internal/clients/upstream"
 	"github.com/orgconsole/console/internal/config"
+	"github.com/orgconsole/console/internal/feeds"
+	"github.com/orgconsole/console/internal/forms"
 	"github.com/orgconsole/console/internal/handlers"
 	approvalsh "github.com/orgconsole/console/internal/handlers/approvals"
 	cardsh "github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	feedsh "github.com/orgconsole/console/internal/handlers/feeds"
 	"github.com/orgconsole/console/internal/handlers/messages"
 	orgh "github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/handlers/schedule"
@@ -29,6 +34,7 @@ import (
 	"github.com/orgconsole/console/internal/orgcache"
 	"github.com/orgconsole/console/internal/sandbox"
 	sbchengxun "github.com/orgconsole/console/internal/sandbox/chengxun"
+	sbfeeds "github.com/orgconsole/console/internal/sandbox/feeds"
 	sbscrm "github.com/orgconsole/console/internal/sandbox/scrm"
 	sbtze "github.com/orgconsole/console/internal/sandbox/tze"
 	"github.com/orgconsole/console/internal/store"
@@ -104,19 +110,26 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	// One org handler: the org pages and the message composer's recipient picker share its cache.
 	orgHandler := orgh.New(a.Tze, orgcache.New(orgcache.TzeFetch(a.Tze), cfg.OrgCacheTTL), cfg.DefaultOrgID)
 	orgHandler.DefaultOrgName = cfg.DefaultOrgName
+	// Card data feeds fetch only from CONSOLE_FEED_HOSTS (and the sandbox).
+	fetcher := feeds.NewFetcher(feeds.Hosts(cfg.FeedHosts), cfg.UpstreamTO)
 	// Deferred work: every platform write is a job (internal/jobs).
-	if a.Jobs, err = jobs.New(ctx, st, jobs.Platforms{Chengxun: a.Chengxun, Tze: a.Tze}, jobs.Config{
+	if a.Jobs, err = jobs.New(ctx, st, jobs.Platforms{Chengxun: a.Chengxun, Tze: a.Tze, Feeds: fetcher}, jobs.Config{
 		DSN: cfg.StoreDSN(), PushWorkers: cfg.PushWorkers, PushRate: cfg.PushRate, CallTimeout: cfg.UpstreamTO, Log: log,
-		PollInterval: time.Second, RetryBackoff: cfg.RetryBackoff,
+		PollInterval: time.Second, RetryBackoff: cfg.RetryBackoff, Location: cfg.Location,
 	}); err != nil {
 		return nil, err
-	}
-	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	var cardFake *sbchengxun.Fake
 	if a.Sandbox != nil {
 		cardFake, _ = a.Sandbox.Platform(sbchengxun.Name).(*sbchengxun.Fake)
+		if cfg.DemoFeed {
+			if err := ensureDemoFeed(ctx, st, a.Sandbox, cardFake); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	a.Sessions = web.NewSessions(st, web.SessionOptions{
 		Keys: keys, Secure: cfg.TLS(), Idle: cfg.IdleTimeout, Absolute: cfg.AbsTimeout,
@@ -145,6 +158,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID, Approval: policy}),
 			Schedule:     schedule.New(st, a.Jobs),
 			Approvals:    approvalsh.New(st, store.ApprovalQueue{Calls: a.Jobs.EnqueueCalls, Send: a.Jobs.EnqueueSend, Start: a.Jobs}),
+			Feeds:        feedsh.New(a.Chengxun, st, fetcher, a.Jobs),
 		},
 	})
 	if err != nil {
@@ -176,6 +190,7 @@ func startSandbox(cfg config.Config, log *slog.Logger) (*sandbox.Server, error) 
 	sb.Add(sbscrm.New(sbscrm.Credentials{AppID: sandboxSCRMAppID, AppKey: sandboxSCRMAppKey, Secret: sandboxSCRMSecret, SignAlgo: cfg.SCRM.SignAlgo},
 		nil, sbscrm.WithBaseURL(func() string { return sb.BaseURL("scrm") })))
 	sb.Add(sbtze.New(sandbox.NewTokens(cfg.SandboxTokTTL), sbtze.WithCredentials(sandboxTzeAppID, sandboxTzeSecret)))
+	sb.Add(sbfeeds.New())
 	if err := sb.Start(cfg.SandboxAddr); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -190,6 +205,8 @@ func sandboxUpstreams(cfg config.Config, sb *sandbox.Server) config.Config {
 	if cfg.DefaultOrgID == "" {
 		cfg.DefaultOrgID, cfg.DefaultOrgName = sbtze.SeedBureauID, sbtze.SeedBureauName
 	}
+	// The sandbox's demo feed is fetched from the sandbox itself.
+	cfg.FeedHosts = append(slices.Clip(cfg.FeedHosts), strings.TrimPrefix(sb.URL(), "http://"))
 	return cfg
 }
 
@@ -212,6 +229,35 @@ func sandboxEnv(cfg config.Config) []string {
 		"CONSOLE_DEFAULT_ORG_NAME=" + cfg.DefaultOrgName,
 	}
 }
+
+// demoFeedKey names the sandbox's demo feed, configured once.
+const demoFeedKey = "sandbox-attendance"
+
+// ensureDemoFeed configures the sandbox's demo feed (sandbox mode only,
+// once; a later start only points it at the sandbox's new address): today's
+// attendance, from the sandbox's feed, into the seeded KEYDATA template at
+// the seeded education bureau, every 5 minutes, with its first run due
+// now, so a newcomer sees it push and then find nothing new.
+func ensureDemoFeed(ctx context.Context, st *store.Store, sb *sandbox.Server, cards *sbchengxun.Fake) error {
+	var tpl sbchengxun.Template
+	for _, t := range cards.Templates() {
+		if t.Type == sbchengxun.TypeKeyData {
+			tpl = t
+			break
+		}
+	}
+	if tpl.ID == "" {
+		return nil // a sandbox without a KEYDATA template: nothing to fill
+	}
+	f := store.CardFeed{Name: demoFeedName, TemplateID: tpl.ID, TemplateName: tpl.Name, CardType: tpl.Type,
+		Target: forms.TargetOrg, EnterpriseID: sbtze.SeedBureauID, URL: sb.BaseURL(sbfeeds.Name) + sbfeeds.PathAttendance,
+		EveryMinutes: 5, Enabled: true, NextRunAt: time.Now(), CreatedBy: "system"}
+	_, _, err := st.EnsureDemoFeed(ctx, demoFeedKey, f, store.AuditEntry{Actor: "system", Action: "cards.feed.create", Detail: "demo=sandbox"})
+	return err
+}
+
+// demoFeedName is the demo feed's name (data, like the demo accounts' names).
+const demoFeedName = "今日出勤率（演示）"
 
 // tokenSource is a static token when configured, else fetched and cached.
 func tokenSource(static string, fetch upstream.FetchFunc) upstream.TokenSource {

@@ -45,6 +45,9 @@ func New(t testing.TB, env map[string]string) *Env {
 		"CONSOLE_PUSH_RATE":           "0",
 		"CONSOLE_RETRY_BACKOFF":       "20ms",
 		"CONSOLE_PASSWORD_MEMORY_KIB": "256",
+		// The demo feed would push at start and show in every list; its own
+		// tests turn it on.
+		"CONSOLE_SANDBOX_DEMO_FEED": "false",
 	}
 	for k, v := range env {
 		vars[k] = v

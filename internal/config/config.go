@@ -52,6 +52,8 @@ type Config struct {
 	SandboxTokTTL  time.Duration // lifetime of tokens the sandbox issues
 	PasswordKiB    int           // argon2id memory per password hash
 	PasswordHashes int           // argon2id hashes running at once (bounds memory under a sign-in flood)
+	FeedHosts      []string      // hosts (host or host:port) card data feeds may be fetched from
+	DemoFeed       bool          // sandbox mode: configure the demo card data feed on start
 
 	// Four eyes (issue 11): 0 turns the kind of approval off.
 	ApprovalAccounts   int // a push to more accounts (or to an organisation) waits for another admin
@@ -140,6 +142,8 @@ var Settings = []Setting{
 	{"CONSOLE_TIMEZONE", "Asia/Shanghai", "IANA time zone every time is shown, exported, entered and named in (Beijing time; time zone data is built in)"},
 	{"CONSOLE_APPROVAL_ACCOUNTS", "1000", "a card push to more accounts than this, or to a whole organisation, waits for another admin's approval (0 = pushes never wait)"},
 	{"CONSOLE_APPROVAL_RECIPIENTS", "50", "a message to more user ids than this, or to any org node, waits for an admin's approval (0 = messages never wait)"},
+	{"CONSOLE_FEED_HOSTS", "", "comma-separated hosts (host or host:port) card data feeds may fetch their JSON from, redirects included (sandbox mode adds the sandbox's own)"},
+	{"CONSOLE_SANDBOX_DEMO_FEED", "true", "sandbox mode: configure the demo card data feed (今日出勤率 from the sandbox, every 5 minutes) on start"},
 }
 
 // Load reads the settings through getenv and checks them.
@@ -222,6 +226,8 @@ func Load(getenv func(string) string) (Config, error) {
 		c.Location = loc
 	}
 	c.SCRM.QRHosts = list(get("CONSOLE_SCRM_QR_HOSTS"))
+	c.FeedHosts = list(get("CONSOLE_FEED_HOSTS"))
+	c.DemoFeed = get("CONSOLE_SANDBOX_DEMO_FEED") == "true"
 	if c.Mode != ModeSandbox && c.Mode != ModeLive {
 		errs = append(errs, fmt.Errorf("CONSOLE_MODE: must be sandbox or live, not %q", c.Mode))
 	}

@@ -60,7 +60,7 @@ func TestJourneyEveryPageAccessible(t *testing.T) {
 			}{
 				{"signed-out", walkSignedOut}, {"cards", walkCards}, {"messages", walkMessages},
 				{"channel-codes", walkChannelCodes}, {"org", walkOrg}, {"admin", walkAdmin}, {"schedule", walkSchedule},
-				{"approvals", walkApprovals},
+				{"approvals", walkApprovals}, {"feeds", walkFeeds},
 			} {
 				t.Run(area.name, func(t *testing.T) {
 					b := Start(t, nil)
@@ -437,6 +437,31 @@ func walkApprovals(w *walker) {
 	w.audit("push rejected")
 	w.open(job)
 	w.open("/")
+}
+
+// Feeds: none yet, the form refused (a host not allowed), a feed with a
+// pushed run and an unchanged one, its job page, its edit page, a run that
+// fails, the list.
+func walkFeeds(w *walker) {
+	src := freezeFeed(w.b)
+	w.open("/cards/feeds")
+	w.open("/cards/feeds/new")
+	fillFeed(w.b, "今日出勤", "http://data.example.invalid/a.json")
+	w.click(`[data-testid=feed-save]`, `[data-testid=err-url]`)
+	w.audit("feed refused")
+	w.b.Run(chromedp.SetValue(`#f-url`, src, chromedp.ByQuery))
+	w.click(`[data-testid=feed-save]`, `[data-testid=feed-summary]`)
+	feed := w.b.Location()
+	w.audit("feed created")
+	submit(w.b, `[data-testid=run-now]`)
+	w.poll(`document.querySelector('[data-testid=run]')?.dataset.status === 'pushed' && !document.querySelector('#feed-runs').hasAttribute('hx-trigger')`)
+	w.audit("feed pushed")
+	submit(w.b, `[data-testid=run-now]`)
+	w.poll(`document.querySelector('[data-testid=run]')?.dataset.status === 'unchanged' && !document.querySelector('#feed-runs').hasAttribute('hx-trigger')`)
+	w.audit("feed unchanged")
+	w.open(w.attr(`[data-testid=run-job]`, "href"))
+	w.open(feed + "/edit")
+	w.open("/cards/feeds")
 }
 
 // routeOf is the route-table path that serves a URL.

@@ -463,7 +463,7 @@ func parseDiffRows(ctx context.Context, cr *sheet.Rows, typ string) (rows []Diff
 			if c.item < 0 {
 				continue
 			}
-			items[c.item].set(c.field, cell)
+			items[c.item].Set(c.field, cell)
 		}
 		switch {
 		case account == "":

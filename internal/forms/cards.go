@@ -154,7 +154,7 @@ func ParseCardDataForm(v url.Values) CardDataForm {
 			byIndex[i] = it
 			order = append(order, i)
 		}
-		it.set(name, strings.TrimSpace(vals[0]))
+		it.Set(name, strings.TrimSpace(vals[0]))
 	}
 	slices.Sort(order)
 	for _, i := range order {
@@ -273,9 +273,9 @@ func ParseWhen(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, err
 }
 
-// set fills one field by its form or CSV column name ("when" in the editor,
+// Set fills one field by its form, CSV or feed name ("when" in the editor,
 // "time" in the different-data CSV).
-func (it *CardItemForm) set(field, v string) {
+func (it *CardItemForm) Set(field, v string) {
 	switch field {
 	case "key":
 		it.Key = v

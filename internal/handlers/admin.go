@@ -48,6 +48,9 @@ func (s *Server) dashboard(c echo.Context) error {
 		if p.Pushes, _, err = s.Store.ListPushJobs(ctx, 0, dashboardRows); err != nil {
 			return err
 		}
+		if p.PausedFeeds, err = s.Store.PausedFeeds(ctx); err != nil {
+			return err
+		}
 	}
 	if v.Role == auth.RoleAdmin || v.Role == auth.RoleContent {
 		p.ShowMessages = true

@@ -128,6 +128,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	require.NoError(t, err)
 	_, err = env.App.Store.RejectRequest(ctx, toReject.ID, "名单有误", store.AuditEntry{Actor: "admin"})
 	require.NoError(t, err)
+	// A card data feed with a run of every outcome, paused after failing.
+	feedURL := feedWithEveryRun(t, env, admin)
 
 	// The users' display names are data ("演示管理员"), shown inside sentences too.
 	users, err := env.App.Store.ListUsers(ctx)
@@ -136,6 +138,7 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	for _, u := range users {
 		names = append(names, u.DisplayName)
 	}
+	names = append(names, "Attendance") // the feed's name
 
 	ids := map[string]string{
 		"/cards/templates/:id/edit":     "/cards/templates/ctpl1001/edit",
@@ -154,6 +157,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		"/schedule/pushes/:id":          "/schedule/pushes/" + strings.TrimPrefix(scheduledPush.Location, "/cards/jobs/"),
 		"/approvals/:id":                approvalURL,
 		"/cards/jobs/:id/cancel":        pausedJob + "/cancel",
+		"/cards/feeds/:id":              feedURL,
+		"/cards/feeds/:id/edit":         feedURL + "/edit",
 	}
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
@@ -222,6 +227,10 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["approval reject without reason"] = admin.PostForm(approvalURL+"/reject", url.Values{"reason": {" "}})
 		pages["message rejected"] = content.Get("/messages/history/" + strconv.FormatInt(wideRow.ID, 10))
 		pages["dashboard with requests"] = admin2.Get("/")
+		admin.Get("/cards/feeds/new")
+		pages["feed errors"] = admin.PostForm("/cards/feeds", url.Values{"name": {"x"}, "url": {"https://evil.example/a.json"}, "target": {"accounts"},
+			"account_ids": {"a b!"}, "schedule": {"every"}, "every_minutes": {"1"}})
+		pages["feed errors, daily"] = admin.PostForm("/cards/feeds", url.Values{"schedule": {"daily"}, "daily_at": {"25:00"}, "target": {"diff"}})
 
 		titles := make([]string, 0, len(pages))
 		for n := range pages {
@@ -436,4 +445,33 @@ func createUser(t *testing.T, env *apptest.Env, name string) int64 {
 		store.AuditEntry{Action: "user.create", Target: name})
 	require.NoError(t, err)
 	return u.ID
+}
+
+// feedWithEveryRun creates a card data feed against the sandbox's source and
+// runs it to every outcome: pushed, unchanged, failed (an HTML error page),
+// invalid (broken JSON), and failed again, which pauses it. It returns the
+// feed's page.
+func feedWithEveryRun(t *testing.T, env *apptest.Env, admin *apptest.Browser) string {
+	t.Helper()
+	admin.Get("/cards/feeds/new")
+	p := admin.PostForm("/cards/feeds", url.Values{"name": {"Attendance"}, "template": {"ctpl1001"}, "target": {"org"}, "enterprise_id": {"e1"},
+		"url": {env.App.Sandbox.BaseURL("feeds") + "/attendance.json"}, "schedule": {"every"}, "every_minutes": {"5"}, "enabled": {"true"}})
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Text(".field-error"))
+	page := p.Location
+	id, err := strconv.ParseInt(strings.TrimPrefix(page, "/cards/feeds/"), 10, 64)
+	require.NoError(t, err)
+	for _, fault := range []sandbox.FaultKind{sandbox.FaultNone, sandbox.FaultNone, sandbox.FaultHTTP500, sandbox.FaultMalformed, sandbox.FaultHTTP500} {
+		env.App.Sandbox.Faults.Set("feeds", sandbox.Fault{Kind: fault})
+		admin.Get(page)
+		require.Equal(t, http.StatusSeeOther, admin.PostForm(page+"/run", nil).Status)
+		require.Eventually(t, func() bool {
+			runs, _, err := env.App.Store.FeedRuns(t.Context(), id, 0, 1)
+			return err == nil && len(runs) == 1 && runs[0].Finished()
+		}, 30*time.Second, 10*time.Millisecond)
+	}
+	env.App.Sandbox.Faults.Set("feeds", sandbox.Fault{})
+	f, err := env.App.Store.Feed(t.Context(), id)
+	require.NoError(t, err)
+	require.True(t, f.Paused(), "three failing runs in a row")
+	return page
 }

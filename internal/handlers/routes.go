@@ -12,6 +12,7 @@ import (
 	"github.com/orgconsole/console/internal/handlers/approvals"
 	"github.com/orgconsole/console/internal/handlers/cards"
 	"github.com/orgconsole/console/internal/handlers/channelcodes"
+	"github.com/orgconsole/console/internal/handlers/feeds"
 	"github.com/orgconsole/console/internal/handlers/messages"
 	"github.com/orgconsole/console/internal/handlers/org"
 	"github.com/orgconsole/console/internal/handlers/schedule"
@@ -58,6 +59,7 @@ type Features struct {
 	Messages     *messages.Handler     // compose, preview, drafts, send once, history (issue 4)
 	Schedule     *schedule.Handler     // scheduled sends and pushes (issue 11)
 	Approvals    *approvals.Handler    // four eyes: requests waiting for another admin (issue 11)
+	Feeds        *feeds.Handler        // card data feeds (issue 11)
 }
 
 // routes is THE route table: every route of the console, with the roles allowed on it.
@@ -107,6 +109,20 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/resume", Roles: adminOnly, Handler: h.ResumeJob},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id/cancel", Roles: adminOnly, Handler: h.CancelJobPage},
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/cancel", Roles: adminOnly, Handler: h.CancelJob},
+		)
+	}
+	// --- card data feeds (issue 11) ---
+	if f := s.Features.Feeds; f != nil {
+		rs = append(rs,
+			Route{Method: http.MethodGet, Path: "/cards/feeds", Roles: adminOnly, Handler: f.List,
+				Nav: &web.NavItem{Label: "nav.feeds", Href: "/cards/feeds", TestID: "nav-feeds"}},
+			Route{Method: http.MethodGet, Path: "/cards/feeds/new", Roles: adminOnly, Handler: f.NewPage},
+			Route{Method: http.MethodPost, Path: "/cards/feeds", Roles: adminOnly, Handler: f.Create},
+			Route{Method: http.MethodGet, Path: "/cards/feeds/:id", Roles: adminOnly, Handler: f.Page},
+			Route{Method: http.MethodGet, Path: "/cards/feeds/:id/edit", Roles: adminOnly, Handler: f.EditPage},
+			Route{Method: http.MethodPost, Path: "/cards/feeds/:id", Roles: adminOnly, Handler: f.Update},
+			Route{Method: http.MethodPost, Path: "/cards/feeds/:id/run", Roles: adminOnly, Handler: f.RunNow},
+			Route{Method: http.MethodPost, Path: "/cards/feeds/:id/resume", Roles: adminOnly, Handler: f.Resume},
 		)
 	}
 	// --- messages (issue 4) ---

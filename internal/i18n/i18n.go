@@ -69,7 +69,7 @@ type CountedCatalog map[string]Counted
 // countedEN are the English messages with counts. Their keys are formatted
 // by x/text's printer in every language, so counts are written the same way
 // (digit grouping: 18,913) whether a word agrees with them or not.
-var countedEN = mergeCounted(coreCountedEN, cardsCountedEN, messagesCountedEN, channelCodesCountedEN, orgCountedEN, sessionsCountedEN, uploadsCountedEN, scheduleCountedEN, approvalsCountedEN, pushControlCountedEN)
+var countedEN = mergeCounted(coreCountedEN, cardsCountedEN, messagesCountedEN, channelCodesCountedEN, orgCountedEN, sessionsCountedEN, uploadsCountedEN, scheduleCountedEN, approvalsCountedEN, pushControlCountedEN, feedsCountedEN)
 
 var printers = map[Lang]*message.Printer{
 	ZH: newPrinter(language.SimplifiedChinese, oneForm(catalogs[ZH], countedEN)),
@@ -112,8 +112,8 @@ func newPrinter(tag language.Tag, msgs CountedCatalog) *message.Printer {
 
 // catalogs is built once from the per-feature files and never changed.
 var catalogs = map[Lang]Catalog{
-	ZH: merge(coreZH, cardsZH, messagesZH, channelCodesZH, orgZH, sessionsZH, uploadsZH, zoneZH, auditZH, opsZH, scheduleZH, approvalsZH, pushControlZH),
-	EN: merge(coreEN, cardsEN, messagesEN, channelCodesEN, orgEN, sessionsEN, uploadsEN, zoneEN, auditEN, opsEN, scheduleEN, approvalsEN, pushControlEN),
+	ZH: merge(coreZH, cardsZH, messagesZH, channelCodesZH, orgZH, sessionsZH, uploadsZH, zoneZH, auditZH, opsZH, scheduleZH, approvalsZH, pushControlZH, feedsZH),
+	EN: merge(coreEN, cardsEN, messagesEN, channelCodesEN, orgEN, sessionsEN, uploadsEN, zoneEN, auditEN, opsEN, scheduleEN, approvalsEN, pushControlEN, feedsEN),
 }
 
 // Keys returns every key of a language (tests).

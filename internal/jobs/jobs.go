@@ -6,6 +6,7 @@
 //	card_call.go     one 橙讯 card-data call of a push (≤ 200 accounts)
 //	message_send.go  one tze.cn message send
 //	schedule.go      the start of a scheduled send or push, at its time
+//	feed_run.go      one run of a card data feed, and the tick that starts scheduled runs
 //
 // and outcome.go says what a platform call's error means: applied, refused,
 // never sent, or unknown.
@@ -39,6 +40,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orgconsole/console/internal/cards"
+	"github.com/orgconsole/console/internal/feeds"
 	"github.com/orgconsole/console/internal/store"
 )
 
@@ -47,6 +49,7 @@ const (
 	QueueChengxun = "chengxun"
 	QueueTze      = "tze"
 	QueueSchedule = "schedule" // starts of scheduled sends and pushes: quick, and never behind a platform's queue
+	QueueFeeds    = "feeds" // card data feeds: fetching their sources (their pushes are chengxun calls)
 )
 
 // Config tunes the queues.
@@ -67,6 +70,8 @@ type Config struct {
 	// RetryBackoff is the wait before a write's second attempt, doubled for
 	// each further one (CONSOLE_RETRY_BACKOFF).
 	RetryBackoff time.Duration
+	// Location is the console's zone: feeds scheduled daily at HH:MM run then.
+	Location *time.Location
 }
 
 // Queue enqueues and works the console's jobs.
@@ -96,6 +101,7 @@ func ReplicaID() string {
 type Platforms struct {
 	Chengxun cards.Pusher
 	Tze      MessageSender
+	Feeds    *feeds.Fetcher // card data feeds' sources (CONSOLE_FEED_HOSTS)
 }
 
 // workers registers every job kind's worker: the one list of deferred work.
@@ -104,7 +110,17 @@ func workers(st *store.Store, p Platforms, cfg Config, q *Queue) *river.Workers 
 	river.AddWorker(w, &CardCallWorker{Store: st, Cards: p.Chengxun, Rate: cfg.PushRate})
 	river.AddWorker(w, &MessageSendWorker{Store: st, Tze: p.Tze})
 	river.AddWorker(w, &ScheduledStartWorker{Store: st, Queue: q, Log: cfg.Log})
+	river.AddWorker(w, &FeedRunWorker{Store: st, Fetcher: p.Feeds, Enqueue: q.EnqueueCalls})
+	river.AddWorker(w, &FeedTickWorker{Store: st, Loc: cfg.Location, Enqueue: q.EnqueueFeedRun})
 	return w
+}
+
+// periodicJobs are the jobs River's leader inserts on a schedule.
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(FeedTick), func() (river.JobArgs, *river.InsertOpts) { return FeedTickArgs{}, nil },
+			&river.PeriodicJobOpts{ID: FeedTickArgs{}.Kind(), RunOnStart: true}),
+	}
 }
 
 // New builds the queue over the store's database. Nothing is worked until
@@ -131,15 +147,20 @@ func New(ctx context.Context, st *store.Store, p Platforms, cfg Config) (*Queue,
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
 	q := &Queue{id: sanitizeID(cfg.ReplicaID), db: st.DB()}
 	rc := &river.Config{
-		ID:      q.id,
-		Logger:  cfg.Log.With("component", "jobs"),
-		Workers: workers(st, p, cfg, q),
+		ID:           q.id,
+		Logger:       cfg.Log.With("component", "jobs"),
+		Workers:      workers(st, p, cfg, q),
+		PeriodicJobs: periodicJobs(),
 		Queues: map[string]river.QueueConfig{
 			QueueChengxun: {MaxWorkers: cfg.PushWorkers},
 			QueueTze:      {MaxWorkers: cfg.SendWorkers},
 			QueueSchedule: {MaxWorkers: 2},
+			QueueFeeds:    {MaxWorkers: 2},
 		},
 		// A job is one platform call: it may take the whole upstream budget
 		// plus the bookkeeping and the rate limit's wait around it. A job

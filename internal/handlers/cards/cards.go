@@ -844,6 +844,16 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 		p.Failed = append(p.Failed, calls...)
 	}
 	slices.SortFunc(p.Failed, func(a, b store.PushCall) int { return a.Seq - b.Seq })
+	// A feed's push links back to its feed.
+	if r, err := h.store.FeedRunOfJob(ctx, id); err == nil {
+		f, err := h.store.Feed(ctx, r.FeedID)
+		if err != nil {
+			return p, err
+		}
+		p.Feed = &pages.JobFeed{FeedID: f.ID, Name: f.Name, RunID: r.ID}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return p, err
+	}
 	return p, nil
 }
 

@@ -135,6 +135,14 @@ type JobProps struct {
 	Running  bool            // this console's runner works on it now
 	Approval *store.Approval // the job's latest approval request, if it needed one
 	Left     time.Duration   // estimated time left while it runs (not paused): 0 = not shown
+	Feed     *JobFeed        // the card data feed whose run pushed it (nil: a push from the wizard)
+}
+
+// JobFeed is the feed run a push came from.
+type JobFeed struct {
+	FeedID int64
+	Name   string
+	RunID  int64
 }
 
 // SandboxProps is the inspector of what the fake 橙讯 platform holds.
