@@ -400,7 +400,9 @@ func (f SendFilter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// ListMessageSends returns one page of the history, newest first, and the
+// ListMessageSends returns one page of the history, newest first (in the
+// order they were submitted: a send's start time moves when a worker claims
+// it or it is retried), and the
 // number of matching rows.
 func (s *Store) ListMessageSends(ctx context.Context, f SendFilter, offset, limit int) ([]MessageSend, int, error) {
 	where, args := f.where()
@@ -408,7 +410,7 @@ func (s *Store) ListMessageSends(ctx context.Context, f SendFilter, offset, limi
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM message_sends`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: count sends: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sendCols+` FROM message_sends`+where+` ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`,
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sendCols+` FROM message_sends`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: sends: %w", err)
