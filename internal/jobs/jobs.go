@@ -49,7 +49,7 @@ const (
 	QueueChengxun = "chengxun"
 	QueueTze      = "tze"
 	QueueSchedule = "schedule" // starts of scheduled sends and pushes: quick, and never behind a platform's queue
-	QueueFeeds    = "feeds" // card data feeds: fetching their sources (their pushes are chengxun calls)
+	QueueFeeds    = "feeds"    // card data feeds: fetching their sources (their pushes are chengxun calls)
 )
 
 // Config tunes the queues.
