@@ -85,7 +85,7 @@ func jobIDAt(b *Browser) int64 {
 // Pause a running push from its page (htmx keeps polling), see that nothing
 // more reaches the platform, resume it, watch it finish: every account once.
 func TestJourneyPauseAndResumePush(t *testing.T) {
-	b := Start(t, map[string]string{"CONSOLE_PUSH_WORKERS": "1"})
+	b := Start(t, map[string]string{"CONSOLE_PUSH_WORKERS": "1", "CONSOLE_APPROVAL_ACCOUNTS": "0"}) // 2,000 accounts, one admin
 	b.Login(auth.RoleAdmin)
 	confirmPush(b, 2000) // 10 calls
 	assert.NotEmpty(t, b.Text(`[data-testid=confirm-eta]`))
@@ -129,7 +129,7 @@ func TestJourneyPauseAndResumePush(t *testing.T) {
 // is continued, paused and resumed with plain forms; a refresh shows each
 // state. Then another push is cancelled through its confirmation page.
 func TestJourneyPauseAndResumeWithoutJavaScript(t *testing.T) {
-	b := Start(t, map[string]string{"CONSOLE_PUSH_WORKERS": "1"})
+	b := Start(t, map[string]string{"CONSOLE_PUSH_WORKERS": "1", "CONSOLE_APPROVAL_ACCOUNTS": "0"}) // 2,000 accounts, one admin
 	b.DisableJS()
 	b.Login(auth.RoleAdmin)
 	b.Open("/cards")
