@@ -370,6 +370,22 @@ func (s *Store) release(ctx context.Context, tx Tx, a Approval, now int64, q App
 	}
 }
 
+// withdrawApproval ends the request still waiting for a decision about an
+// item that was cancelled (kind is ApprovalPush or ApprovalSend, the same
+// names as ItemPush and ItemSend): nobody is asked to decide it any more.
+func withdrawApproval(ctx context.Context, tx Tx, kind string, refID int64, actor string, now int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?
+		WHERE kind = ? AND ref_id = ? AND state = ?`, ApprovalWithdrawn, actor, now, kind, refID, ApprovalPending); err != nil {
+		return fmt.Errorf("store: withdraw approval: %w", err)
+	}
+	table := "message_sends"
+	if kind == ApprovalPush {
+		table = "card_push_jobs"
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET approval = '' WHERE id = ? AND approval = ?`, refID, ApprovalPending)
+	return err
+}
+
 // pendingCalls are a job's calls still to make, as queue rounds (not those
 // parked behind a canary).
 func pendingCalls(ctx context.Context, tx Tx, jobID int64) ([]CallRef, error) {

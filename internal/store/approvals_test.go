@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -304,5 +305,31 @@ func TestAScheduledSendApprovedAfterItsTimeStartsAtOnce(t *testing.T) {
 		got, err := s.MessageSendByID(ctx, row.ID)
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, got.Late(), 2*time.Hour, "marked late by the wait for the approval")
+	})
+}
+
+// Cancelling a push that waits for approval withdraws its request.
+func TestCancellingAPushWaitingForApprovalWithdrawsTheRequest(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openTest(t)
+		ctx := context.Background()
+		q := &callQueue{}
+		j, calls := sampleJob("k-cancel-waiting")
+		j.Approval = ApprovalPending
+		job, _, err := s.CreatePushJob(ctx, j, calls, AuditEntry{Actor: "amy", Action: "cards.push.create"}, q.enqueue)
+		require.NoError(t, err)
+		_, err = s.CancelPushJob(ctx, job.ID, AuditEntry{Actor: "amy", Action: "cards.push.cancel"},
+			func(context.Context, *sql.Tx, int64, []int) error { return nil })
+		require.NoError(t, err)
+		a, err := s.LatestApproval(ctx, ApprovalPush, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ApprovalWithdrawn, a.State)
+		n, err := s.PendingApprovalsFor(ctx, "bob")
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		job, err = s.PushJob(ctx, job.ID)
+		require.NoError(t, err)
+		assert.Equal(t, OutcomeCancelled, job.State())
+		assert.Empty(t, q.refs, "never sent")
 	})
 }

@@ -270,6 +270,9 @@ func (s *Store) CancelPushJob(ctx context.Context, id int64, audit AuditEntry, c
 		if err != nil {
 			return err
 		}
+		if err := withdrawApproval(ctx, tx, ApprovalPush, id, audit.Actor, now); err != nil {
+			return err
+		}
 		audit.Target = fmt.Sprintf("job %d", id)
 		audit.Detail = fmt.Sprintf("calls cancelled=%d accounts=%d in_flight=%d", len(seqs), accounts, p.InFlight)
 		if err := s.appendAudit(ctx, tx, audit); err != nil {

@@ -302,12 +302,7 @@ func (s *Store) CancelScheduled(ctx context.Context, item string, id int64, audi
 		if err := sch.CancelStart(ctx, tx.Tx, job); err != nil {
 			return err
 		}
-		// A request still waiting for a decision goes with the item.
-		if _, err := tx.ExecContext(ctx, `UPDATE approvals SET state = ?, decided_by = ?, decided_at = ?
-			WHERE kind = ? AND ref_id = ? AND state = ?`, ApprovalWithdrawn, audit.Actor, now, item, id, ApprovalPending); err != nil {
-			return fmt.Errorf("store: withdraw approval: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET approval = '' WHERE id = ? AND approval = ?`, id, ApprovalPending); err != nil {
+		if err := withdrawApproval(ctx, tx, item, id, audit.Actor, now); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, audit)

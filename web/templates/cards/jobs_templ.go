@@ -1594,7 +1594,7 @@ func controls(p JobProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			} else if p.Job.Canary != store.CanaryWaiting {
+			} else if p.Job.Canary != store.CanaryWaiting && p.Job.State() != store.StateAwaitingApproval && p.Job.State() != store.StateScheduled {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 124, "<form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
