@@ -15,8 +15,21 @@ type NavItem struct {
 	Badge int
 }
 
-// Current reports whether the item is the page being shown (or its parent).
-func (n NavItem) Current(path string) bool {
+// CurrentHref is the Href of the item for the page being shown: the longest
+// that is the path or a parent of it, so /cards/feeds/1 is "card data feeds"
+// and not also "cards"; "" when none is.
+func CurrentHref(items []NavItem, path string) string {
+	best := ""
+	for _, n := range items {
+		if n.covers(path) && len(n.Href) > len(best) {
+			best = n.Href
+		}
+	}
+	return best
+}
+
+// covers reports whether path is the item's page or one below it.
+func (n NavItem) covers(path string) bool {
 	if n.Href == "/" {
 		return path == "/"
 	}

@@ -345,7 +345,7 @@ func sidebar(info *web.Info) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		section := ""
+		section, current := "", web.CurrentHref(info.Nav, info.Path)
 		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -401,7 +401,7 @@ func sidebar(info *web.Info) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if item.Current(info.Path) {
+			if item.Href == current {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, " aria-current=\"page\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
