@@ -15,7 +15,7 @@ func TestCurrentHrefIsTheLongestParent(t *testing.T) {
 		"/cards/jobs/3":  "/cards",
 		"/cards/feeds":   "/cards/feeds",
 		"/cards/feeds/1": "/cards/feeds",
-		"/cards/feedsx":  "",
+		"/cards/feedsx":  "/cards",
 		"/messages/new":  "/messages",
 		"/channel-codes": "",
 		"/cardsfeeds/1":  "",
