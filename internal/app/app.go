@@ -82,10 +82,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // rotateKeys adds a session key in the database every replica reads (after
 // importing an older console's key file, so its cookies keep working).
 func rotateKeys(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	if err := ensureDataDir(cfg.DataDir); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.StoreDSN())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -185,9 +182,11 @@ func runSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, stdout
 	return nil
 }
 
-func ensureDataDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("data directory %s: %w", dir, err)
+// openStore opens the configured store (and the data directory it may live
+// in): the one way the server and every command reach it.
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
-	return nil
+	return store.Open(ctx, cfg.StoreDSN())
 }

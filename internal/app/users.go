@@ -23,10 +23,7 @@ func userCommand(ctx context.Context, cfg config.Config, args []string, stdin io
 	if len(args) == 0 {
 		return errors.New("user: add, passwd, disable or list")
 	}
-	if err := ensureDataDir(cfg.DataDir); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.StoreDSN())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

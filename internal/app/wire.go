@@ -69,10 +69,7 @@ type App struct {
 // Build opens the store, starts the sandbox in sandbox mode, creates the
 // clients and the HTTP handlers.
 func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	if err := ensureDataDir(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, cfg.StoreDSN())
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
