@@ -135,6 +135,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 	policy := approval.Policy{Accounts: cfg.ApprovalAccounts, Recipients: cfg.ApprovalRecipients}
 	cards := cardsh.New(a.Chengxun, st, a.Jobs, cardFake)
 	cards.Approval = policy
+	feedsHandler := feedsh.New(a.Chengxun, st, fetcher, a.Jobs)
+	feedsHandler.Approval = policy // a feed's runs are pushes: its settings are approved once
 	cards.Pace = cardpush.Pace{Workers: cfg.PushWorkers, Rate: cfg.PushRate,
 		Latency: func() time.Duration { return a.Chengxun.Upstream().Stats.Snapshot().P50 }}
 	a.Echo, err = handlers.New(handlers.Deps{
@@ -155,7 +157,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, erro
 			Messages:     messages.New(st, a.Tze, a.Jobs, messages.Options{Picker: orgHandler, DefaultOrgID: cfg.DefaultOrgID, Approval: policy}),
 			Schedule:     schedule.New(st, a.Jobs),
 			Approvals:    approvalsh.New(st, store.ApprovalQueue{Calls: a.Jobs.EnqueueCalls, Send: a.Jobs.EnqueueSend, Start: a.Jobs}),
-			Feeds:        feedsh.New(a.Chengxun, st, fetcher, a.Jobs),
+			Feeds:        feedsHandler,
 		},
 	})
 	if err != nil {

@@ -64,8 +64,11 @@ func TestJourneyEveryPageAccessible(t *testing.T) {
 			} {
 				t.Run(area.name, func(t *testing.T) {
 					var vars map[string]string
-					if area.name == "messages" { // its sends go to org nodes; the approvals area has the waiting states
+					switch area.name { // the approvals area has the waiting states
+					case "messages": // its sends go to org nodes
 						vars = map[string]string{"CONSOLE_APPROVAL_RECIPIENTS": "0"}
+					case "feeds": // its feed pushes to an organisation
+						vars = map[string]string{"CONSOLE_APPROVAL_ACCOUNTS": "0"}
 					}
 					b := Start(t, vars)
 					w := &walker{t: t, b: b, lang: lang}
@@ -438,12 +441,21 @@ func walkApprovals(w *walker) {
 	w.audit("message review, needs approval")
 	w.click(`[data-testid="send"]`, `[data-testid="approval-state"]`)
 	w.audit("message awaiting approval")
+	w.open("/cards/feeds/new")
+	fillFeed(w.b, "今日出勤", freezeFeed(w.b))
+	w.click(`[data-testid=feed-save]`, `[data-testid=approval-state]`)
+	w.audit("feed awaiting approval")
+	feedID, err := strconv.ParseInt(strings.TrimPrefix(w.b.Location(), "/cards/feeds/"), 10, 64)
+	require.NoError(w.t, err)
+	feedReq, err := w.b.Env.App.Store.LatestApproval(w.t.Context(), store.ApprovalFeed, feedID)
+	require.NoError(w.t, err)
 	w.open("/approvals")
 	request := w.attr(`[data-testid=approvals-pending] [data-testid=approval-open]`, "href")
 	w.open(request)
 	w.b.logout()
 	w.b.loginAs(secondAdmin, secondAdminPW)
 	w.open("/approvals")
+	w.open("/approvals/" + strconv.FormatInt(feedReq.ID, 10))
 	w.open(request)
 	w.submitUnchecked(`[data-testid=reject]`, `[data-testid=reject-form] .field-error`)
 	w.audit("reject without a reason")

@@ -57,7 +57,7 @@ func runStatuses(b *Browser) string {
 // second finds the same numbers and pushes nothing. With htmx the runs
 // follow themselves.
 func TestJourneyFeed(t *testing.T) {
-	b := Start(t, nil)
+	b := Start(t, map[string]string{"CONSOLE_APPROVAL_ACCOUNTS": "0"}) // one admin: an organisation feed needs no second one here
 	src := freezeFeed(b)
 	b.Login(auth.RoleAdmin)
 	b.Run(chromedp.Click(`[data-testid=nav-feeds]`, chromedp.ByQuery), chromedp.WaitVisible(`[data-testid=new-feed]`, chromedp.ByQuery))
@@ -103,7 +103,7 @@ func TestJourneyFeed(t *testing.T) {
 // The same in English with JavaScript off: plain forms, and the runs are
 // followed by reloading the page.
 func TestJourneyFeedWithoutJavaScript(t *testing.T) {
-	b := Start(t, nil)
+	b := Start(t, map[string]string{"CONSOLE_APPROVAL_ACCOUNTS": "0"}) // one admin: an organisation feed needs no second one here
 	src := freezeFeed(b)
 	b.DisableJS()
 	b.Login(auth.RoleAdmin)

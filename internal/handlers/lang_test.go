@@ -227,6 +227,17 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		pages["approval reject without reason"] = admin.PostForm(approvalURL+"/reject", url.Values{"reason": {" "}})
 		pages["message rejected"] = content.Get("/messages/history/" + strconv.FormatInt(wideRow.ID, 10))
 		pages["dashboard with requests"] = admin2.Get("/")
+		admin2.Get("/cards/feeds/new")
+		waitingFeed := admin2.PostForm("/cards/feeds", url.Values{"name": {"0730"}, "template": {"ctpl1001"}, "target": {"org"},
+			"enterprise_id": {"e1"}, "url": {env.App.Sandbox.BaseURL("feeds") + "/attendance.json"}, "schedule": {"daily"}, "daily_at": {"07:30"}, "enabled": {"true"}})
+		require.Equal(t, http.StatusSeeOther, waitingFeed.Status, waitingFeed.Text(".field-error"))
+		pages["feed awaiting approval"] = admin2.Get(waitingFeed.Location)
+		feedID, err := strconv.ParseInt(strings.TrimPrefix(waitingFeed.Location, "/cards/feeds/"), 10, 64)
+		require.NoError(t, err)
+		feedReq, err := env.App.Store.LatestApproval(ctx, store.ApprovalFeed, feedID)
+		require.NoError(t, err)
+		pages["approval of a feed"] = admin.Get("/approvals/" + strconv.FormatInt(feedReq.ID, 10))
+		pages["approvals with a feed"] = admin.Get("/approvals")
 		admin.Get("/cards/feeds/new")
 		pages["feed errors"] = admin.PostForm("/cards/feeds", url.Values{"name": {"x"}, "url": {"https://evil.example/a.json"}, "target": {"accounts"},
 			"account_ids": {"a b!"}, "schedule": {"every"}, "every_minutes": {"1"}})
@@ -459,6 +470,13 @@ func feedWithEveryRun(t *testing.T, env *apptest.Env, admin *apptest.Browser) st
 	require.Equal(t, http.StatusSeeOther, p.Status, p.Text(".field-error"))
 	page := p.Location
 	id, err := strconv.ParseInt(strings.TrimPrefix(page, "/cards/feeds/"), 10, 64)
+	require.NoError(t, err)
+	// An organisation feed's settings wait for another admin: approved here.
+	req, err := env.App.Store.LatestApproval(t.Context(), store.ApprovalFeed, id)
+	require.NoError(t, err)
+	fp, err := env.App.Store.Fingerprint(t.Context(), store.ApprovalFeed, id)
+	require.NoError(t, err)
+	_, err = env.App.Store.ApproveRequest(t.Context(), req.ID, fp, store.AuditEntry{Actor: "admin2"}, store.ApprovalQueue{})
 	require.NoError(t, err)
 	for _, fault := range []sandbox.FaultKind{sandbox.FaultNone, sandbox.FaultNone, sandbox.FaultHTTP500, sandbox.FaultMalformed, sandbox.FaultHTTP500} {
 		env.App.Sandbox.Faults.Set("feeds", sandbox.Fault{Kind: fault})

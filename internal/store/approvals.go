@@ -24,6 +24,7 @@ import (
 const (
 	ApprovalPush = "push" // a card_push_jobs row
 	ApprovalSend = "send" // a message_sends row
+	ApprovalFeed = "feed" // a card_feeds row: its settings, under which every run pushes
 )
 
 // Approval states, also kept on the item (PushJob.Approval,
@@ -74,11 +75,12 @@ type ApprovalQueue struct {
 
 // Approvals join their item for the title and size the lists show.
 const approvalCols = `a.id, a.kind, a.ref_id, a.requested_by, a.requested_at, a.state, a.decided_by, a.decided_at, a.reason, a.fingerprint,
-	COALESCE(j.template_name, m.title, ''), COALESCE(j.total_accounts, m.recipients, 0)`
+	COALESCE(j.template_name, m.title, f.name, ''), COALESCE(j.total_accounts, m.recipients, 0)`
 
 const approvalFrom = ` FROM approvals a
 	LEFT JOIN card_push_jobs j ON a.kind = 'push' AND j.id = a.ref_id
-	LEFT JOIN message_sends m ON a.kind = 'send' AND m.id = a.ref_id`
+	LEFT JOIN message_sends m ON a.kind = 'send' AND m.id = a.ref_id
+	LEFT JOIN card_feeds f ON a.kind = 'feed' AND f.id = a.ref_id`
 
 func scanApproval(row interface{ Scan(...any) error }) (Approval, error) {
 	var a Approval
@@ -214,6 +216,18 @@ func fingerprint(ctx context.Context, q querier, kind string, refID int64) (stri
 		if err := rows.Err(); err != nil {
 			return "", err
 		}
+	case ApprovalFeed:
+		var tpl, target, ent, ids, url string
+		var all bool
+		err := q.QueryRowContext(ctx, `SELECT template_id, target, enterprise_id, show_on_all, account_ids, url FROM card_feeds WHERE id = ?`,
+			refID).Scan(&tpl, &target, &ent, &all, &ids, &url)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", ErrNotFound
+		}
+		if err != nil {
+			return "", fmt.Errorf("store: fingerprint: %w", err)
+		}
+		_ = enc.Encode([]any{kind, tpl, target, ent, all, ids, url})
 	case ApprovalSend:
 		var typ, body string
 		var sendAt int64
@@ -233,8 +247,11 @@ func fingerprint(ctx context.Context, q querier, kind string, refID int64) (stri
 
 // approvalTarget names an item in the audit log, as its own entries do.
 func approvalTarget(kind string, refID int64) string {
-	if kind == ApprovalPush {
+	switch kind {
+	case ApprovalPush:
 		return fmt.Sprintf("job %d", refID)
+	case ApprovalFeed:
+		return feedTarget(refID)
 	}
 	return fmt.Sprintf("send %d", refID)
 }
@@ -332,6 +349,16 @@ func (s *Store) denied(ctx context.Context, id int64, action string, audit Audit
 // (at its time; at once, and late, when approval came after it).
 func (s *Store) release(ctx context.Context, tx Tx, a Approval, now int64, q ApprovalQueue) error {
 	switch a.Kind {
+	case ApprovalFeed:
+		// Its settings are cleared: the schedule runs it from now on.
+		res, err := tx.ExecContext(ctx, `UPDATE card_feeds SET approval = ?, updated_at = ? WHERE id = ?`, ApprovalApproved, now, a.RefID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrConflict
+		}
+		return nil
 	case ApprovalPush:
 		var sendAt, firedAt int64
 		err := tx.QueryRowContext(ctx, `UPDATE card_push_jobs SET approval = ?, updated_at = ? WHERE id = ? AND status = ?
@@ -423,10 +450,14 @@ func (s *Store) RejectRequest(ctx context.Context, id int64, reason string, audi
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrConflict
 		}
-		if a.Kind == ApprovalPush {
+		switch a.Kind {
+		case ApprovalPush:
 			_, err = tx.ExecContext(ctx, `UPDATE card_push_jobs SET approval = ?, status = ?, outcome = ?, updated_at = ?, finished_at = ?
 				WHERE id = ?`, ApprovalRejected, PushFailed, OutcomeRejected, now, now, a.RefID)
-		} else {
+		case ApprovalFeed:
+			// The feed stays, and does not run; saving it again asks again.
+			_, err = tx.ExecContext(ctx, `UPDATE card_feeds SET approval = ?, updated_at = ? WHERE id = ?`, ApprovalRejected, now, a.RefID)
+		default:
 			_, err = tx.ExecContext(ctx, `UPDATE message_sends SET approval = ?, status = ?, finished_at = ? WHERE id = ?`,
 				ApprovalRejected, SendFailed, now, a.RefID)
 		}

@@ -32,7 +32,11 @@ type CardFeed struct {
 	// LastPushJobID is the push of the data last sent since the feed was
 	// last saved: a run whose data equals it pushes nothing.
 	LastPushJobID int64
-	CreatedBy     string
+	// Approval is the state of the feed's settings under four eyes ("" =
+	// none needed): a feed that needs another admin's approval (save it
+	// with ApprovalPending) does not run until its settings are approved.
+	Approval  string
+	CreatedBy string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -41,7 +45,18 @@ type CardFeed struct {
 func (f CardFeed) Paused() bool { return !f.PausedAt.IsZero() }
 
 // Scheduled reports whether the schedule runs the feed.
-func (f CardFeed) Scheduled() bool { return f.Enabled && !f.Paused() }
+func (f CardFeed) Scheduled() bool { return f.Enabled && !f.Paused() && f.Cleared() }
+
+// Cleared reports whether the feed may run as far as four eyes go: it needs
+// no approval, or its settings were approved.
+func (f CardFeed) Cleared() bool { return f.Approval == "" || f.Approval == ApprovalApproved }
+
+// ErrAwaitingApproval: the feed's settings wait for (or were refused)
+// another admin's approval, so it does not run.
+var ErrAwaitingApproval = errors.New("store: the feed's settings are not approved")
+
+// feedCleared is the condition of a feed that may run (Cleared).
+const feedCleared = `approval IN ('', '` + ApprovalApproved + `')`
 
 // FeedPauseAfter is how many failed or invalid runs in a row pause a feed.
 const FeedPauseAfter = 3
@@ -100,14 +115,14 @@ func (r FeedRun) Finished() bool { return r.Status != FeedRunQueued && r.Status 
 type EnqueueFeedRun func(ctx context.Context, tx *sql.Tx, runID int64) error
 
 const feedCols = `id, name, template_id, template_name, card_type, target, enterprise_id, show_on_all, account_ids, url,
-	every_minutes, daily_at, enabled, paused_at, failures, next_run_at, last_push_job_id, created_by, created_at, updated_at`
+	every_minutes, daily_at, enabled, paused_at, failures, next_run_at, last_push_job_id, approval, created_by, created_at, updated_at`
 
 func scanFeed(row interface{ Scan(...any) error }) (CardFeed, error) {
 	var f CardFeed
 	var ids string
 	var paused, next, created, updated int64
 	err := row.Scan(&f.ID, &f.Name, &f.TemplateID, &f.TemplateName, &f.CardType, &f.Target, &f.EnterpriseID, &f.ShowOnAll, &ids, &f.URL,
-		&f.EveryMinutes, &f.DailyAt, &f.Enabled, &paused, &f.Failures, &next, &f.LastPushJobID, &f.CreatedBy, &created, &updated)
+		&f.EveryMinutes, &f.DailyAt, &f.Enabled, &paused, &f.Failures, &next, &f.LastPushJobID, &f.Approval, &f.CreatedBy, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return CardFeed{}, ErrNotFound
 	}
@@ -123,6 +138,8 @@ func scanFeed(row interface{ Scan(...any) error }) (CardFeed, error) {
 }
 
 // CreateFeed stores a new feed and its audit entry (Target set to the feed).
+// A feed with Approval ApprovalPending gets a request for another admin's
+// approval of its settings, and runs only once they are approved.
 func (s *Store) CreateFeed(ctx context.Context, f CardFeed, audit AuditEntry) (CardFeed, error) {
 	err := s.inTx(ctx, func(tx Tx) error {
 		var err error
@@ -131,7 +148,11 @@ func (s *Store) CreateFeed(ctx context.Context, f CardFeed, audit AuditEntry) (C
 			return err
 		}
 		audit.Target = feedTarget(f.ID)
-		return s.appendAudit(ctx, tx, audit)
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		f.Approval, err = s.gateFeed(ctx, tx, f.ID, f.Approval != "", audit)
+		return err
 	})
 	if err != nil {
 		return CardFeed{}, fmt.Errorf("store: create feed: %w", err)
@@ -171,12 +192,27 @@ func (s *Store) UpdateFeed(ctx context.Context, f CardFeed, audit AuditEntry) er
 			return ErrNotFound
 		}
 		audit.Target = feedTarget(f.ID)
-		return s.appendAudit(ctx, tx, audit)
+		if err := s.appendAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		_, err = s.gateFeed(ctx, tx, f.ID, f.Approval != "", audit)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: update feed: %w", err)
 	}
 	return nil
+}
+
+// gateFeed records whether a feed's settings as now stored may run: none
+// needed, approved as they are, or a request filed (pending).
+func (s *Store) gateFeed(ctx context.Context, tx Tx, id int64, needs bool, audit AuditEntry) (string, error) {
+	state, _, err := s.gate(ctx, tx, ApprovalFeed, id, needs, audit)
+	if err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE card_feeds SET approval = ? WHERE id = ?`, state, id)
+	return state, err
 }
 
 // EnsureDemoFeed configures the sandbox's demo feed once: the first call
@@ -322,6 +358,13 @@ func (s *Store) QueueFeedRun(ctx context.Context, feedID int64, actor string, au
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
+		var cleared bool
+		if err := tx.QueryRowContext(ctx, `SELECT `+feedCleared+` FROM card_feeds WHERE id = ?`, feedID).Scan(&cleared); err != nil {
+			return err
+		}
+		if !cleared {
+			return ErrAwaitingApproval
+		}
 		active, err := s.activeRun(ctx, tx, feedID)
 		if err != nil {
 			return err
@@ -370,7 +413,7 @@ func (s *Store) insertRun(ctx context.Context, tx Tx, feedID int64, cause, actor
 func (s *Store) ClaimDueFeeds(ctx context.Context, next func(f CardFeed, now time.Time) time.Time, enqueue EnqueueFeedRun) (int, error) {
 	now := s.now()
 	rows, err := s.db.QueryContext(ctx, `SELECT `+feedCols+` FROM card_feeds
-		WHERE enabled = ? AND paused_at = 0 AND next_run_at <> 0 AND next_run_at <= ? ORDER BY next_run_at`, true, now.UnixMilli())
+		WHERE enabled = ? AND paused_at = 0 AND `+feedCleared+` AND next_run_at <> 0 AND next_run_at <= ? ORDER BY next_run_at`, true, now.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("store: due feeds: %w", err)
 	}
@@ -390,7 +433,7 @@ func (s *Store) ClaimDueFeeds(ctx context.Context, next func(f CardFeed, now tim
 	started := 0
 	for _, f := range due {
 		err := s.inTx(ctx, func(tx Tx) error {
-			res, err := tx.ExecContext(ctx, `UPDATE card_feeds SET next_run_at = ? WHERE id = ? AND next_run_at = ? AND enabled = ? AND paused_at = 0`,
+			res, err := tx.ExecContext(ctx, `UPDATE card_feeds SET next_run_at = ? WHERE id = ? AND next_run_at = ? AND enabled = ? AND paused_at = 0 AND `+feedCleared,
 				timeMs(next(f, now)), f.ID, timeMs(f.NextRunAt), true)
 			if err != nil {
 				return err

@@ -288,3 +288,57 @@ func TestFeedRunsAreBounded(t *testing.T) {
 	assert.Equal(t, FeedRunsKept, total)
 	assert.Equal(t, q.runs[len(q.runs)-1], runs[0].ID, "the newest stay")
 }
+
+// A feed saved with ApprovalPending is not run — by "run now" or the
+// schedule — until another admin approves its settings; a rejected one
+// stays stopped; saving it again asks again.
+func TestAFeedWaitingForApprovalDoesNotRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		s := openTest(t)
+		ctx := context.Background()
+		enqueue := func(context.Context, *sql.Tx, int64) error { return nil }
+		in := sampleFeed()
+		in.Approval, in.NextRunAt = ApprovalPending, time.Now().Add(-time.Minute)
+		f, err := s.CreateFeed(ctx, in, AuditEntry{Actor: "amy", Action: "cards.feed.create"})
+		require.NoError(t, err)
+		assert.Equal(t, ApprovalPending, f.Approval)
+		assert.False(t, f.Scheduled())
+		_, err = s.QueueFeedRun(ctx, f.ID, "amy", AuditEntry{Actor: "amy", Action: "cards.feed.run"}, enqueue)
+		assert.ErrorIs(t, err, ErrAwaitingApproval)
+		next := func(CardFeed, time.Time) time.Time { return time.Now().Add(time.Hour) }
+		n, err := s.ClaimDueFeeds(ctx, next, enqueue)
+		require.NoError(t, err)
+		assert.Zero(t, n, "due, but not approved")
+
+		a, err := s.LatestApproval(ctx, ApprovalFeed, f.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "出勤", a.Title, "the list names the feed")
+		fp, err := s.Fingerprint(ctx, ApprovalFeed, f.ID)
+		require.NoError(t, err)
+		_, err = s.ApproveRequest(ctx, a.ID, fp, AuditEntry{Actor: "amy"}, ApprovalQueue{})
+		assert.ErrorIs(t, err, ErrSelfApproval)
+		_, err = s.ApproveRequest(ctx, a.ID, fp, AuditEntry{Actor: "bob"}, ApprovalQueue{})
+		require.NoError(t, err)
+		n, err = s.ClaimDueFeeds(ctx, next, enqueue)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "approved: the schedule runs it")
+
+		// Saved again with another source: a new request, and it stops.
+		f, err = s.Feed(ctx, f.ID)
+		require.NoError(t, err)
+		f.URL, f.Approval = "http://other.example/a.json", ApprovalPending
+		require.NoError(t, s.UpdateFeed(ctx, f, AuditEntry{Actor: "amy", Action: "cards.feed.update"}))
+		f, err = s.Feed(ctx, f.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ApprovalPending, f.Approval)
+		again, err := s.LatestApproval(ctx, ApprovalFeed, f.ID)
+		require.NoError(t, err)
+		_, err = s.RejectRequest(ctx, again.ID, "来源不对", AuditEntry{Actor: "bob"})
+		require.NoError(t, err)
+		f, err = s.Feed(ctx, f.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ApprovalRejected, f.Approval)
+		_, err = s.QueueFeedRun(ctx, f.ID, "amy", AuditEntry{Actor: "amy", Action: "cards.feed.run"}, enqueue)
+		assert.ErrorIs(t, err, ErrAwaitingApproval, "a rejected feed does not run")
+	})
+}

@@ -130,6 +130,15 @@ func (h *Handler) render(c echo.Context, status int, a store.Approval, f forms.R
 			return err
 		}
 		p.Push = &it
+		if j.Schedule.FiredAt.IsZero() {
+			p.RunsAt = j.Schedule.SendAt
+		}
+	case store.ApprovalFeed:
+		f, err := h.store.Feed(ctx, a.RefID)
+		if err != nil {
+			return err
+		}
+		p.Feed = &f
 	default:
 		s, err := h.store.MessageSendByID(ctx, a.RefID)
 		if err != nil {
@@ -139,6 +148,9 @@ func (h *Handler) render(c echo.Context, status int, a store.Approval, f forms.R
 		_ = json.Unmarshal([]byte(s.Request), &to) // the console wrote it
 		v, _ := url.ParseQuery(s.Form)             // the composer's values, for the preview
 		p.Send = &pages.SendItem{Send: s, Form: forms.ParseMessageForm(v), Users: len(to.UserIDs), Orgs: len(to.OrgIDs)}
+		if s.Schedule.FiredAt.IsZero() {
+			p.RunsAt = s.Schedule.SendAt
+		}
 	}
 	return web.Render(c, status, pages.Page(p))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgconsole/console/internal/approval"
 	"github.com/orgconsole/console/internal/clients/chengxun"
 	cardfeeds "github.com/orgconsole/console/internal/feeds"
 	"github.com/orgconsole/console/internal/forms"
@@ -43,6 +44,9 @@ type Handler struct {
 	store   *store.Store
 	fetcher *cardfeeds.Fetcher // its hosts are the ones a feed's URL may name
 	jobs    Enqueuer
+	// Approval decides which feeds' settings wait for another admin: those
+	// whose runs would be pushes that wait (the zero policy: none).
+	Approval approval.Policy
 }
 
 // New returns the handler.
@@ -65,7 +69,7 @@ func (h *Handler) List(c echo.Context) error {
 // renderForm shows the form with the templates a feed can fill (KEYDATA
 // and LIST); a platform failure is shown above it.
 func (h *Handler) renderForm(c echo.Context, status int, p pages.FormProps) error {
-	p.Hosts = h.fetcher.Hosts()
+	p.Hosts, p.ApprovalAbove = h.fetcher.Hosts(), h.Approval.Accounts
 	list, err := h.api.ListTemplates(c.Request().Context())
 	if err != nil {
 		p.ListErr = err
@@ -144,6 +148,9 @@ func (h *Handler) checked(c echo.Context, feedID int64) (store.CardFeed, bool, e
 		feed.DailyAt = f.DailyAt
 	}
 	feed.NextRunAt = cardfeeds.Next(feed, time.Now(), web.Current(c).Loc())
+	if h.Approval.Push(feed.Target, len(feed.AccountIDs)) {
+		feed.Approval = store.ApprovalPending // its settings are asked for, or kept if approved as they are
+	}
 	return feed, true, nil
 }
 
@@ -164,7 +171,11 @@ func (h *Handler) Create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	web.AddFlash(c, web.FlashSuccess, "cards.feed.created", feed.Name)
+	if feed.Approval == store.ApprovalPending {
+		web.AddFlash(c, web.FlashInfo, "approvals.feed_requested", feed.Name)
+	} else {
+		web.AddFlash(c, web.FlashSuccess, "cards.feed.created", feed.Name)
+	}
 	return web.SeeOther(c, feedPath(feed.ID))
 }
 
@@ -210,7 +221,11 @@ func (h *Handler) Update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	web.AddFlash(c, web.FlashSuccess, "cards.feed.updated", feed.Name)
+	if saved, err := h.store.Feed(c.Request().Context(), feed.ID); err == nil && saved.Approval == store.ApprovalPending {
+		web.AddFlash(c, web.FlashInfo, "approvals.feed_requested", feed.Name)
+	} else {
+		web.AddFlash(c, web.FlashSuccess, "cards.feed.updated", feed.Name)
+	}
 	return web.SeeOther(c, feedPath(feed.ID))
 }
 
@@ -229,6 +244,13 @@ func (h *Handler) Page(c echo.Context) error {
 	}
 	pagesN := max(1, (total+runsPerPage-1)/runsPerPage)
 	p := pages.FeedProps{Feed: f, Runs: runs, Pager: components.PagerProps{Summary: web.T(c, "pager.summary", page, pagesN, total)}}
+	if f.Approval != "" {
+		a, err := h.store.LatestApproval(c.Request().Context(), store.ApprovalFeed, f.ID)
+		if err != nil {
+			return err
+		}
+		p.Approval = &a
+	}
 	if page > 1 {
 		p.Pager.PrevURL = feedPath(f.ID) + "?page=" + strconv.Itoa(page-1)
 	}
@@ -256,6 +278,8 @@ func (h *Handler) RunNow(c echo.Context) error {
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		web.AddFlash(c, web.FlashError, "cards.feed.flash.busy")
+	case errors.Is(err, store.ErrAwaitingApproval):
+		web.AddFlash(c, web.FlashError, "cards.feed.flash.awaiting_approval")
 	case err != nil:
 		return err
 	default:

@@ -71,9 +71,15 @@ func (s *source) json(path, body string) {
 func (s *source) host() string { return strings.TrimPrefix(s.URL, "http://") }
 
 // newEnv runs a console that may fetch feeds from src (and the sandbox),
-// with the sandbox's feed numbers frozen at one moment.
+// with the sandbox's feed numbers frozen at one moment, and one admin (the
+// four-eyes test asks for approval itself).
 func newEnv(t *testing.T, src *source) (*apptest.Env, *sbfeeds.Fake) {
-	env := apptest.New(t, map[string]string{"CONSOLE_FEED_HOSTS": src.host()})
+	return newEnvWith(t, src, map[string]string{"CONSOLE_APPROVAL_ACCOUNTS": "0"})
+}
+
+func newEnvWith(t *testing.T, src *source, vars map[string]string) (*apptest.Env, *sbfeeds.Fake) {
+	vars["CONSOLE_FEED_HOSTS"] = src.host()
+	env := apptest.New(t, vars)
 	f := env.App.Sandbox.Platform(sbfeeds.Name).(*sbfeeds.Fake)
 	at := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	f.SetClock(func() time.Time { return at })
@@ -525,4 +531,66 @@ func TestFeedsAreForAdmins(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, content.PostForm("/cards/feeds/1/run", nil).Status)
 	assert.False(t, content.Get("/").Has("[data-testid=nav-feeds]"))
 	assert.True(t, env.As(t, auth.RoleAdmin).Get("/").Has("[data-testid=nav-feeds]"))
+}
+
+// Four eyes on a feed: a feed to an organisation (or to more accounts than
+// the threshold) pushes under settings another admin approved. Until then
+// it does not run — neither "run now" nor its schedule — and the requester
+// cannot approve it; once approved it runs without asking again; editing
+// its source asks again.
+func TestFeedSettingsWaitForAnotherAdmin(t *testing.T) {
+	src := newSource(t)
+	env, _ := newEnvWith(t, src, map[string]string{})
+	admin := env.As(t, auth.RoleAdmin)
+	admin.Get("/cards/feeds/new")
+	assert.Contains(t, admin.Get("/cards/feeds/new").Text("[data-testid=feed-approval-note]"), "超过 1,000 个账号")
+	id := createFeed(t, admin, feedForm("出勤看板", sandboxFeedURL(env)))
+	path := "/cards/feeds/" + strconv.FormatInt(id, 10)
+	page := admin.Get(path)
+	assert.Contains(t, page.Text("[data-testid=flash]"), "等待另一位管理员审批")
+	assert.Equal(t, "等待审批", page.Text("[data-testid=feed-state]"))
+	assert.Equal(t, store.ApprovalPending, page.Doc.Find("[data-testid=approval-state]").AttrOr("data-state", ""))
+	assert.False(t, page.Has("[data-testid=run-now]"), "nothing to run before the approval")
+	forged := admin.PostForm(path+"/run", nil)
+	require.Equal(t, http.StatusSeeOther, forged.Status)
+	assert.Contains(t, admin.Follow(forged).Text("[data-testid=flash]"), "还没有被批准")
+	n, err := env.App.Store.ClaimDueFeeds(t.Context(), func(store.CardFeed, time.Time) time.Time { return time.Now().Add(time.Hour) },
+		func(context.Context, *sql.Tx, int64) error { return nil })
+	require.NoError(t, err)
+	assert.Zero(t, n, "the schedule skips it")
+	runs, _, err := env.App.Store.FeedRuns(t.Context(), id, 0, 10)
+	require.NoError(t, err)
+	assert.Empty(t, runs)
+
+	req, err := env.App.Store.LatestApproval(t.Context(), store.ApprovalFeed, id)
+	require.NoError(t, err)
+	reqPath := "/approvals/" + strconv.FormatInt(req.ID, 10)
+	own := admin.Get(reqPath)
+	assert.True(t, own.Has("[data-testid=approval-own]"), "the requester is not offered a decision")
+	bob := env.SecondAdmin(t, "bob")
+	assert.Equal(t, "1", bob.Get("/").Text("[data-testid=nav-approvals-count]"))
+	decide := bob.Get(reqPath)
+	require.Equal(t, http.StatusOK, decide.Status)
+	assert.Contains(t, decide.Text("[data-testid=feed-url]"), sandboxFeedURL(env), "the approver sees where the data comes from")
+	assert.Equal(t, "批准后按数据源的计划运行", decide.Text("[data-testid=approval-runs]"))
+	approved := bob.PostForm(reqPath+"/approve", url.Values{"fingerprint": {decide.Text("[data-testid=approval-fingerprint]")}})
+	require.Equal(t, http.StatusSeeOther, approved.Status)
+
+	run := runNow(t, env, admin, id)
+	require.Equal(t, store.FeedRunPushed, run.Status, run.Reason)
+	assert.Equal(t, store.PushDone, waitJob(t, env, run.PushJobID).State(), "its push runs without asking again")
+	assert.Len(t, orgPushes(env), 1)
+	assert.Contains(t, admin.Get(path).Text("[data-testid=approval-decision]"), "由 bob 批准")
+
+	// A new source is a new decision.
+	admin.Get(path + "/edit")
+	edited := feedForm("出勤看板", "http://"+src.host()+"/other.json")
+	res := admin.PostForm(path, edited)
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Text(".field-error"))
+	f, err := env.App.Store.Feed(t.Context(), id)
+	require.NoError(t, err)
+	assert.Equal(t, store.ApprovalPending, f.Approval)
+	again, err := env.App.Store.LatestApproval(t.Context(), store.ApprovalFeed, id)
+	require.NoError(t, err)
+	assert.NotEqual(t, req.ID, again.ID)
 }

@@ -25,8 +25,9 @@ type PageProps struct {
 	CanDecide   bool   // pending, and the viewer is not the requester
 	Push        *PushItem
 	Send        *SendItem
-	// RunsAt is when the item runs once approved: zero means at once.
-	// (Scheduling fills it from the item's time.)
+	Feed        *store.CardFeed // a feed's settings: every run pushes under them
+	// RunsAt is when the item runs once approved: zero means at once (a
+	// feed: on its own schedule).
 	RunsAt time.Time
 	Reject forms.RejectForm
 	Errs   forms.Errors

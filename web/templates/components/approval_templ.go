@@ -249,10 +249,13 @@ func ApprovalNote(a store.Approval) templ.Component {
 // ApprovalURL is the page of an approval request.
 func ApprovalURL(id int64) string { return "/approvals/" + strconv.FormatInt(id, 10) }
 
-// ApprovalItemURL is the page of the push job or send a request is about.
+// ApprovalItemURL is the page of the push job, send or feed a request is about.
 func ApprovalItemURL(a store.Approval) string {
-	if a.Kind == store.ApprovalPush {
+	switch a.Kind {
+	case store.ApprovalPush:
 		return "/cards/jobs/" + strconv.FormatInt(a.RefID, 10)
+	case store.ApprovalFeed:
+		return "/cards/feeds/" + strconv.FormatInt(a.RefID, 10)
 	}
 	return "/messages/history/" + strconv.FormatInt(a.RefID, 10)
 }

@@ -30,14 +30,18 @@ type FormProps struct {
 	ListErr   error               // the template list could not be read
 	BadIDs    forms.BadIDs
 	Hosts     cardfeeds.Hosts
+	// ApprovalAbove is CONSOLE_APPROVAL_ACCOUNTS: a feed to an organisation
+	// or to more accounts waits for another admin (0 = never).
+	ApprovalAbove int
 }
 
 // FeedProps is one feed's page (and its runs, the live fragment).
 type FeedProps struct {
-	Feed   store.CardFeed
-	Runs   []store.FeedRun
-	Active bool // a run is queued or running: the runs follow it
-	Pager  components.PagerProps
+	Feed     store.CardFeed
+	Approval *store.Approval // the latest request about its settings, if they needed one
+	Runs     []store.FeedRun
+	Active   bool // a run is queued or running: the runs follow it
+	Pager    components.PagerProps
 }
 
 func feedURL(id int64) string { return "/cards/feeds/" + strconv.FormatInt(id, 10) }
@@ -56,9 +60,14 @@ func scheduleText(ctx context.Context, f store.CardFeed) string {
 	return i18n.T(ctx, "cards.feed.schedule.daily_at", f.DailyAt)
 }
 
-// stateKey names a feed's state: paused after failures, off, or on.
+// stateKey names a feed's state: waiting for (or refused) approval of its
+// settings, paused after failures, off, or on.
 func stateKey(f store.CardFeed) string {
 	switch {
+	case f.Approval == store.ApprovalPending:
+		return "approvals.state.pending"
+	case f.Approval == store.ApprovalRejected:
+		return "approvals.state.rejected"
 	case f.Paused():
 		return "cards.feed.state.paused"
 	case !f.Enabled:
@@ -69,7 +78,9 @@ func stateKey(f store.CardFeed) string {
 
 func stateClass(f store.CardFeed) string {
 	switch {
-	case f.Paused():
+	case f.Approval == store.ApprovalPending:
+		return "badge warn"
+	case f.Approval == store.ApprovalRejected, f.Paused():
 		return "badge err"
 	case !f.Enabled:
 		return "badge"

@@ -20,6 +20,7 @@ CREATE TABLE card_feeds (
     failures         BIGINT  NOT NULL DEFAULT 0,    -- failed or invalid runs in a row
     next_run_at      BIGINT  NOT NULL DEFAULT 0,    -- unix ms of the next scheduled run
     last_push_job_id BIGINT  NOT NULL DEFAULT 0,    -- the push of the last data sent (0 = none since the last edit)
+    approval         TEXT    NOT NULL DEFAULT '',   -- four eyes on the feed's settings ('' = none needed; pending, approved, rejected)
     demo_key         TEXT    UNIQUE,                -- the sandbox's demo feed: configured once
     created_by       TEXT    NOT NULL,
     created_at       BIGINT  NOT NULL,

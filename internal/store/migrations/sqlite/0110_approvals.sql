@@ -6,7 +6,7 @@
 -- edit after the approval is seen (it needs approval again).
 CREATE TABLE approvals (
     id           INTEGER PRIMARY KEY,
-    kind         TEXT    NOT NULL CHECK (kind IN ('push', 'send')),
+    kind         TEXT    NOT NULL CHECK (kind IN ('push', 'send', 'feed')),
     ref_id       INTEGER NOT NULL, -- card_push_jobs.id or message_sends.id
     requested_by TEXT    NOT NULL, -- username
     requested_at INTEGER NOT NULL, -- unix milliseconds
