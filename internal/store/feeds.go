@@ -37,8 +37,8 @@ type CardFeed struct {
 	// with ApprovalPending) does not run until its settings are approved.
 	Approval  string
 	CreatedBy string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Paused reports whether the feed stopped after failing runs.
