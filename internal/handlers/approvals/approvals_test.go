@@ -382,3 +382,31 @@ func TestStaleApprovalPageApprovesNothing(t *testing.T) {
 	assert.Zero(t, riverJobs(t, env, "card_call"))
 	assert.Equal(t, store.ApprovalPending, latest(t, env, store.ApprovalPush, id).State)
 }
+
+// A scheduled push that needs approval: the request names its time, and
+// approving it schedules it — nothing is sent before that time.
+func TestApprovingAScheduledPushKeepsItsTime(t *testing.T) {
+	env := apptest.New(t, nil)
+	admin := env.As(t, auth.RoleAdmin)
+	conf := confirmPush(t, admin, toAccounts(1500))
+	at := time.Now().Add(26 * time.Hour).In(env.App.Config.Location)
+	form := hidden(conf, "push-form")
+	form.Set("send_at", at.Format("2006-01-02T15:04"))
+	res := admin.PostForm("/cards/push", form)
+	require.Equal(t, http.StatusSeeOther, res.Status)
+	id, err := strconv.ParseInt(strings.TrimPrefix(res.Location, "/cards/jobs/"), 10, 64)
+	require.NoError(t, err)
+	req := latest(t, env, store.ApprovalPush, id)
+	bob := env.SecondAdmin(t, "bob")
+	page := bob.Get(approvalURL(req))
+	assert.Equal(t, at.Format("2006-01-02 15:04")+":00", page.Text("[data-testid=approval-runs]"), "the request says when it will run")
+	ok := bob.PostForm(approvalURL(req)+"/approve", url.Values{"fingerprint": {page.Text("[data-testid=approval-fingerprint]")}})
+	require.Equal(t, http.StatusSeeOther, ok.Status)
+	j, err := env.App.Store.PushJob(t.Context(), id)
+	require.NoError(t, err)
+	assert.Equal(t, store.StateScheduled, j.State(), "approved, it waits for its time")
+	assert.NotZero(t, j.StartJob)
+	quiet()
+	assert.Empty(t, cardCalls(env), "nothing sent before its time")
+	assert.Zero(t, riverJobs(t, env, "card_call"))
+}
