@@ -25,6 +25,7 @@ func BenchmarkPageBytes(b *testing.B) {
 	for _, path := range []string{
 		"/", "/cards", "/cards/jobs", "/messages/new", "/messages/drafts", "/messages/history",
 		"/channel-codes", "/org", "/org/node/" + sbtze.SeedSchoolID, "/admin/users", "/audit", "/status",
+		"/schedule", "/approvals", "/cards/feeds", "/cards/feeds/new",
 	} {
 		b.Run(path, func(b *testing.B) {
 			var wire, html int
