@@ -317,22 +317,11 @@ func (w *walker) sendStatus(status string) {
 	}
 }
 
-// poll waits for a condition in the page, long enough for a loaded machine
-// and across the reload htmx asks for when a send or job finishes.
+// poll waits for a condition in the page, across the reload htmx asks for
+// when a send or job finishes.
 func (w *walker) poll(cond string) {
 	w.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var ok bool
-		err := chromedp.Run(w.b.Ctx, chromedp.Evaluate(cond, &ok))
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("%s: never true (last error: %v)", cond, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	w.b.until(cond)
 }
 
 // Channel codes: list, the filters opened, a rejected filter, the chips of

@@ -295,17 +295,36 @@ func TestJourneyOrgPickerNoJS(t *testing.T) {
 	b.Run(chromedp.Click(`[data-testid="picker-remove-`+kid+`"]`, chromedp.ByQuery), chromedp.WaitNotPresent(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery))
 	b.Shot("org-picker-composer-nojs")
 
-	// The pager submits the composer and comes back on the next page.
+	// The pager submits the composer and comes back on the next page. Each
+	// click loads a new page: wait for that page, not the one unloading.
 	b.Run(
 		chromedp.SetValue(`[data-testid="picker-q"]`, "一年级", chromedp.ByQuery),
 		chromedp.Click(`[data-testid="picker-search"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="picker-next"]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid="picker-next"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="picker-prev"]:not([disabled])`, chromedp.ByQuery),
 	)
+	b.until(`document.readyState === 'complete' && !!document.querySelector('[data-testid="picker-next"]') && document.querySelector('[data-testid="picker-q"]').value === '一年级'`)
+	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-next"]').click()`, nil))
+	b.until(`document.readyState === 'complete' && !!document.querySelector('[data-testid="picker-prev"]:not([disabled])')`)
 	assert.True(t, strings.HasPrefix(b.Text(`[data-testid="picker-page"]`), "第 2 /"))
 	b.Run(chromedp.Value(`#f-content`, &content, chromedp.ByQuery))
 	assert.Equal(t, "明天停课一天", content, "what was typed is kept")
+}
+
+// until waits for a condition in the page, across page loads (with
+// JavaScript off a click loads a new page), long enough for a loaded machine.
+func (b *Browser) until(cond string) {
+	b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var ok bool
+		err := chromedp.Run(b.Ctx, chromedp.Evaluate(cond, &ok))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: never true (last error: %v)", cond, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // The org pages in English and in their error states, for people to look at:
