@@ -109,14 +109,46 @@ func PreviewForm(j store.PushJob, first store.PushCall, loc *time.Location) (f f
 		f, err = FormFromJob(j, loc)
 		return f, "", err
 	}
-	var entries []Entry
-	if err := json.Unmarshal([]byte(first.Payload), &entries); err != nil {
-		return f, "", fmt.Errorf("cards: stored call %d/%d: %w", first.JobID, first.Seq, err)
+	entries, err := entriesOf(first)
+	if err != nil {
+		return f, "", err
 	}
 	if len(entries) == 0 {
 		return f, "", fmt.Errorf("cards: stored call %d/%d has no accounts", first.JobID, first.Seq)
 	}
 	return formOf(entries[0].Card, loc), entries[0].AccountID, nil
+}
+
+// DiffRowsOf is a stored different-data call's accounts, each with its own
+// items as the editor and a different-data file have them (LIST times in
+// loc): what re-pushing its accounts sends again.
+func DiffRowsOf(c store.PushCall, loc *time.Location) ([]forms.DiffRow, error) {
+	entries, err := entriesOf(c)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]forms.DiffRow, len(entries))
+	for i, e := range entries {
+		rows[i] = forms.DiffRow{AccountID: e.AccountID, Items: formOf(e.Card, loc).Items}
+	}
+	return rows, nil
+}
+
+// entriesOf reads a different-data call's stored payload.
+func entriesOf(c store.PushCall) ([]Entry, error) {
+	var entries []Entry
+	if err := json.Unmarshal([]byte(c.Payload), &entries); err != nil {
+		return nil, fmt.Errorf("cards: stored call %d/%d: %w", c.JobID, c.Seq, err)
+	}
+	return entries, nil
+}
+
+// Repushable reports whether a job's failed and unknown accounts can be
+// downloaded and pushed again as a new push: it has some, and it finished —
+// not while it runs or is paused (its retry and controls apply), and not once
+// cancelled or rejected (what was turned down is not offered again).
+func Repushable(j store.PushJob, p store.PushProgress) bool {
+	return !j.Active() && j.CancelledAt.IsZero() && j.Approval != store.ApprovalRejected && p.Failed+p.Unknown > 0
 }
 
 // localInput is an epoch-milliseconds time as the editor's datetime-local

@@ -135,9 +135,9 @@ func requestFor(j store.PushJob, c store.PushCall) (request, error) {
 			EnterpriseID: j.EnterpriseID, ShowOnAllEnterprise: j.ShowOnAll, AccountIDs: c.AccountIDs, Data: card.Data(),
 		}}, nil
 	case forms.TargetDiff:
-		var entries []Entry
-		if err := json.Unmarshal([]byte(c.Payload), &entries); err != nil {
-			return request{}, fmt.Errorf("cards: stored call %d/%d: %w", c.JobID, c.Seq, err)
+		entries, err := entriesOf(c)
+		if err != nil {
+			return request{}, err
 		}
 		r := chengxun.DiffDataRequest{EnterpriseID: j.EnterpriseID, ShowOnAllEnterprise: j.ShowOnAll,
 			Type: chengxun.CardType(j.CardType), Entries: make([]chengxun.AccountCardData, len(entries))}

@@ -43,6 +43,7 @@ var notPages = map[string]string{
 	"/messages/swatch.svg":          "colour swatch image",
 	"/messages":                     "redirects to /messages/new",
 	"/cards/upload-templates/:file": "CSV and XLSX template download",
+	"/cards/jobs/:id/failed.csv":    "CSV download of a push's failed and unknown accounts",
 }
 
 // Every page and its main states, in both languages, as an admin (who sees
@@ -196,6 +197,9 @@ func walkCards(w *walker) {
 	w.poll(`!document.querySelector('#job-progress').hasAttribute('hx-trigger')`)
 	w.b.Env.App.Sandbox.Faults.Clear()
 	w.audit("cards job unknown")
+	// Its unknown accounts, re-pushed as a new push: the confirmation.
+	w.click(`[data-testid=repush-button]`, `[data-testid=confirm-summary]`)
+	w.audit("cards re-push confirm")
 	w.open("/cards/jobs")
 	w.open("/sandbox/cards?account=stu0001")
 	// A canary push of 201 accounts: its first call alone, then paused for an

@@ -311,7 +311,8 @@ func (e *CSVErrors) add(row int, col, key string, args ...any) {
 //
 // time<n> is a local date-time "2006-01-02 15:04" (or with T / seconds).
 // Header names are case-insensitive and may come in any order; a column may
-// be left out; unknown columns are errors (a typo must not drop data silently).
+// be left out; unknown columns are errors (a typo must not drop data silently),
+// except the ResultColumns a download of a push's failed accounts adds.
 func diffColumns(typ string) (fields []string, limit int) {
 	if typ == CardKeyData {
 		return []string{"key", "data", "jump_url", "action"}, MaxKeyDataItems
@@ -330,6 +331,49 @@ func DiffHeader(typ string) []string {
 		}
 	}
 	return h
+}
+
+// ResultColumns are the columns a download of a push's failed and unknown
+// accounts adds after account_id (the call's outcome and the platform's
+// code and message). An upload ignores them, so that file uploads again as a
+// different-data file or an account list.
+var ResultColumns = []string{"outcome", "upstream_code", "upstream_message"}
+
+// DiffCells are the cells of one account's items under DiffHeader(typ)
+// after account_id, as an upload reads them back (LIST times as
+// "2006-01-02 15:04").
+func DiffCells(typ string, items []CardItemForm) []string {
+	fields, limit := diffColumns(typ)
+	out := make([]string, 0, limit*len(fields))
+	for n := range limit {
+		var it CardItemForm
+		if n < len(items) {
+			it = items[n]
+		}
+		for _, f := range fields {
+			out = append(out, it.cell(f))
+		}
+	}
+	return out
+}
+
+// cell is the value of a different-data column's field (Set's inverse).
+func (it CardItemForm) cell(field string) string {
+	switch field {
+	case "key":
+		return it.Key
+	case "data":
+		return it.Data
+	case "text":
+		return it.Text
+	case "jump_url":
+		return it.JumpURL
+	case "action":
+		return it.Action
+	case "time":
+		return strings.Replace(it.When, "T", " ", 1)
+	}
+	return ""
 }
 
 // column is what one CSV column holds: the account id (item < 0) or a field of an item.
@@ -405,6 +449,9 @@ func parseDiffRows(ctx context.Context, cr *sheet.Rows, typ string) (rows []Diff
 		if name == "account_id" {
 			hasAccount = true
 			continue
+		}
+		if slices.Contains(ResultColumns, name) {
+			continue // a failed-accounts download's own columns
 		}
 		base := strings.TrimRight(name, "0123456789")
 		n, err := strconv.Atoi(name[len(base):])

@@ -272,6 +272,39 @@ func TestParseDiffDataCSVKeyData(t *testing.T) {
 	assert.Len(t, rows[1].Items, 2, "empty items between filled ones are skipped")
 }
 
+// A download of a push's failed accounts (its ResultColumns, each
+// account's items as DiffCells writes them) uploads again as the same rows;
+// any other unknown column is still an error.
+func TestDiffCellsUploadAgain(t *testing.T) {
+	for _, tc := range []struct {
+		typ         string
+		items, want []CardItemForm
+	}{
+		{CardKeyData, []CardItemForm{{Key: "待办", Data: "3", JumpURL: "https://x.cn/todo", Action: "open"}, {Key: "积分", Data: "=1+1"}}, nil},
+		{CardList, []CardItemForm{{Text: "期中考试", When: "2025-04-01T08:00"}, {Text: "家长会", JumpURL: "https://x.cn/m"}},
+			[]CardItemForm{{Text: "期中考试", When: "2025-04-01 08:00"}, {Text: "家长会", JumpURL: "https://x.cn/m"}}}, // the same time, as a CSV cell has it
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			var buf strings.Builder
+			w := csv.NewWriter(&buf)
+			require.NoError(t, w.Write(append(append([]string{"account_id"}, ResultColumns...), DiffHeader(tc.typ)[1:]...)))
+			require.NoError(t, w.Write(append([]string{"u1", "失败", "50000", "系统繁忙"}, DiffCells(tc.typ, tc.items)...)))
+			w.Flush()
+			rows, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader(buf.String()), tc.typ)
+			require.NoError(t, err)
+			require.Empty(t, csvErrs(errs))
+			want := tc.want
+			if want == nil {
+				want = tc.items
+			}
+			assert.Equal(t, []DiffRow{{Line: 2, AccountID: "u1", Items: want}}, rows)
+		})
+	}
+	_, errs, err := ParseDiffDataCSV(context.Background(), strings.NewReader("account_id,outcomes,key1,data1\nu1,x,k,d\n"), CardKeyData)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1:outcomes:" + ErrCSVUnknownColumn}, csvErrs(errs))
+}
+
 func TestParseDiffDataCSVErrors(t *testing.T) {
 	cases := []struct {
 		name, typ, in string

@@ -163,7 +163,8 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 	// Pages of the push wizard open on a draft.
 	queries := map[string]string{"/cards/targets": "?draft=" + cardDraft, "/cards/confirm": "?draft=" + cardDraft}
 	notPages := map[string]bool{"/static/*": true, "/cards/upload-templates/:file": true, "/healthz": true, "/readyz": true, "/resume/:id": true, "/messages/swatch.svg": true,
-		"/channel-codes/export.csv": true, "/channel-codes/qr/:file": true, "/org/export.csv": true, "/audit/export.csv": true}
+		"/channel-codes/export.csv": true, "/channel-codes/qr/:file": true, "/org/export.csv": true, "/audit/export.csv": true,
+		"/cards/jobs/:id/failed.csv": true} // a download, not a page
 
 	for _, lang := range i18n.Langs {
 		admin.PostForm("/lang", url.Values{"lang": {string(lang)}})
@@ -194,6 +195,9 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 		_, pages["card confirm, one call"] = cardWizard(t, admin, withVals(kd, "account_ids", "t00001"))
 		_, pages["card errors"] = cardWizard(t, admin, withVals(kd, "enterprise_id", "", "account_ids", "a b!"))
 		pages["job paused"], pages["job canary"], pages["job cancelled"] = admin.Get(pausedJob), admin.Get(canaryJob), admin.Get(cancelledJob)
+		repush := admin.PostForm(jobURL+"/repush", nil) // the failed push's unknown accounts, as a new push
+		require.Equal(t, http.StatusSeeOther, repush.Status)
+		pages["card re-push confirmation"] = admin.Follow(repush)
 		pages["audit of pausing"] = admin.Get("/audit?action=cards.push")
 		pages["audit filtered"] = admin.Get("/audit?action=cards.push.create")
 		pages["audit bad filter"] = admin.Get("/audit?from=2026-13-01T00:00")

@@ -109,6 +109,8 @@ func (s *Server) routes() []Route {
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/resume", Roles: adminOnly, Handler: h.ResumeJob},
 			Route{Method: http.MethodGet, Path: "/cards/jobs/:id/cancel", Roles: adminOnly, Handler: h.CancelJobPage},
 			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/cancel", Roles: adminOnly, Handler: h.CancelJob},
+			Route{Method: http.MethodGet, Path: "/cards/jobs/:id/failed.csv", Roles: adminOnly, Handler: h.FailedExport, Audit: "cards.push.failed_export"},
+			Route{Method: http.MethodPost, Path: "/cards/jobs/:id/repush", Roles: adminOnly, Handler: h.Repush},
 		)
 	}
 	// --- card data feeds (issue 11) ---

@@ -50,6 +50,10 @@ var auditZH = Catalog{
 	"audit.outcomes.cancelled":           "已取消",
 	"audit.outcomes.pending":             "等待审批",
 	"audit.outcomes.denied":              "已拒绝",
+
+	// A push's failed and unknown accounts (cards/repush.go).
+	"audit.act.cards.push.failed_export": "下载失败和结果未知的账号",
+	"audit.act.cards.push.repush":        "重新推送失败和结果未知的账号",
 }
 
 var auditEN = Catalog{
@@ -98,4 +102,8 @@ var auditEN = Catalog{
 	"audit.outcomes.cancelled":           "Cancelled",
 	"audit.outcomes.pending":             "Awaiting approval",
 	"audit.outcomes.denied":              "Refused",
+
+	// A push's failed and unknown accounts (cards/repush.go).
+	"audit.act.cards.push.failed_export": "Failed and unknown accounts downloaded",
+	"audit.act.cards.push.repush":        "Failed and unknown accounts re-pushed",
 }

@@ -160,6 +160,15 @@ var cardsZH = Catalog{
 	"cards.targets.choose":              "显示所选对象的字段",
 	"cards.targets.account_file_loaded": "%s：%d 个账号",
 	"cards.targets.remove_file":         "移除文件",
+
+	// A finished push's failed and unknown accounts, offered again (issue 12).
+	"cards.repush.title":    "失败和结果未知的账号",
+	"cards.repush.accounts": "%d 个账号的调用失败或结果未知。",
+	"cards.repush.org":      "推送到组织 %s 的调用失败或结果未知。",
+	"cards.repush.hint":     "可以下载这些账号（文件可再次上传），或把它们作为一次新推送：同一模板和卡片数据，只发给这些账号；确认后才发送，审批、定时和灰度照常适用。",
+	"cards.repush.download": "下载这些账号（CSV）",
+	"cards.repush.button":   "作为新推送重新推送",
+	"cards.repush.drafted":  "已根据任务 #%s 的失败和结果未知的账号新建推送，请核对后推送。",
 }
 
 var cardsEN = Catalog{
@@ -311,6 +320,14 @@ var cardsEN = Catalog{
 	"cards.last.filled":         "Filled in the data pushed by job #%s (%s).",
 	"cards.targets.choose":      "Show the fields of this target",
 	"cards.targets.remove_file": "Remove file",
+
+	// A finished push's failed and unknown accounts, offered again (issue 12).
+	"cards.repush.title":    "Failed and unknown accounts",
+	"cards.repush.org":      "The call to organisation %s failed or its outcome is unknown.",
+	"cards.repush.hint":     "Download these accounts (the file uploads again), or push to them as a new push: the same template and card data, sent to these accounts only, after you confirm it; approval, scheduling and canaries apply as to any push.",
+	"cards.repush.download": "Download these accounts (CSV)",
+	"cards.repush.button":   "Re-push as a new push",
+	"cards.repush.drafted":  "A new push to the failed and unknown accounts of job #%s: review it, then push.",
 }
 
 // cardsCountedEN holds the English messages whose words agree with a count.
@@ -326,4 +343,5 @@ var cardsCountedEN = CountedCatalog{
 	"cards.targets.csv_more":            {"… and %d more ${problems} not listed.", []Word{{1, "problem", "problems"}}},
 	"cards.targets.account_file_loaded": {"%[1]s: %[2]d ${accounts}", []Word{{2, "account", "accounts"}}},
 	"cards.err.bad_account_ids":         {"%[1]d invalid account ${IDs} (the first on line %[2]d).", []Word{{1, "ID", "IDs"}}},
+	"cards.repush.accounts":             {"%d ${accounts} ended failed or with an unknown outcome.", []Word{{1, "account", "accounts"}}},
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -836,14 +835,10 @@ func (h *Handler) jobProps(ctx context.Context, id int64) (pages.JobProps, error
 	if (j.State() == store.PushQueued || j.State() == store.PushRunning) && j.Canary != store.CanaryWaiting {
 		p.Left = h.Pace.Estimate(p.Progress.Pending).Duration
 	}
-	for _, status := range []string{store.CallFailed, store.CallUnknown} {
-		calls, err := h.store.PushCalls(ctx, id, status)
-		if err != nil {
-			return p, err
-		}
-		p.Failed = append(p.Failed, calls...)
+	if p.Failed, err = h.failedCalls(ctx, id); err != nil {
+		return p, err
 	}
-	slices.SortFunc(p.Failed, func(a, b store.PushCall) int { return a.Seq - b.Seq })
+	p.Repush = repushProps(j, p.Progress)
 	// A feed's push links back to its feed.
 	if r, err := h.store.FeedRunOfJob(ctx, id); err == nil {
 		f, err := h.store.Feed(ctx, r.FeedID)

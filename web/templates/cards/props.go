@@ -136,6 +136,13 @@ type JobProps struct {
 	Approval *store.Approval // the job's latest approval request, if it needed one
 	Left     time.Duration   // estimated time left while it runs (not paused): 0 = not shown
 	Feed     *JobFeed        // the card data feed whose run pushed it (nil: a push from the wizard)
+	Repush   *Repush         // its failed and unknown accounts, offered again (nil: not offered)
+}
+
+// Repush is what a finished job offers of its failed and unknown accounts.
+type Repush struct {
+	Accounts int  // how many (0 for an organisation push)
+	Download bool // as a file (not for an organisation push: it has no account list)
 }
 
 // JobFeed is the feed run a push came from.
