@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -251,6 +252,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("CONSOLE_TLS_CERT and CONSOLE_TLS_KEY go together"))
+	}
+	for _, p := range c.TrustedProxy {
+		// A proxy ignored silently would make every client look like it.
+		if _, _, err := net.ParseCIDR(p); err != nil {
+			errs = append(errs, fmt.Errorf("CONSOLE_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8 or 192.0.2.7/32", p))
+		}
 	}
 	if c.Mode == ModeLive {
 		for k, v := range map[string]string{"CONSOLE_SCRM_BASE_URL": c.SCRM.BaseURL,

@@ -32,13 +32,14 @@ func TestSettingsAreDocumentedAndRead(t *testing.T) {
 
 func TestErrorsNameTheVariable(t *testing.T) {
 	env := map[string]string{"CONSOLE_PUSH_WORKERS": "0", "CONSOLE_SCRM_SIGN": "sha1", "CONSOLE_TLS_CERT": "x.pem",
-		"CONSOLE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1/32", "CONSOLE_SCRM_QR_HOSTS": "cdn.example ,"}
+		"CONSOLE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1/32, 10.0.0.5", "CONSOLE_SCRM_QR_HOSTS": "cdn.example ,"}
 	c, err := Load(func(k string) string { return env[k] })
 	require.Error(t, err)
-	for _, want := range []string{"CONSOLE_PUSH_WORKERS", "CONSOLE_SCRM_SIGN", "CONSOLE_TLS_KEY"} {
+	for _, want := range []string{"CONSOLE_PUSH_WORKERS", "CONSOLE_SCRM_SIGN", "CONSOLE_TLS_KEY", `CONSOLE_TRUSTED_PROXIES: "10.0.0.5" is not a CIDR`} {
 		assert.Contains(t, err.Error(), want)
 	}
-	assert.Equal(t, []string{"10.0.0.0/8", "192.168.1.1/32"}, c.TrustedProxy)
+	assert.NotContains(t, err.Error(), `"10.0.0.0/8"`, "the valid ones are fine")
+	assert.Equal(t, []string{"10.0.0.0/8", "192.168.1.1/32", "10.0.0.5"}, c.TrustedProxy)
 	assert.Equal(t, []string{"cdn.example"}, c.SCRM.QRHosts)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orgconsole/console/internal/clients/chengxun"
 	"github.com/orgconsole/console/internal/sheet"
 )
 
@@ -154,11 +155,11 @@ func ParseAccountRows(ctx context.Context, rows *sheet.Rows) (AccountList, error
 }
 
 // Batches splits items into calls of at most size (≤ 0 means
-// MaxAccountsPerCall). The batches share items' memory and cannot grow into
+// chengxun.MaxAccountsPerCall). The batches share items' memory and cannot grow into
 // each other.
 func Batches[T any](items []T, size int) [][]T {
 	if size <= 0 {
-		size = MaxAccountsPerCall
+		size = chengxun.MaxAccountsPerCall
 	}
 	out := make([][]T, 0, (len(items)+size-1)/size)
 	for i := 0; i < len(items); i += size {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/orgconsole/console/internal/clients/chengxun"
 )
 
 func TestValidAccountID(t *testing.T) {
@@ -149,7 +151,7 @@ func TestBatches(t *testing.T) {
 		return out
 	}
 	for _, tc := range []struct{ n, calls, last int }{{0, 0, 0}, {1, 1, 1}, {200, 1, 200}, {201, 2, 1}, {450, 3, 50}, {10000, 50, 200}} {
-		b := Batches(mk(tc.n), MaxAccountsPerCall)
+		b := Batches(mk(tc.n), chengxun.MaxAccountsPerCall)
 		require.Len(t, b, tc.calls, "%d accounts", tc.n)
 		total := 0
 		for _, batch := range b {

@@ -25,9 +25,10 @@ var (
 
 // Item and account counts of §A.
 const (
-	MaxKeyDataItems    = 4   // §A: KEYDATA 最多4组数据
-	MaxListItems       = 3   // §A: LIST 最多能包括3组数据
-	MaxAccountsPerCall = 200 // §A: account_id_list 最多支持200个用户
+	MaxKeyDataItems = 4 // §A: KEYDATA 最多4组数据
+	MaxListItems    = 3 // §A: LIST 最多能包括3组数据
+	// The accounts of one call (§A: account_id_list 最多支持200个用户) are
+	// the client's chengxun.MaxAccountsPerCall.
 )
 
 // Card types as the platform names them (§A's enum). Only KEYDATA and LIST

@@ -17,7 +17,7 @@ import (
 
 // MaxAccountsPerPush bounds the accounts of one card push: pasted or
 // uploaded ids, or the rows of a different-data CSV. §A bounds one call
-// (account_id_list 最多支持200个用户, MaxAccountsPerCall), not a push; the
+// (account_id_list 最多支持200个用户, chengxun.MaxAccountsPerCall), not a push; the
 // console splits a push into calls. 100,000 accounts are 500 calls (25 s at
 // the default CONSOLE_PUSH_RATE), a 6.5 MB list at most (the upload limit is
 // 10 MB), more than the largest organisation the console serves.

@@ -1359,7 +1359,7 @@ func targetFields(p TargetsProps) templ.Component {
 			}
 		}
 		if t == forms.TargetAccounts {
-			templ_7745c5c3_Err = components.Field(components.FieldProps{Name: "account_ids", Label: i18n.T(ctx, "cards.targets.account_ids"), Value: p.Target.AccountIDs, Type: "textarea", Rows: 6, Err: p.Errs.Get("account_ids"), Hint: i18n.T(ctx, "cards.targets.account_ids_hint", forms.MaxAccountsPerPush, forms.MaxAccountsPerCall)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Field(components.FieldProps{Name: "account_ids", Label: i18n.T(ctx, "cards.targets.account_ids"), Value: p.Target.AccountIDs, Type: "textarea", Rows: 6, Err: p.Errs.Get("account_ids"), Hint: i18n.T(ctx, "cards.targets.account_ids_hint", forms.MaxAccountsPerPush, chengxun.MaxAccountsPerCall)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
