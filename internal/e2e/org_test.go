@@ -287,23 +287,18 @@ func TestJourneyOrgPickerNoJS(t *testing.T) {
 	b.Run(chromedp.Value(`#f-content`, &content, chromedp.ByQuery))
 	assert.Equal(t, "明天停课一天", content, "what was typed is kept")
 
-	b.Run(
-		chromedp.SendKeys(`[data-testid="picker-q"]`, "一年级(1)班", chromedp.ByQuery),
-		chromedp.Click(`[data-testid="picker-search"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="picker-results"]`, chromedp.ByQuery),
-	)
+	b.Run(chromedp.SendKeys(`[data-testid="picker-q"]`, "一年级(1)班", chromedp.ByQuery))
+	b.clickAndLoad(`[data-testid="picker-search"]`)
+	b.Run(chromedp.WaitVisible(`[data-testid="picker-results"]`, chromedp.ByQuery))
 	b.Run(chromedp.Click(`[data-testid="picker-remove-`+kid+`"]`, chromedp.ByQuery), chromedp.WaitNotPresent(`[data-testid="picker-chip-`+kid+`"]`, chromedp.ByQuery))
 	b.Shot("org-picker-composer-nojs")
 
 	// The pager submits the composer and comes back on the next page. Each
 	// click loads a new page: wait for that page, not the one unloading.
-	b.Run(
-		chromedp.SetValue(`[data-testid="picker-q"]`, "一年级", chromedp.ByQuery),
-		chromedp.Click(`[data-testid="picker-search"]`, chromedp.ByQuery),
-	)
-	b.until(`document.readyState === 'complete' && !!document.querySelector('[data-testid="picker-next"]') && document.querySelector('[data-testid="picker-q"]').value === '一年级'`)
-	b.Run(chromedp.Evaluate(`document.querySelector('[data-testid="picker-next"]').click()`, nil))
-	b.until(`document.readyState === 'complete' && !!document.querySelector('[data-testid="picker-prev"]:not([disabled])')`)
+	b.Run(chromedp.SetValue(`[data-testid="picker-q"]`, "一年级", chromedp.ByQuery))
+	b.clickAndLoad(`[data-testid="picker-search"]`)
+	b.clickAndLoad(`[data-testid="picker-next"]`)
+	b.Run(chromedp.WaitVisible(`[data-testid="picker-prev"]:not([disabled])`, chromedp.ByQuery))
 	assert.True(t, strings.HasPrefix(b.Text(`[data-testid="picker-page"]`), "第 2 /"))
 	b.Run(chromedp.Value(`#f-content`, &content, chromedp.ByQuery))
 	assert.Equal(t, "明天停课一天", content, "what was typed is kept")
@@ -325,6 +320,15 @@ func (b *Browser) until(cond string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// clickAndLoad clicks what submits a form or follows a link without
+// JavaScript and waits until the page it loads is there: the page being left
+// is marked first, so nothing of it is mistaken for the new one.
+func (b *Browser) clickAndLoad(sel string) {
+	b.t.Helper()
+	b.Run(chromedp.Evaluate(`window.__leaving = true`, nil), chromedp.Click(sel, chromedp.ByQuery))
+	b.until(`!window.__leaving && document.readyState === 'complete'`)
 }
 
 // The org pages in English and in their error states, for people to look at:
